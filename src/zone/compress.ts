@@ -1,0 +1,92 @@
+/**
+ * Compression of dmesg records as the pstore core does it
+ * (fs/pstore/platform.c), for both kernel eras, with every size the kernel
+ * derives from bufsize named here.
+ *
+ * Deflate output must not depend on the Node version, so compression never
+ * uses node:zlib. Inflate is deterministic by definition and uses node:zlib
+ * with an output cap, which is also the decompression-bomb guard.
+ */
+import { inflateRawSync } from 'node:zlib';
+import pako from 'pako';
+import type { CompressionEra } from './kernel-profile.js';
+
+/** Z_DEFAULT_COMPRESSION in zlib is level 6. */
+export const COMPR_LEVEL = 6;
+/** DEF_MEM_LEVEL / MAX_MEM_LEVEL of the kernel's zconf.h. */
+export const MEM_LEVEL = 8;
+/** 6.6+: -MAX_WBITS (raw deflate, 32 KiB window). */
+export const ZLIB_WINDOW_BITS = 15;
+/** <= 6.5: crypto/deflate.c DEFLATE_DEF_WINBITS (raw deflate, 2 KiB window). */
+export const CRYPTO_WINDOW_BITS = 11;
+/** 6.6+: DMESG_COMP_PERCENT, the expected compression ratio used to size the input. */
+export const DMESG_COMP_PERCENT = 60;
+/** 6.6+: decompress_record() allows three times bufsize of output. */
+export const ZLIB_INFLATE_FACTOR = 3;
+
+/** <= 6.5: zbufsize_deflate()'s ratio table. */
+function cryptoDeflateRatio(bufsize: number): number {
+  if (bufsize >= 1000 && bufsize <= 2000) return 56;
+  if (bufsize >= 2001 && bufsize <= 3000) return 54;
+  if (bufsize >= 3001 && bufsize <= 3999) return 52;
+  if (bufsize >= 4000 && bufsize <= 10000) return 45;
+  return 60;
+}
+
+/** Size of big_oops_buf: how much log text (with header) is offered to compression. */
+export function compressInputSize(bufsize: number, era: CompressionEra): number {
+  const percent = era === 'zlib' ? DMESG_COMP_PERCENT : cryptoDeflateRatio(bufsize);
+  return Math.floor((bufsize * 100) / percent);
+}
+
+/** The largest output decompress_record() accepts. */
+export function inflateLimit(bufsize: number, era: CompressionEra): number {
+  return era === 'zlib' ? ZLIB_INFLATE_FACTOR * bufsize : compressInputSize(bufsize, era);
+}
+
+export function windowBits(era: CompressionEra): number {
+  return era === 'zlib' ? ZLIB_WINDOW_BITS : CRYPTO_WINDOW_BITS;
+}
+
+export type RawDeflate = (input: Uint8Array, outLimit: number, windowBits: number) => Uint8Array | null;
+
+/** pako with the kernel's parameters; null when the stream would not fit in outLimit. */
+export const pakoDeflateRaw: RawDeflate = (input, outLimit, wbits) => {
+  const out = pako.deflateRaw(input, { level: COMPR_LEVEL, windowBits: wbits, memLevel: MEM_LEVEL });
+  return out.length <= outLimit ? out : null;
+};
+
+let rawDeflate: RawDeflate = pakoDeflateRaw;
+
+/** Lets the kernel-exact encoder replace pako once it is loaded. */
+export function setRawDeflate(fn: RawDeflate): void {
+  rawDeflate = fn;
+}
+
+/**
+ * pstore_compress(): the whole input in one Z_FINISH call with avail_out =
+ * bufsize; anything but Z_STREAM_END means "store uncompressed" (null).
+ */
+export function pstoreCompress(input: Uint8Array, bufsize: number, era: CompressionEra): Uint8Array | null {
+  return rawDeflate(input, bufsize, windowBits(era));
+}
+
+export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
+
+/**
+ * decompress_record(): inflate until end of stream within `limit` bytes of
+ * output. A truncated stream, bad data or more output than the limit all
+ * fail, as Z_STREAM_END is then never reached; the record stays compressed.
+ */
+export function pstoreDecompress(payload: Uint8Array, limit: number): InflateResult {
+  try {
+    const data = inflateRawSync(payload, { windowBits: ZLIB_WINDOW_BITS, maxOutputLength: Math.max(1, limit) });
+    return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err instanceof RangeError || err.code === 'ERR_BUFFER_TOO_LARGE') {
+      return { ok: false, error: `inflates past the ${limit}-byte limit (Z_BUF_ERROR)` };
+    }
+    return { ok: false, error: err.message || String(err) };
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * pstore ftrace records: merging the per-CPU zones into one record
+ * (pstore_ftrace_combine_log(), fs/pstore/ftrace.c) and the text pstorefs
+ * shows for it (pstore_ftrace_seq_show(), fs/pstore/inode.c).
+ */
+import { PSTORE_FTRACE_RECORD, decodeFtraceRecord, ftraceCpu, ftraceTimestamp } from './codec.js';
+
+const RECORD = PSTORE_FTRACE_RECORD.size;
+
+/**
+ * Merge two logs by timestamp. Each loses its leading `size % 24` bytes
+ * first (a partial record left by a ring wrap); ties take the source record.
+ */
+export function combineFtraceLog(dest: Uint8Array, src: Uint8Array): Uint8Array {
+  const destOff = dest.length % RECORD;
+  const srcOff = src.length % RECORD;
+  const d = dest.subarray(destOff);
+  const s = src.subarray(srcOff);
+  const out = new Uint8Array(d.length + s.length);
+  let di = 0;
+  let si = 0;
+  let o = 0;
+  while (di < d.length && si < s.length) {
+    if (ftraceTimestamp(decodeFtraceRecord(d, di)) < ftraceTimestamp(decodeFtraceRecord(s, si))) {
+      out.set(d.subarray(di, di + RECORD), o);
+      di += RECORD;
+    } else {
+      out.set(s.subarray(si, si + RECORD), o);
+      si += RECORD;
+    }
+    o += RECORD;
+  }
+  out.set(d.subarray(di), o);
+  o += d.length - di;
+  out.set(s.subarray(si), o);
+  return out;
+}
+
+/** Resolves an address to `name+0x1c/0x80`, or undefined when unknown. */
+export type SymbolLookup = (addr: bigint) => string | undefined;
+
+function hex8(v: bigint): string {
+  return v.toString(16).padStart(8, '0');
+}
+
+/**
+ * One line per record, as `cat ftrace-pstore_blk-0` prints it:
+ * `CPU:%d ts:%llu %08lx  %08lx  %ps <- %pS`. Without symbols %ps/%pS fall
+ * back to the address in hex, as the kernel does for unknown addresses.
+ */
+export function renderFtraceLog(log: Uint8Array, lookup?: SymbolLookup): string {
+  const lines: string[] = [];
+  for (let at = 0; at + RECORD <= log.length; at += RECORD) {
+    const r = decodeFtraceRecord(log, at);
+    const ip = lookup?.(r.ip)?.replace(/\+.*$/, '') ?? `0x${r.ip.toString(16)}`;
+    const parent = lookup?.(r.parentIp) ?? `0x${r.parentIp.toString(16)}`;
+    lines.push(`CPU:${ftraceCpu(r)} ts:${ftraceTimestamp(r)} ${hex8(r.ip)}  ${hex8(r.parentIp)}  ${ip} <- ${parent}\n`);
+  }
+  return lines.join('');
+}

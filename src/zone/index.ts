@@ -1,0 +1,17 @@
+/**
+ * pstore core + pstore/zone + pstore/blk, as one layer: everything the
+ * driver and the commands need, and nothing about MMC.
+ */
+export * from './types.js';
+export * from './codec.js';
+export * from './errno.js';
+export * from './kernel-profile.js';
+export * from './params.js';
+export * from './layout.js';
+export * from './device-info.js';
+export * from './compress.js';
+export * from './ftrace.js';
+export * from './zone.js';
+export * from './platform.js';
+export * from './blk.js';
+export * from './file-region.js';
