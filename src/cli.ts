@@ -1,0 +1,142 @@
+/**
+ * The command line: commander built from the option table
+ * (src/commands/options.ts), one module per command (src/commands/), and the
+ * ONE place where errors become an exit status and a `mmcpstore: <message>`
+ * line on stderr (docs/errors.md). Nothing calls process.exit: main()
+ * resolves with the status once every write has been handed to the OS.
+ */
+import * as fs from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { COMMANDS, type CommandSpec } from './commands/index.js';
+import { examplesText } from './commands/command.js';
+import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor } from './commands/errors.js';
+import { configureColor, processIo, type Io } from './commands/io.js';
+import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
+
+function packageVersion(): string {
+  try {
+    // src/cli.ts and dist/cli.js both sit one level below package.json.
+    const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+function commanderOption(spec: OptionSpec): Option {
+  const desc = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
+  const option = new Option(flagsOf(spec), desc);
+  if (spec.parse) {
+    const parse = spec.parse;
+    option.argParser((value: string) => parse(value));
+  }
+  if (spec.preset !== undefined) option.preset(spec.preset);
+  if (spec.conflicts) {
+    const byLong = new Map((OPTIONS as readonly OptionSpec[]).map((o) => [o.long, o.key]));
+    option.conflicts(spec.conflicts.map((l) => byLong.get(l) ?? l));
+  }
+  return option;
+}
+
+/** commander's option values, read back through the table. */
+function collectOptions(raw: Record<string, unknown>, specs: readonly OptionSpec[]): CliOptions {
+  const out: Record<string, unknown> = {};
+  for (const s of specs) if (raw[s.key] !== undefined) out[s.key] = raw[s.key];
+  return out as CliOptions;
+}
+
+export type CommandRunner = (spec: CommandSpec, options: CliOptions) => Promise<void>;
+
+/**
+ * The whole command tree. `runner` receives the parsed options; tests pass a
+ * recorder to check parsing apart from behaviour.
+ */
+export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<void>[] = []): Command {
+  const program = new Command('mmcpstore');
+  program
+    .description('Build, write and recover Linux pstore/blk crash-dump partition images.')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
+    .helpOption('-h, --help', 'show help')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => void pending.push(io.stdout.write(s).catch(() => undefined)),
+      writeErr: (s) => void pending.push(io.stderr.write(s).catch(() => undefined)),
+      // Errors are printed once, by main(), in our own one-line form.
+      outputError: () => undefined,
+    })
+    .addHelpText('after', '\nRun `mmcpstore <command> --help` for a command\'s options and examples.\nExit codes: 0 ok, 2 usage, 3 no pstore data, 65 bad image/parameters, 66 no input, 73 cannot create output, 74 I/O error, 75 image locked (docs/errors.md).');
+  for (const spec of COMMANDS) {
+    const specs = optionsFor(spec.name);
+    const cmd = program.command(spec.name).summary(spec.summary).description(spec.description).helpOption('-h, --help', 'show help');
+    for (const o of specs) cmd.addOption(commanderOption(o));
+    cmd.addHelpText('after', examplesText(spec));
+    cmd.action(async (_opts: unknown, command: Command) => {
+      await runner(spec, collectOptions(command.opts(), specs));
+    });
+  }
+  return program;
+}
+
+/** Runs mmcpstore with `argv` (no node/script prefix) and resolves with the exit status. */
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const pending: Promise<void>[] = [];
+  configureColor(io, undefined);
+  // Only for deciding whether an error shows its stack; parsing proper is commander's.
+  let debug = argv.includes('--debug');
+  const runner: CommandRunner = async (spec, options) => {
+    configureColor(io, options.color);
+    debug = !!options.debug;
+    await spec.run(options, io);
+  };
+  let status: number;
+  try {
+    await buildProgram(io, runner, pending).parseAsync(argv, { from: 'user' });
+    status = EXIT.ok;
+  } catch (e) {
+    status = await report(e, io, debug);
+  }
+  await Promise.all(pending);
+  return status;
+}
+
+async function report(e: unknown, io: Io, debug: boolean): Promise<number> {
+  if (e instanceof BrokenPipeError) return EXIT.ok;
+  let error = e;
+  if (e instanceof CommanderError) {
+    if (e.exitCode === 0 || e.code === 'commander.helpDisplayed' || e.code === 'commander.version') return EXIT.ok;
+    // `mmcpstore` alone: commander already printed the help to stderr.
+    if (e.code === 'commander.help') return EXIT.usage;
+    error = new UsageError(`${e.message.replace(/^error: /, '').trim()} (see 'mmcpstore --help')`);
+  }
+  const code = exitCodeFor(error);
+  const c = io.stderr.color;
+  const message =
+    error instanceof CliError
+      ? error.message
+      : `internal error: ${error instanceof Error ? error.message : String(error)} (this is a bug in mmcpstore; rerun with --debug for the stack trace)`;
+  try {
+    await io.stderr.write(`mmcpstore: ${c.red(message)}\n`);
+    if (debug && error instanceof Error && error.stack) await io.stderr.write(`${error.stack}\n`);
+  } catch {
+    /* stderr is gone too: the status still tells */
+  }
+  return code;
+}
+
+/** `node --import tsx src/cli.ts ...` runs the CLI directly (bin/mmcpstore.js imports dist/cli.js instead). */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return pathToFileURL(fs.realpathSync(script)).href === import.meta.url;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

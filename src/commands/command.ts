@@ -1,0 +1,46 @@
+/**
+ * What a command module exports, and the option normalisation they share.
+ * A command is `run(options, io)`: parsed options in, output through the
+ * injected streams, errors thrown (src/cli.ts maps them to exit codes).
+ */
+import type { BlkParams } from '../zone/index.js';
+import { UsageError } from './errors.js';
+import type { ImageOptions } from './image.js';
+import type { Io } from './io.js';
+import type { CliOptions, CommandName } from './options.js';
+
+export interface CommandSpec {
+  name: CommandName;
+  /** One line for `mmcpstore --help`. */
+  summary: string;
+  /** The paragraph at the top of `mmcpstore <name> --help`. */
+  description: string;
+  /** [command line, what it does]; printed at the end of --help. */
+  examples: readonly (readonly [string, string])[];
+  run(options: CliOptions, io: Io): Promise<void>;
+}
+
+/** The image and module-parameter options, as the library takes them. */
+export function imageOptionsFrom(o: CliOptions): ImageOptions {
+  if (o.image === undefined) throw new UsageError('--image FILE is required (the image file or block device to read)', { option: 'image' });
+  const blk: Partial<BlkParams> = {};
+  if (o.kmsgSize !== undefined) blk.kmsgSize = o.kmsgSize;
+  if (o.pmsgSize !== undefined) blk.pmsgSize = o.pmsgSize;
+  if (o.consoleSize !== undefined) blk.consoleSize = o.consoleSize;
+  if (o.ftraceSize !== undefined) blk.ftraceSize = o.ftraceSize;
+  if (o.maxReason !== undefined) blk.maxReason = o.maxReason;
+  const out: ImageOptions = { image: o.image, blk };
+  if (o.offset !== undefined) out.offset = o.offset;
+  if (o.size !== undefined) out.size = o.size;
+  if (o.params !== undefined) out.paramString = o.params;
+  if (o.cpus !== undefined) out.nrCpus = o.cpus;
+  if (o.kernel !== undefined) out.kernel = o.kernel;
+  if (o.compress !== undefined) out.compress = o.compress;
+  return out;
+}
+
+/** `Examples:` block appended to a command's --help. */
+export function examplesText(spec: CommandSpec): string {
+  const lines = spec.examples.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`);
+  return `\nExamples:\n${lines.join('\n')}`;
+}

@@ -1,0 +1,154 @@
+/**
+ * The CLI's error hierarchy and its ONE exit-code table (docs/errors.md).
+ *
+ * Library and command code throw these; only src/cli.ts turns them into an
+ * exit status and a `mmcpstore: <message>` line. Nothing here, and nothing
+ * that imports this, calls process.exit. Codes above 2 follow sysexits.h
+ * where one fits, so shell scripts can tell "no crash dump" (3) from "bad
+ * image" (65) from "no such file" (66).
+ */
+
+export const EXIT = {
+  ok: 0,
+  /** A failure with no better code. */
+  failure: 1,
+  /** Bad command line: unknown option, bad option value, conflicting options. */
+  usage: 2,
+  /** The image holds no pstore record the kernel would show. */
+  noData: 3,
+  /** EX_DATAERR: the image or the parameters are refused (layout, region past the end). */
+  dataErr: 65,
+  /** EX_NOINPUT: the image is missing or cannot be opened. */
+  noInput: 66,
+  /** EX_SOFTWARE: a bug in mmcpstore. */
+  internal: 70,
+  /** EX_CANTCREAT: the output directory or a file in it cannot be created. */
+  cantCreat: 73,
+  /** EX_IOERR: reading the image or writing the output failed midway. */
+  ioErr: 74,
+  /** EX_TEMPFAIL: another mmcpstore process holds the image lock. */
+  tempFail: 75,
+} as const;
+export type ExitName = keyof typeof EXIT;
+export type ExitCode = (typeof EXIT)[ExitName];
+
+/** Every error the CLI reports on purpose: a message, an exit code name, optional data. */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exit: ExitName,
+    readonly data?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  get exitCode(): ExitCode {
+    return EXIT[this.exit];
+  }
+
+  toJSON(): { error: string; message: string; exit: ExitCode; data?: Readonly<Record<string, unknown>> } {
+    return { error: this.name, message: this.message, exit: this.exitCode, ...(this.data ? { data: this.data } : {}) };
+  }
+}
+
+export class UsageError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'usage', data);
+  }
+}
+
+/** No record to show: recovery found nothing, or the kernel's recovery aborted. */
+export class NoDataError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'noData', data);
+  }
+}
+
+/** The image or the parameters are not usable as given (EX_DATAERR). */
+export class DataError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'dataErr', data);
+  }
+}
+
+export class InputError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'noInput', data);
+  }
+}
+
+export class OutputError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'cantCreat', data);
+  }
+}
+
+export class IoError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'ioErr', data);
+  }
+}
+
+export class LockedError extends CliError {
+  constructor(message: string, data?: Record<string, unknown>) {
+    super(message, 'tempFail', data);
+  }
+}
+
+/**
+ * The reader of our stdout went away (`| head -1`). Not a failure: cli.ts
+ * ends quietly with status 0, as `cat` does when its reader exits.
+ */
+export class BrokenPipeError extends CliError {
+  constructor() {
+    super('standard output closed by its reader', 'ok');
+  }
+}
+
+/** strerror() texts for the errno codes a file tool meets; Node's own text otherwise. */
+const STRERROR: Readonly<Record<string, string>> = {
+  ENOENT: 'No such file or directory',
+  EISDIR: 'Is a directory',
+  ENOTDIR: 'Not a directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  EIO: 'Input/output error',
+  ENOSPC: 'No space left on device',
+  EROFS: 'Read-only file system',
+  EEXIST: 'File exists',
+  ELOOP: 'Too many levels of symbolic links',
+  ENXIO: 'No such device or address',
+  ENODEV: 'No such device',
+  EBUSY: 'Device or resource busy',
+  EMFILE: 'Too many open files',
+  ENAMETOOLONG: 'File name too long',
+  EPIPE: 'Broken pipe',
+  EXDEV: 'Invalid cross-device link',
+  EFBIG: 'File too large',
+  EDQUOT: 'Disk quota exceeded',
+};
+
+export function errnoCode(e: unknown): string | undefined {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** `No such file or directory` for an ENOENT error, like perror(). */
+export function strerror(e: unknown): string {
+  const code = errnoCode(e);
+  if (code && STRERROR[code]) return STRERROR[code];
+  const msg = e instanceof Error ? e.message : String(e);
+  // Node: "EFOO: some text, open 'x'": keep the text.
+  const m = /^[A-Z0-9_]+: ([^,]+)/.exec(msg);
+  return m ? m[1]!.charAt(0).toUpperCase() + m[1]!.slice(1) : msg;
+}
+
+/** Errors that mean "the input is not there or not readable" when opening. */
+export const MISSING_INPUT_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG', 'ENXIO', 'ENODEV']);
+
+/** The one mapping from anything thrown to an exit code. */
+export function exitCodeFor(e: unknown): ExitCode {
+  if (e instanceof CliError) return e.exitCode;
+  return EXIT.internal;
+}

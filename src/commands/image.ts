@@ -1,0 +1,459 @@
+/**
+ * Reading an image as the kernel would: open the region read-only, register
+ * pstore/blk over it with the given module parameters, run pstore/zone's
+ * recovery and list the records pstorefs would show. `inspectImage` and
+ * `recoverImage` are the library API (re-exported by src/index.ts); the
+ * inspect and recover commands only format what these return.
+ *
+ * Errors leave here typed (errors.ts), already worded for a user: the zone
+ * layer's kernel messages are kept verbatim inside them.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import {
+  FileRegion,
+  LayoutError,
+  ParamError,
+  PstoreCore,
+  RecoveryFailedError,
+  ZoneRegisterError,
+  decodePszBuffer,
+  formatBlkParams,
+  genericBlkDevice,
+  kernelProfile,
+  mergeBlkParams,
+  parseParamString,
+  registerPstoreDevice,
+  zoneSignature,
+  zonesInDiskOrder,
+  PSZ_BUFFER,
+  SECTOR_SIZE,
+  type BlkParams,
+  type BlockRegion,
+  type PstoreFile,
+  type ZoneDesc,
+  type ZoneKind,
+  type ZoneStatus,
+} from '../zone/index.js';
+import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
+
+export const SCHEMA_VERSION = 1;
+
+export interface ImageOptions {
+  /** Image file or block device. */
+  image: string;
+  /** Byte offset of the pstore region in the file (default 0). */
+  offset?: number;
+  /** Byte length of the region (default: the rest of the file). */
+  size?: number;
+  /** A kernel command line / modprobe options string, e.g. "pstore_blk.kmsg_size=64". */
+  paramString?: string;
+  /** Explicit module parameters (KiB sizes); they override paramString. */
+  blk?: Partial<BlkParams>;
+  /** nr_cpu_ids of the writing kernel (default 1). */
+  nrCpus?: number;
+  /** Kernel version whose behaviour to follow (default: current mainline). */
+  kernel?: string;
+  /** pstore.compress; overrides the one in paramString. */
+  compress?: 'deflate' | 'none';
+  /** Refuse an image whose `<image>.lock` names a live writer (default true). */
+  checkLock?: boolean;
+}
+
+export interface ResolvedParams {
+  /** What was asked for: defaults < paramString < blk. */
+  requested: BlkParams;
+  /** What the parameters read back as after pstore/blk's checks (KiB). */
+  effective: BlkParams;
+  /** `pstore_blk.kmsg_size=64 ...`. */
+  cmdline: string;
+  kernel: string;
+  nrCpus: number;
+  compress: 'deflate' | 'none';
+  kmsgBytes: number | null;
+  /** Tokens of paramString that are not pstore parameters (a pasted cmdline has many). */
+  ignored: string[];
+}
+
+export interface ImageSource {
+  path: string;
+  offset: number;
+  size: number;
+  /** Size of the whole file; null for a block device. */
+  fileSize: number | null;
+}
+
+export interface ZoneRow {
+  kind: ZoneKind;
+  index: number;
+  offset: number;
+  size: number;
+  bufferSize: number;
+  /** The zone header's signature matches its type; null when it could not be read. */
+  signature: boolean | null;
+  /** Header fields, when the signature is valid. */
+  datalen: number | null;
+  start: number | null;
+  /** pstore/zone's verdict. */
+  status: ZoneStatus;
+  /** The kernel's words for it. */
+  message: string;
+}
+
+export interface RecordInfo {
+  /** pstorefs file name: `dmesg-pstore_blk-0`, `... .enc.z` when still compressed. */
+  name: string;
+  type: string;
+  id: number;
+  /** ISO 8601 UTC, seconds; null when the stored time is out of range. */
+  time: string | null;
+  timeSec: number;
+  timeNsec: number;
+  /** Bytes of the file. */
+  size: number;
+  /** Still compressed (decompression failed). */
+  compressed: boolean;
+  /** Bytes on disk for a record that was stored compressed. */
+  storedSize: number | null;
+  reason: string | null;
+  reasonCode: number | null;
+  /** The zone header's per-reason counter (the "Oops: Total N times" number). */
+  count: number | null;
+  zones: { kind: ZoneKind; index: number; offset: number }[];
+  notes: string[];
+}
+
+export interface LayoutInfo {
+  totalSize: number;
+  deviceSize: number;
+  capped: boolean;
+  unused: number;
+  notes: string[];
+  zoneCounts: Record<ZoneKind, number>;
+}
+
+export interface ImageReport {
+  schema: typeof SCHEMA_VERSION;
+  image: ImageSource;
+  params: ResolvedParams;
+  layout: LayoutInfo;
+  zones: ZoneRow[];
+  records: RecordInfo[];
+  warnings: string[];
+  /** Kernel-style `pstore_zone: ...` lines, as dmesg would show them. */
+  log: string[];
+  /** False when pstore/zone's recovery aborted: the kernel would show no record at all. */
+  recovery: { ok: boolean; message?: string };
+}
+
+export interface RecoverResult {
+  report: ImageReport;
+  /** What /sys/fs/pstore would hold, with the bytes of each file. */
+  files: PstoreFile[];
+}
+
+/** Verdicts that only mean "nothing written here", not trouble. */
+const QUIET_STATUSES: ReadonlySet<ZoneStatus> = new Set(['ok', 'no-valid-data', 'erased']);
+
+// ----------------------------------------------------------- parameters
+
+export function resolveParams(opts: ImageOptions): ResolvedParams & { offset?: number; size?: number } {
+  let parsed;
+  try {
+    parsed = parseParamString(opts.paramString ?? '');
+  } catch (e) {
+    if (e instanceof ParamError) throw new UsageError(`--params: ${e.message}`, { option: 'params', value: opts.paramString });
+    throw e;
+  }
+  const requested = mergeBlkParams(parsed.blk, opts.blk ?? {});
+  const related = parsed.related;
+  let compress = opts.compress;
+  if (compress === undefined && related.compress !== undefined) {
+    if (related.compress !== 'deflate' && related.compress !== 'none') {
+      throw new UsageError(`--params: pstore.compress=${related.compress} is not supported (deflate or none)`, { option: 'params', value: related.compress });
+    }
+    compress = related.compress;
+  }
+  let profileName: string;
+  try {
+    profileName = kernelProfile(opts.kernel).name;
+  } catch (e) {
+    throw new UsageError((e as Error).message, { option: 'kernel', value: opts.kernel });
+  }
+  const out: ResolvedParams & { offset?: number; size?: number } = {
+    requested,
+    effective: requested,
+    cmdline: formatBlkParams(requested),
+    kernel: profileName,
+    nrCpus: opts.nrCpus ?? 1,
+    compress: compress ?? 'deflate',
+    kmsgBytes: related.kmsgBytes ?? null,
+    ignored: parsed.ignored,
+  };
+  const offset = opts.offset ?? (related.sectorOffset !== undefined ? related.sectorOffset * SECTOR_SIZE : undefined);
+  const size = opts.size ?? (related.sectorCount !== undefined ? related.sectorCount * SECTOR_SIZE : undefined);
+  if (offset !== undefined) out.offset = offset;
+  if (size !== undefined) out.size = size;
+  return out;
+}
+
+// ---------------------------------------------------------------- image
+
+interface LockOwner {
+  pid: number;
+  host: string;
+}
+
+/**
+ * Writers take `<image>.lock` ({pid, host}, created O_EXCL). A reader does
+ * not take it (that would create a file next to the image), but refuses to
+ * read bytes a live writer is changing. A lock whose owner is provably dead
+ * (same host, no such pid) is stale and ignored.
+ */
+export function checkImageLock(image: string): void {
+  const lockPath = `${image}.lock`;
+  let text: string;
+  try {
+    text = fs.readFileSync(lockPath, 'utf8');
+  } catch {
+    return;
+  }
+  let owner: LockOwner | undefined;
+  try {
+    const v = JSON.parse(text) as Partial<LockOwner>;
+    if (typeof v.pid === 'number' && typeof v.host === 'string') owner = { pid: v.pid, host: v.host };
+  } catch {
+    /* half-written: treated as live, as the writers do */
+  }
+  if (owner && owner.host === os.hostname() && owner.pid !== process.pid) {
+    try {
+      process.kill(owner.pid, 0);
+    } catch (e) {
+      if (errnoCode(e) === 'ESRCH') return;
+    }
+  }
+  const who = owner ? `pid ${owner.pid} on ${owner.host}` : 'another process';
+  throw new LockedError(`image '${image}' is locked by ${who} (${lockPath}); try again when it has finished`, { lock: lockPath, ...(owner ? { owner } : {}) });
+}
+
+/** Opens the region read-only; Node and range errors become CLI errors. */
+export function openRegion(path: string, offset: number | undefined, size: number | undefined): { region: FileRegion; fileSize: number | null } {
+  let region: FileRegion;
+  try {
+    const o: { offset?: number; size?: number; writable: boolean } = { writable: false };
+    if (offset !== undefined) o.offset = offset;
+    if (size !== undefined) o.size = size;
+    region = FileRegion.open(path, o);
+  } catch (e) {
+    if (e instanceof RangeError) {
+      let fileSize = '?';
+      try {
+        fileSize = String(fs.statSync(path).size);
+      } catch {
+        /* keep '?' */
+      }
+      throw new DataError(
+        `region does not fit in '${path}': --offset ${offset ?? 0} + --size ${size ?? `${fileSize} - ${offset ?? 0}`} runs past the end of the ${fileSize}-byte file`,
+        { offset, size, fileSize },
+      );
+    }
+    const code = errnoCode(e);
+    const msg = `cannot open '${path}': ${strerror(e)}`;
+    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
+    if (code) throw new IoError(msg, { code });
+    throw e;
+  }
+  let fileSize: number | null = null;
+  try {
+    const st = fs.statSync(path);
+    if (st.isFile()) fileSize = st.size;
+  } catch {
+    /* reported as unknown */
+  }
+  return { region, fileSize };
+}
+
+/** A read error inside recovery is an I/O error of ours, not a kernel verdict. */
+function guarded(region: BlockRegion, path: string): BlockRegion {
+  return {
+    get size() {
+      return region.size;
+    },
+    readAt(buf, pos) {
+      try {
+        return region.readAt(buf, pos);
+      } catch (e) {
+        throw new IoError(`cannot read '${path}' at region offset ${pos}: ${strerror(e)}`, { code: errnoCode(e), pos });
+      }
+    },
+    writeAt() {
+      throw new Error('internal: a read-only command tried to write the image');
+    },
+    sync() {},
+    close() {
+      region.close();
+    },
+  };
+}
+
+function isoTime(sec: bigint): string | null {
+  // Date covers ±8.64e15 ms; a corrupt header can hold any 64-bit value.
+  if (sec < -8_640_000_000_000n || sec > 8_640_000_000_000n) return null;
+  return new Date(Number(sec) * 1000).toISOString().replace(/\.000Z$/, 'Z');
+}
+
+export function recordInfo(f: PstoreFile): RecordInfo {
+  return {
+    name: f.name,
+    type: f.typeName,
+    id: f.id,
+    time: isoTime(f.time.sec),
+    timeSec: Number(f.time.sec),
+    timeNsec: Number(f.time.nsec),
+    size: f.data.length,
+    compressed: f.compressed,
+    storedSize: f.storedSize ?? null,
+    reason: f.reasonName ?? null,
+    reasonCode: f.reason ?? null,
+    count: f.count ?? null,
+    zones: f.zones.map((z) => ({ kind: z.kind, index: z.index, offset: z.off })),
+    notes: [...f.notes],
+  };
+}
+
+function zoneRow(region: BlockRegion, desc: ZoneDesc, verdict: { status: ZoneStatus; message: string } | undefined): ZoneRow {
+  const row: ZoneRow = {
+    kind: desc.kind,
+    index: desc.index,
+    offset: desc.off,
+    size: desc.size,
+    bufferSize: desc.bufferSize,
+    signature: null,
+    datalen: null,
+    start: null,
+    status: verdict?.status ?? 'not-read',
+    message: verdict?.message ?? 'not examined by recovery',
+  };
+  const hdr = new Uint8Array(PSZ_BUFFER.size);
+  try {
+    if (region.readAt(hdr, desc.off) === hdr.length) {
+      const b = decodePszBuffer(hdr);
+      row.signature = b.sig === zoneSignature(desc.type);
+      if (row.signature) {
+        row.datalen = b.datalen;
+        row.start = b.start;
+      }
+    }
+  } catch {
+    /* signature stays unknown */
+  }
+  return row;
+}
+
+/** Everything inspect and recover need, from one read of the image. */
+function readImage(opts: ImageOptions): RecoverResult {
+  const params = resolveParams(opts);
+  if (opts.checkLock ?? true) checkImageLock(opts.image);
+  const { region: fileRegion, fileSize } = openRegion(opts.image, params.offset, params.size);
+  const region = guarded(fileRegion, opts.image);
+  try {
+    let reg;
+    try {
+      reg = registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel) });
+    } catch (e) {
+      if (e instanceof LayoutError || e instanceof ZoneRegisterError) {
+        throw new DataError(`pstore/zone refuses this layout: ${e.message} (${params.cmdline}, region ${fileRegion.size} bytes)`, {
+          kernelMessage: e.message,
+          regionSize: fileRegion.size,
+        });
+      }
+      throw e;
+    }
+    const { zone } = reg;
+    const core = new PstoreCore(zone, { compress: params.compress, ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}) });
+    let files: PstoreFile[] = [];
+    let recovery: ImageReport['recovery'] = { ok: true };
+    try {
+      files = core.readFiles();
+    } catch (e) {
+      if (!(e instanceof RecoveryFailedError)) throw e;
+      recovery = { ok: false, message: e.message };
+    }
+    const warnings: string[] = [...reg.notes, ...zone.layout.notes.map((n) => `pstore_zone: ${n}`)];
+    const zones = zonesInDiskOrder(zone.layout).map((d) => zoneRow(region, d, zone.verdicts.get(d)));
+    for (const z of zones) if (!QUIET_STATUSES.has(z.status) && z.status !== 'not-read') warnings.push(`${z.kind} zone ${z.index} skipped (${z.status}): ${z.message}`);
+    const records = files.map(recordInfo);
+    for (const r of records) for (const n of r.notes) warnings.push(`${r.name}: ${n}; the record is kept compressed`);
+    const l = zone.layout;
+    const report: ImageReport = {
+      schema: SCHEMA_VERSION,
+      image: { path: opts.image, offset: fileRegion.offset, size: fileRegion.size, fileSize },
+      params: {
+        requested: params.requested,
+        effective: reg.effective,
+        cmdline: formatBlkParams(reg.effective),
+        kernel: params.kernel,
+        nrCpus: params.nrCpus,
+        compress: params.compress,
+        kmsgBytes: params.kmsgBytes,
+        ignored: params.ignored,
+      },
+      layout: {
+        totalSize: l.totalSize,
+        deviceSize: l.deviceSize,
+        capped: l.totalSize < l.deviceSize,
+        unused: l.unused,
+        notes: [...l.notes],
+        zoneCounts: { kmsg: l.kmsg.length, pmsg: l.pmsg ? 1 : 0, console: l.console ? 1 : 0, ftrace: l.ftrace.length },
+      },
+      zones,
+      records,
+      warnings,
+      log: zone.log.map((line) => line.text),
+      recovery,
+    };
+    return { report, files };
+  } finally {
+    region.close();
+  }
+}
+
+/**
+ * What an image holds, zone by zone and record by record. A failed recovery
+ * is reported (`recovery.ok === false`), not thrown: showing why is the point.
+ */
+export function inspectImage(opts: ImageOptions): ImageReport {
+  return readImage(opts).report;
+}
+
+/**
+ * The records pstorefs would show for this image, with their bytes. Throws
+ * NoDataError when pstore/zone's recovery aborts (the kernel then shows none).
+ */
+export function recoverImage(opts: ImageOptions): RecoverResult {
+  const result = readImage(opts);
+  const { recovery } = result.report;
+  if (!recovery.ok) {
+    throw new RecoveryAbortedError(opts.image, recovery.message ?? 'recover failed', result.report.log);
+  }
+  return result;
+}
+
+/** The kernel's recovery aborted: its own lines, on one line. */
+export class RecoveryAbortedError extends NoDataError {
+  constructor(image: string, message: string, log: string[]) {
+    super(`no pstore records in '${image}': ${message}`, { log });
+  }
+}
+
+/** The sentence for "recovery ran and found nothing", with a hint from the zone verdicts. */
+export function noRecordsMessage(report: ImageReport): string {
+  const n = report.zones.length;
+  const noSig = report.zones.filter((z) => z.status === 'no-valid-data').length;
+  const erased = report.zones.filter((z) => z.status === 'erased').length;
+  let why = `${n} zone${n === 1 ? '' : 's'}`;
+  if (noSig === n) why += ', none with a valid pstore/zone signature; check --kmsg-size and the other sizes, --offset and --size against the kernel\'s pstore_blk parameters';
+  else if (erased) why += `, ${erased} erased`;
+  return `no valid pstore data found in '${report.image.path}' (${why})`;
+}
+

@@ -1,0 +1,8 @@
+/** Every command, in the order `mmcpstore --help` lists them. */
+import type { CommandSpec } from './command.js';
+import { inspect } from './inspect.js';
+import { recover } from './recover.js';
+
+export const COMMANDS: readonly CommandSpec[] = [inspect, recover];
+
+export type { CommandSpec } from './command.js';

@@ -1,0 +1,154 @@
+/**
+ * `mmcpstore inspect`: what pstore/zone makes of an image, zone by zone in
+ * disk order, then the records pstorefs would show. Read-only.
+ */
+import type { ChalkInstance } from 'chalk';
+import type { ZoneStatus } from '../zone/index.js';
+import { imageOptionsFrom, type CommandSpec } from './command.js';
+import { NoDataError } from './errors.js';
+import { inspectImage, noRecordsMessage, type ImageReport, type ZoneRow } from './image.js';
+import { Reporter, type Io } from './io.js';
+import type { CliOptions } from './options.js';
+import { hex, renderTable, type Cell } from './table.js';
+
+export const inspect: CommandSpec = {
+  name: 'inspect',
+  summary: 'show the zone layout, each zone\'s verdict and the records of an image',
+  description:
+    'Registers pstore/blk over the image (read-only) with the given module parameters, runs pstore/zone\'s ' +
+    'recovery, and prints every zone in disk order with its header and the kernel\'s verdict, then the ' +
+    'records /sys/fs/pstore would show. Exits 3 when there is no record.',
+  examples: [
+    ['mmcpstore inspect --image pstore.img', 'zones and records with the default parameters (kmsg_size=64)'],
+    ['mmcpstore inspect -i disk.img --offset 2048s --size 1M --kmsg-size 32', 'a pstore partition inside a disk image'],
+    ['mmcpstore inspect -i pstore.img --params "$(cat /proc/cmdline)"', 'the parameters of a kernel command line'],
+    ['mmcpstore inspect -i pstore.img --json | jq \'.zones[] | select(.status != "ok")\'', 'zones the kernel skipped'],
+  ],
+  run: runInspect,
+};
+
+async function runInspect(o: CliOptions, io: Io): Promise<void> {
+  const report = inspectImage(imageOptionsFrom(o));
+  const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  if (o.json) await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+  else await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose));
+  for (const w of report.warnings) await reporter.warn(w);
+  if (!report.recovery.ok) throw new NoDataError(`no pstore records in '${report.image.path}': ${report.recovery.message ?? 'recover failed'}`);
+  if (report.records.length === 0) throw new NoDataError(noRecordsMessage(report));
+}
+
+function statusStyle(c: ChalkInstance, status: ZoneStatus): (s: string) => string {
+  switch (status) {
+    case 'ok':
+      return c.green;
+    case 'no-valid-data':
+    case 'erased':
+    case 'not-read':
+      return c.dim;
+    case 'overtop':
+    case 'invalid':
+      return c.yellow;
+    default:
+      return c.red;
+  }
+}
+
+/** Runs of three or more unwritten zones of one kind collapse into one row (not with --verbose). */
+function groupZones(zones: readonly ZoneRow[], verbose: boolean): { first: ZoneRow; last: ZoneRow; count: number }[] {
+  const groups: { first: ZoneRow; last: ZoneRow; count: number }[] = [];
+  const collapsible = (z: ZoneRow): boolean => !verbose && (z.status === 'no-valid-data' || z.status === 'not-read');
+  for (const z of zones) {
+    const g = groups[groups.length - 1];
+    if (g && collapsible(z) && collapsible(g.last) && g.last.kind === z.kind && g.last.status === z.status && g.last.size === z.size) {
+      g.last = z;
+      g.count++;
+    } else groups.push({ first: z, last: z, count: 1 });
+  }
+  // A "run" of two reads better as two rows.
+  return groups.flatMap((g) => (g.count === 2 ? [{ first: g.first, last: g.first, count: 1 }, { first: g.last, last: g.last, count: 1 }] : [g]));
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean): string {
+  const out: string[] = [];
+  const label = (s: string): string => c.bold(s.padEnd(8));
+  const img = r.image;
+  out.push(`${label('image')}${img.path}, bytes ${img.offset}..${img.offset + img.size} (${img.size} bytes${img.fileSize !== null ? ` of a ${img.fileSize}-byte file` : ''})`);
+  out.push(`${label('params')}${r.params.cmdline} (kernel ${r.params.kernel} behaviour, ${plural(r.params.nrCpus, 'CPU')})`);
+  const l = r.layout;
+  const counts = (Object.entries(l.zoneCounts) as [string, number][]).filter(([, n]) => n > 0).map(([k, n]) => plural(n, `${k} zone`));
+  out.push(
+    `${label('layout')}${counts.join(', ') || 'no zones'}; ${l.totalSize} bytes used${l.capped ? ` (capped from ${l.deviceSize})` : ''}, ${l.unused} unused`,
+  );
+  for (const n of l.notes) out.push(`${label('')}kernel: ${n}`);
+  out.push('');
+
+  const maxOff = Math.max(0, ...r.zones.map((z) => z.offset));
+  const offWidth = Math.max(1, maxOff.toString(16).length);
+  const zoneRows = groupZones(r.zones, verbose).map(({ first: z, last, count }): Cell[] => {
+    const style = statusStyle(c, z.status);
+    const sig = z.signature === null ? '?' : z.signature ? 'ok' : 'bad';
+    return [
+      { text: z.kind },
+      { text: count > 1 ? `${z.index}-${last.index}` : String(z.index) },
+      { text: hex(z.offset, offWidth) },
+      { text: String(z.size) },
+      { text: sig, style: z.signature === false ? c.dim : (s) => s },
+      { text: z.datalen === null ? '-' : String(z.datalen) },
+      { text: z.start === null ? '-' : String(z.start) },
+      { text: count > 1 ? `${z.status} (${count} zones)` : z.status, style },
+    ];
+  });
+  out.push(
+    renderTable(
+      [
+        { header: 'KIND' },
+        { header: 'INDEX', align: 'right' },
+        { header: 'OFFSET' },
+        { header: 'SIZE', align: 'right' },
+        { header: 'SIG' },
+        { header: 'DATALEN', align: 'right' },
+        { header: 'START', align: 'right' },
+        { header: 'STATUS' },
+      ],
+      zoneRows,
+      c.bold,
+    ),
+  );
+
+  if (!r.recovery.ok) {
+    out.push(c.red(`recovery failed: ${r.recovery.message ?? 'recover failed'}; the kernel would show no records`) + '\n');
+  } else if (r.records.length === 0) {
+    out.push('no records\n');
+  } else {
+    const recRows = r.records.map((rec): Cell[] => [
+      { text: rec.name, style: rec.compressed ? c.yellow : (s) => s },
+      { text: rec.reason ?? '-' },
+      { text: rec.count === null ? '-' : String(rec.count) },
+      { text: rec.time ?? `@${rec.timeSec}` },
+      { text: String(rec.size) },
+      { text: rec.storedSize === null ? '-' : String(rec.storedSize) },
+    ]);
+    out.push(
+      renderTable(
+        [
+          { header: 'RECORD' },
+          { header: 'REASON' },
+          { header: 'COUNT', align: 'right' },
+          { header: 'TIME (UTC)' },
+          { header: 'SIZE', align: 'right' },
+          { header: 'STORED', align: 'right' },
+        ],
+        recRows,
+        c.bold,
+      ),
+    );
+  }
+  if (verbose) {
+    out.push(c.bold('kernel log') + '\n' + r.log.map((line) => `  ${line}\n`).join(''));
+  }
+  return out.join('\n');
+}

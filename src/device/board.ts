@@ -1,0 +1,135 @@
+/**
+ * The emulated board: one SDHCI 3.00 controller with an eMMC 5.1 card on its bus, simulated
+ * system memory for DMA, one interrupt line and a virtual clock (docs/device.md).
+ *
+ * THE MMIO BOUNDARY: code outside src/device (the driver, the zone layer, commands) uses only
+ * `mmio`, `irq`, `memory` and `clock`. Nothing above src/device may touch `card` or `backing` or
+ * call into `controller` beyond what tests and `inspect` need (snapshots, counters). This is what
+ * makes panic-path bugs — in-flight requests, lost interrupts, resets — reproducible.
+ */
+
+import type { BlockBacking } from './backing.js';
+import { VirtualClock } from './clock.js';
+import { EmmcCard, type EmmcCardOptions } from './emmc/card.js';
+import { createLayout, type EmmcLayout, type LayoutOptions } from './emmc/image-layout.js';
+import { FaultInjector, type FaultSpec } from './faults.js';
+import { LatencyModel, type LatencyParams } from './latency.js';
+import { SimMemory } from './memory.js';
+import { SdBus } from './sd-bus.js';
+import { SdhciController, IrqLine } from './sdhci/controller.js';
+import { Tracer, nullTracer } from './trace.js';
+
+export interface Mmio {
+  readb(offset: number): number;
+  readw(offset: number): number;
+  readl(offset: number): number;
+  writeb(offset: number, value: number): void;
+  writew(offset: number, value: number): void;
+  writel(offset: number, value: number): void;
+}
+
+/** Read-only view of the interrupt line for the driver. */
+export interface IrqView {
+  readonly level: boolean;
+  onChange(cb: (level: boolean) => void): () => void;
+}
+
+export interface BoardOptions {
+  /** the image (user area, or the whole QEMU-layout file) */
+  backing: BlockBacking;
+  /** default { kind: 'user-area' } */
+  layout?: LayoutOptions;
+  /** a FaultInjector, spec list, or comma-separated spec string ("busy:5ms@cmd6,power-loss:3") */
+  faults?: FaultInjector | readonly FaultSpec[] | string;
+  /** seed for probabilistic faults (default 1) */
+  seed?: number;
+  /** a Tracer, or the globs to enable on stderr ("sdhci_*,sdcard_*") */
+  trace?: Tracer | string;
+  clock?: VirtualClock;
+  latency?: Partial<LatencyParams>;
+  /** Capabilities 0 override, e.g. CAP0_PROFILES.sdma */
+  capabilities0?: number;
+  capabilities1?: number;
+  addressing?: EmmcCardOptions['addressing'];
+  partitionConfig?: number;
+  /** simulated RAM size in bytes (default 1 TiB address space, sparse) */
+  memorySize?: number;
+}
+
+export interface Board {
+  readonly mmio: Mmio;
+  readonly irq: IrqView;
+  readonly memory: SimMemory;
+  readonly clock: VirtualClock;
+  /** tests and `inspect` only */
+  readonly controller: SdhciController;
+  /** tests and `inspect` only */
+  readonly card: EmmcCard;
+  readonly layout: EmmcLayout;
+  readonly faults: FaultInjector;
+  readonly tracer: Tracer;
+  /** flush and close the backing (and the in-memory partitions) */
+  close(): void;
+}
+
+export function createBoard(o: BoardOptions): Board {
+  const clock = o.clock ?? new VirtualClock();
+  const tracer = o.trace instanceof Tracer ? o.trace : o.trace ? new Tracer({ enable: o.trace }) : nullTracer();
+  tracer.now = () => clock.now;
+  const faults = o.faults instanceof FaultInjector ? o.faults : new FaultInjector(o.faults ?? [], o.seed ?? 1);
+  faults.onFire ??= (kind, detail) => tracer.emit('fault_inject', kind, detail);
+  const latency = new LatencyModel(o.latency);
+  const layout = createLayout(o.backing, o.layout ?? { kind: 'user-area' });
+  const card = new EmmcCard({
+    layout,
+    clock,
+    latency,
+    tracer,
+    faults,
+    addressing: o.addressing,
+    partitionConfig: o.partitionConfig,
+  });
+  const bus = new SdBus(card, tracer, faults);
+  const memory = new SimMemory(o.memorySize);
+  const irq = new IrqLine();
+  const controller = new SdhciController({
+    clock,
+    bus,
+    memory,
+    tracer,
+    latency,
+    irq,
+    capabilities0: o.capabilities0,
+    capabilities1: o.capabilities1,
+  });
+  const mmio: Mmio = {
+    readb: (off) => controller.read(off, 1),
+    readw: (off) => controller.read(off, 2),
+    readl: (off) => controller.read(off, 4),
+    writeb: (off, v) => controller.write(off, 1, v),
+    writew: (off, v) => controller.write(off, 2, v),
+    writel: (off, v) => controller.write(off, 4, v),
+  };
+  const irqView: IrqView = {
+    get level() {
+      return irq.level;
+    },
+    onChange: (cb) => irq.onChange(cb),
+  };
+  return {
+    mmio,
+    irq: irqView,
+    memory,
+    clock,
+    controller,
+    card,
+    layout,
+    faults,
+    tracer,
+    close() {
+      o.backing.flush();
+      for (const p of layout.partitions.values()) if (p !== o.backing) p.close();
+      o.backing.close();
+    },
+  };
+}

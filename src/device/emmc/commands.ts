@@ -1,0 +1,364 @@
+/**
+ * The eMMC command set as one table keyed by command index (spec §3.2; JEDEC eMMC 5.1; QEMU's
+ * `sd_proto_emmc` idea). Each entry carries the spec name, class, type (bc/bcr/ac/adtc), the
+ * response, the states it is accepted in, its handler and — for data commands — its data phase.
+ * There is no second switch on the command index anywhere else.
+ *
+ * - An index missing from the table is not an eMMC command: ILLEGAL_COMMAND, no response.
+ * - An entry without a handler is a JEDEC command the model does not implement: traced as
+ *   `sdcard_unimplemented`, then treated like an illegal command (no response, ILLEGAL_COMMAND).
+ * - A command in a state it does not accept is illegal (`sdcard_illegal`).
+ */
+
+import type { MmcResponse } from '../sdhci-regs.js';
+import type { DataPhase, EmmcCard } from './card.js';
+import { EXT_CSD, EXT_CSD_ACTION_BYTES, HC_ERASE_UNIT } from './registers.js';
+import type { CardState } from './status.js';
+
+export type CommandType = 'bc' | 'bcr' | 'ac' | 'adtc';
+
+/** What a handler asks the card to answer. */
+export type Outcome = { r: 'none' } | { r: 'r1' } | { r: 'r1b' } | { r: 'r2'; reg: Uint8Array } | { r: 'r3'; ocr: number };
+
+export interface DataHandlers {
+  /** next block for the host (undefined: stop, an error bit has been raised) */
+  read?: (card: EmmcCard, d: DataPhase) => Uint8Array | undefined;
+  /** one complete block from the host; false if it did not reach the backing */
+  write?: (card: EmmcCard, d: DataPhase, block: Uint8Array) => boolean;
+}
+
+export interface CardCommand {
+  readonly index: number;
+  readonly name: string;
+  readonly cls: number;
+  readonly type: CommandType;
+  readonly response: MmcResponse;
+  /** argument bits 31:16 carry an RCA; other cards stay silent */
+  readonly addressed: boolean;
+  readonly states: readonly CardState[];
+  /** undefined: a JEDEC command this model does not implement */
+  readonly handler: ((card: EmmcCard, arg: number, self: CardCommand) => Outcome) | undefined;
+  readonly data: DataHandlers | undefined;
+}
+
+const NONE: Outcome = { r: 'none' };
+const R1: Outcome = { r: 'r1' };
+const R1B: Outcome = { r: 'r1b' };
+
+// ------------------------------------------------------------------------------------------------
+// Handlers, in command order. Each starts from a state the table already accepted.
+// ------------------------------------------------------------------------------------------------
+
+function goIdleState(card: EmmcCard): Outcome {
+  card.reset(); // 0x00000000 reset; pre-idle 0xF0F0F0F0 and boot 0xFFFFFFFA behave the same here
+  return NONE;
+}
+
+function sendOpCond(card: EmmcCard, arg: number): Outcome {
+  const window = arg & 0x00ffff80;
+  if (window !== 0 && (window & card.ocr(false) & 0x00ffff80) === 0) {
+    card.setState('ina'); // incompatible voltage (§3.2 CMD1)
+    return NONE;
+  }
+  const busy = card.takeCmd1Busy();
+  if (!busy) card.setState('ready');
+  return { r: 'r3', ocr: card.ocr(!busy) };
+}
+
+function allSendCid(card: EmmcCard): Outcome {
+  card.setState('ident');
+  return { r: 'r2', reg: card.cid };
+}
+
+function setRelativeAddr(card: EmmcCard, arg: number): Outcome {
+  card.rca = arg >>> 16;
+  card.setState('stby');
+  return R1;
+}
+
+function switchCmd(card: EmmcCard, arg: number): Outcome {
+  const access = (arg >>> 24) & 3;
+  const index = (arg >>> 16) & 0xff;
+  const value = (arg >>> 8) & 0xff;
+  card.setState('prg');
+  let result = 'command set (ignored)';
+  if (access !== 0) {
+    const old = card.extCsd[index] ?? 0;
+    const next = access === 1 ? old | value : access === 2 ? old & ~value & 0xff : value;
+    if (index < 512 && card.switchByte(index, next)) {
+      card.extCsd[index] = EXT_CSD_ACTION_BYTES.has(index) ? 0 : next;
+      result = 'ok';
+    } else {
+      card.flagLater('SWITCH_ERROR');
+      result = 'SWITCH_ERROR';
+    }
+    card.tracer.emit('sdcard_switch', index, next, result);
+  }
+  const p = card.latency.p;
+  card.busyFor(index === EXT_CSD.PARTITION_CONFIG ? p.partitionSwitchBusyNs : p.switchBusyNs, `CMD6 ${result}`, true);
+  return R1B;
+}
+
+function selectCard(card: EmmcCard, arg: number): Outcome {
+  const mine = arg >>> 16 === card.rca && card.rca !== 0;
+  switch (card.state) {
+    case 'stby':
+      if (!mine) return NONE;
+      card.setState('tran');
+      return R1;
+    case 'tran':
+    case 'data':
+      if (mine) return R1;
+      card.data = undefined;
+      card.setState('stby');
+      return NONE;
+    case 'prg':
+      if (mine) return R1;
+      card.setState('dis');
+      return NONE;
+    case 'dis':
+      if (!mine) return NONE;
+      card.setState(card.isBusy() ? 'prg' : 'tran');
+      return R1B;
+    default:
+      return NONE;
+  }
+}
+
+function sendExtCsd(card: EmmcCard, _arg: number, self: CardCommand): Outcome {
+  card.startData(self, 'read', 0, 1, 512);
+  return R1;
+}
+
+const sendCsd = (card: EmmcCard): Outcome => ({ r: 'r2', reg: card.csd });
+const sendCid = (card: EmmcCard): Outcome => ({ r: 'r2', reg: card.cid });
+
+function stopTransmission(card: EmmcCard): Outcome {
+  if (card.state === 'data') {
+    card.data = undefined;
+    card.setState('tran');
+    return R1;
+  }
+  // rcv: a partial block is discarded; busy while programming what was received
+  card.data = undefined;
+  card.setState('prg');
+  card.busyFor(0, 'CMD12 stop', true);
+  return R1B;
+}
+
+const sendStatus = (): Outcome => R1;
+
+function goInactiveState(card: EmmcCard): Outcome {
+  card.setState('ina');
+  return NONE;
+}
+
+function setBlocklen(card: EmmcCard, arg: number): Outcome {
+  if (arg === 0 || arg > 512) card.flag('BLOCK_LEN_ERROR');
+  else card.blockLen = arg; // sector mode: kept for CMD42 only, data blocks stay 512 bytes
+  return R1;
+}
+
+function startRead(card: EmmcCard, arg: number, self: CardCommand, multi: boolean): Outcome {
+  const offset = card.byteAddress(arg);
+  const len = card.dataBlockLen();
+  if (!card.checkBlockAddress(offset, len)) return R1; // OUT_OF_RANGE / ADDRESS_MISALIGN, stays in tran
+  const count = multi ? card.blockCount?.count || undefined : 1;
+  card.blockCount = undefined;
+  card.startData(self, 'read', offset, count, len);
+  return R1;
+}
+
+function setBlockCount(card: EmmcCard, arg: number): Outcome {
+  card.blockCount = { count: arg & 0xffff, reliable: (arg & 0x80000000) !== 0 };
+  return R1;
+}
+
+function startWrite(card: EmmcCard, arg: number, self: CardCommand, multi: boolean): Outcome {
+  const offset = card.byteAddress(arg);
+  const len = card.dataBlockLen();
+  if (len !== 512) {
+    card.flag('BLOCK_LEN_ERROR'); // WRITE_BL_PARTIAL = 0: writes are whole 512-byte blocks
+    return R1;
+  }
+  if (!card.checkBlockAddress(offset, len)) return R1;
+  if (card.isWriteProtected()) {
+    card.flag('WP_VIOLATION');
+    return R1;
+  }
+  const count = multi ? card.blockCount?.count || undefined : 1;
+  card.blockCount = undefined;
+  card.startData(self, 'write', offset, count, len);
+  return R1;
+}
+
+function eraseGroupStart(card: EmmcCard, arg: number): Outcome {
+  const off = card.byteAddress(arg);
+  if (off >= (card.partition()?.size ?? 0)) {
+    card.flag('OUT_OF_RANGE');
+    return R1;
+  }
+  card.eraseStart = off;
+  card.eraseEnd = undefined;
+  return R1;
+}
+
+function eraseGroupEnd(card: EmmcCard, arg: number): Outcome {
+  const off = card.byteAddress(arg);
+  if (card.eraseStart === undefined) {
+    card.flag('ERASE_SEQ_ERROR');
+    return R1;
+  }
+  if (off >= (card.partition()?.size ?? 0)) {
+    card.flag('OUT_OF_RANGE');
+    return R1;
+  }
+  card.eraseEnd = off;
+  return R1;
+}
+
+/** CMD38 arguments (§3.2). */
+const ERASE_KINDS: Readonly<Record<number, 'erase' | 'trim' | 'discard'>> = {
+  0x00000000: 'erase',
+  0x00000001: 'trim',
+  0x00000003: 'discard',
+  0x80000000: 'erase',
+  0x80000001: 'trim',
+  0x80008000: 'trim',
+};
+
+function erase(card: EmmcCard, arg: number): Outcome {
+  const start = card.eraseStart;
+  const end = card.eraseEnd;
+  card.eraseStart = card.eraseEnd = undefined;
+  const kind = ERASE_KINDS[arg >>> 0];
+  const part = card.partition();
+  if (start === undefined || end === undefined) {
+    card.flag('ERASE_SEQ_ERROR');
+    return R1B;
+  }
+  if (!kind || !part || end < start) {
+    card.flag('ERASE_PARAM');
+    return R1B;
+  }
+  if (part.readOnly) {
+    card.flag('WP_VIOLATION');
+    return R1B;
+  }
+  let from: number;
+  let to: number;
+  let busy: number;
+  if (kind === 'erase') {
+    from = Math.floor(start / HC_ERASE_UNIT) * HC_ERASE_UNIT;
+    to = Math.min(part.size, (Math.floor(end / HC_ERASE_UNIT) + 1) * HC_ERASE_UNIT);
+    busy = Math.ceil((to - from) / HC_ERASE_UNIT) * card.latency.p.eraseGroupBusyNs;
+  } else {
+    from = Math.floor(start / 512) * 512;
+    to = Math.min(part.size, Math.floor(end / 512) * 512 + 512);
+    busy = ((to - from) / 512) * card.latency.p.trimPerBlockNs;
+  }
+  const fill = card.extCsd[EXT_CSD.ERASED_MEM_CONT] ? 0xff : 0x00;
+  const CHUNK = 64 * 1024;
+  const chunk = new Uint8Array(CHUNK).fill(fill);
+  for (let off = from; off < to; off += CHUNK) part.write(off, chunk.subarray(0, Math.min(CHUNK, to - off)));
+  card.tracer.emit('sdcard_erase', card.partitionName(), from, to - from, kind);
+  card.setState('prg');
+  card.busyFor(busy, `CMD38 ${kind}`, true);
+  return R1B;
+}
+
+function appCmd(card: EmmcCard): Outcome {
+  card.flag('APP_CMD');
+  return R1;
+}
+
+const blockData: DataHandlers = {
+  read: (card, d) => card.readPartitionBlock(d),
+  write: (card, d, block) => card.writePartitionBlock(d, block),
+};
+const extCsdData: DataHandlers = { read: (card) => card.extCsd.slice() };
+
+// ------------------------------------------------------------------------------------------------
+// The table
+// ------------------------------------------------------------------------------------------------
+
+const ALL_BUT_INA: readonly CardState[] = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis', 'btst', 'slp'];
+const ADDRESSED_STATES: readonly CardState[] = ['stby', 'tran', 'data', 'rcv', 'prg', 'dis', 'btst'];
+
+interface Spec {
+  name: string;
+  cls: number;
+  type: CommandType;
+  response: MmcResponse;
+  states: readonly CardState[];
+  addressed?: boolean;
+  handler?: CardCommand['handler'];
+  data?: DataHandlers;
+}
+
+function table(specs: Record<number, Spec>): Readonly<Partial<Record<number, CardCommand>>> {
+  const out: Partial<Record<number, CardCommand>> = {};
+  for (const [k, s] of Object.entries(specs)) {
+    const index = Number(k);
+    out[index] = Object.freeze({
+      index,
+      name: s.name,
+      cls: s.cls,
+      type: s.type,
+      response: s.response,
+      addressed: s.addressed ?? false,
+      states: s.states,
+      handler: s.handler,
+      data: s.data,
+    });
+  }
+  return Object.freeze(out);
+}
+
+export const EMMC_COMMANDS = table({
+  0: { name: 'GO_IDLE_STATE', cls: 0, type: 'bc', response: 'none', states: ALL_BUT_INA, handler: goIdleState },
+  1: { name: 'SEND_OP_COND', cls: 0, type: 'bcr', response: 'r3', states: ['idle'], handler: sendOpCond },
+  2: { name: 'ALL_SEND_CID', cls: 0, type: 'bcr', response: 'r2', states: ['ready'], handler: allSendCid },
+  3: { name: 'SET_RELATIVE_ADDR', cls: 0, type: 'ac', response: 'r1', states: ['ident'], handler: setRelativeAddr },
+  4: { name: 'SET_DSR', cls: 0, type: 'bc', response: 'none', states: ['stby'] },
+  5: { name: 'SLEEP_AWAKE', cls: 0, type: 'ac', response: 'r1b', states: ['stby', 'slp'], addressed: true },
+  6: { name: 'SWITCH', cls: 10, type: 'ac', response: 'r1b', states: ['tran'], handler: switchCmd },
+  7: { name: 'SELECT_DESELECT_CARD', cls: 0, type: 'ac', response: 'r1', states: ['stby', 'tran', 'data', 'prg', 'dis'], addressed: true, handler: selectCard },
+  8: { name: 'SEND_EXT_CSD', cls: 0, type: 'adtc', response: 'r1', states: ['tran'], handler: sendExtCsd, data: extCsdData },
+  9: { name: 'SEND_CSD', cls: 0, type: 'ac', response: 'r2', states: ['stby'], addressed: true, handler: sendCsd },
+  10: { name: 'SEND_CID', cls: 0, type: 'ac', response: 'r2', states: ['stby'], addressed: true, handler: sendCid },
+  12: { name: 'STOP_TRANSMISSION', cls: 0, type: 'ac', response: 'r1b', states: ['data', 'rcv'], handler: stopTransmission },
+  13: { name: 'SEND_STATUS', cls: 0, type: 'ac', response: 'r1', states: ADDRESSED_STATES, addressed: true, handler: sendStatus },
+  14: { name: 'BUSTEST_R', cls: 0, type: 'adtc', response: 'r1', states: ['btst'] },
+  15: { name: 'GO_INACTIVE_STATE', cls: 0, type: 'ac', response: 'none', states: ['stby', 'tran', 'data', 'rcv', 'prg', 'dis'], addressed: true, handler: goInactiveState },
+  16: { name: 'SET_BLOCKLEN', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlocklen },
+  17: { name: 'READ_SINGLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, false), data: blockData },
+  18: { name: 'READ_MULTIPLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, true), data: blockData },
+  19: { name: 'BUSTEST_W', cls: 0, type: 'adtc', response: 'r1', states: ['tran'] },
+  21: { name: 'SEND_TUNING_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'] },
+  23: { name: 'SET_BLOCK_COUNT', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlockCount },
+  24: { name: 'WRITE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, false), data: blockData },
+  25: { name: 'WRITE_MULTIPLE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, true), data: blockData },
+  26: { name: 'PROGRAM_CID', cls: 4, type: 'adtc', response: 'r1', states: ['tran'] },
+  27: { name: 'PROGRAM_CSD', cls: 4, type: 'adtc', response: 'r1', states: ['tran'] },
+  28: { name: 'SET_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'] },
+  29: { name: 'CLR_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'] },
+  30: { name: 'SEND_WRITE_PROT', cls: 6, type: 'adtc', response: 'r1', states: ['tran'] },
+  31: { name: 'SEND_WRITE_PROT_TYPE', cls: 6, type: 'adtc', response: 'r1', states: ['tran'] },
+  35: { name: 'ERASE_GROUP_START', cls: 5, type: 'ac', response: 'r1', states: ['tran'], handler: eraseGroupStart },
+  36: { name: 'ERASE_GROUP_END', cls: 5, type: 'ac', response: 'r1', states: ['tran'], handler: eraseGroupEnd },
+  38: { name: 'ERASE', cls: 5, type: 'ac', response: 'r1b', states: ['tran'], handler: erase },
+  39: { name: 'FAST_IO', cls: 9, type: 'ac', response: 'r3', states: ['stby'] },
+  40: { name: 'GO_IRQ_STATE', cls: 9, type: 'bcr', response: 'r3', states: ['stby'] },
+  42: { name: 'LOCK_UNLOCK', cls: 7, type: 'adtc', response: 'r1', states: ['tran'] },
+  44: { name: 'QUEUED_TASK_PARAMS', cls: 11, type: 'ac', response: 'r1', states: ['tran'] },
+  45: { name: 'QUEUED_TASK_ADDRESS', cls: 11, type: 'ac', response: 'r1', states: ['tran'] },
+  46: { name: 'EXECUTE_READ_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'] },
+  47: { name: 'EXECUTE_WRITE_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'] },
+  48: { name: 'CMDQ_TASK_MGMT', cls: 11, type: 'ac', response: 'r1b', states: ['tran'] },
+  49: { name: 'SET_TIME', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },
+  53: { name: 'PROTOCOL_RD', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },
+  54: { name: 'PROTOCOL_WR', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },
+  55: { name: 'APP_CMD', cls: 8, type: 'ac', response: 'r1', states: ['stby', 'tran', 'data', 'rcv', 'prg', 'dis'], addressed: true, handler: appCmd },
+  56: { name: 'GEN_CMD', cls: 8, type: 'adtc', response: 'r1', states: ['tran'] },
+});

@@ -1,0 +1,282 @@
+/**
+ * The card's identity registers, generated to match the image (spec §3.5 CID, §3.6 CSD, §3.7
+ * EXT_CSD). The properties segment of EXT_CSD (bytes 192–511) never changes after construction:
+ * Linux re-reads EXT_CSD after the bus-width switch and compares it (§3.7).
+ */
+
+/** EXT_CSD byte indices used by the model and by Linux (§3.7). */
+export const EXT_CSD = {
+  CMDQ_MODE_EN: 15,
+  FLUSH_CACHE: 32,
+  CACHE_CTRL: 33,
+  POWER_OFF_NOTIFICATION: 34,
+  EXCEPTION_EVENTS_CTRL: 56,
+  DATA_SECTOR_SIZE: 61,
+  GP_SIZE_MULT: 143, // 3 bytes per GP partition, GP1..GP4
+  PARTITION_SETTING_COMPLETED: 155,
+  PARTITIONS_ATTRIBUTE: 156,
+  MAX_ENH_SIZE_MULT: 157,
+  PARTITION_SUPPORT: 160,
+  HPI_MGMT: 161,
+  RST_N_FUNCTION: 162,
+  BKOPS_EN: 163,
+  BKOPS_START: 164,
+  SANITIZE_START: 165,
+  WR_REL_PARAM: 166,
+  WR_REL_SET: 167,
+  RPMB_SIZE_MULT: 168,
+  FW_CONFIG: 169,
+  USER_WP: 171,
+  BOOT_WP: 173,
+  ERASE_GROUP_DEF: 175,
+  BOOT_BUS_CONDITIONS: 177,
+  BOOT_CONFIG_PROT: 178,
+  PARTITION_CONFIG: 179,
+  ERASED_MEM_CONT: 181,
+  BUS_WIDTH: 183,
+  STROBE_SUPPORT: 184,
+  HS_TIMING: 185,
+  POWER_CLASS: 187,
+  CMD_SET_REV: 189,
+  CMD_SET: 191,
+  EXT_CSD_REV: 192,
+  CSD_STRUCTURE: 194,
+  CARD_TYPE: 196,
+  DRIVER_STRENGTH: 197,
+  OUT_OF_INTERRUPT_TIME: 198,
+  PARTITION_SWITCH_TIME: 199,
+  SEC_COUNT: 212, // 4 bytes LE
+  S_A_TIMEOUT: 217,
+  S_C_VCCQ: 219,
+  S_C_VCC: 220,
+  HC_WP_GRP_SIZE: 221,
+  REL_WR_SEC_C: 222,
+  ERASE_TIMEOUT_MULT: 223,
+  HC_ERASE_GRP_SIZE: 224,
+  BOOT_SIZE_MULT: 226,
+  BOOT_INFO: 228,
+  SEC_TRIM_MULT: 229,
+  SEC_ERASE_MULT: 230,
+  SEC_FEATURE_SUPPORT: 231,
+  TRIM_MULT: 232,
+  INI_TIMEOUT_AP: 241,
+  POWER_OFF_LONG_TIME: 247,
+  GENERIC_CMD6_TIME: 248,
+  CACHE_SIZE: 249, // 4 bytes LE
+  PRE_EOL_INFO: 267,
+  DEVICE_LIFE_TIME_EST_TYP_A: 268,
+  DEVICE_LIFE_TIME_EST_TYP_B: 269,
+  CMDQ_DEPTH: 307,
+  CMDQ_SUPPORT: 308,
+  SUPPORTED_MODES: 493,
+  BKOPS_SUPPORT: 502,
+  HPI_FEATURES: 503,
+  S_CMD_SET: 504,
+} as const;
+
+/** Bytes that are commands rather than settings: they trigger an action and read back 0. */
+export const EXT_CSD_ACTION_BYTES: ReadonlySet<number> = new Set([EXT_CSD.FLUSH_CACHE, EXT_CSD.BKOPS_START, EXT_CSD.SANITIZE_START]);
+
+export const EXT_CSD_SIZE = 512;
+/** Bytes 0..191 are the modes segment (CMD6-writable where allowed). */
+export const EXT_CSD_MODES_END = 192;
+/** EXT_CSD_REV 8 = eMMC 5.1. */
+export const EXT_CSD_REV_5_1 = 8;
+/** CARD_TYPE bits (§3.7 byte 196). */
+export const CARD_TYPE = {
+  HS_26: 0x01,
+  HS_52: 0x02,
+  DDR_52_1V8_3V: 0x04,
+  DDR_52_1V2: 0x08,
+  HS200_1V8: 0x10,
+  HS200_1V2: 0x20,
+  HS400_1V8: 0x40,
+  HS400_1V2: 0x80,
+} as const;
+/** HS, DDR 1.8/3 V, HS200 1.8 V, HS400 1.8 V = 0x57 (§3.7). */
+export const CARD_TYPE_DEFAULT = CARD_TYPE.HS_26 | CARD_TYPE.HS_52 | CARD_TYPE.DDR_52_1V8_3V | CARD_TYPE.HS200_1V8 | CARD_TYPE.HS400_1V8;
+
+/** 128 KiB: unit of BOOT_SIZE_MULT and RPMB_SIZE_MULT. */
+export const SIZE_MULT_UNIT = 128 * 1024;
+/** Erase group = HC_ERASE_GRP_SIZE × 512 KiB (ERASE_GROUP_DEF = 1). */
+export const HC_ERASE_UNIT = 512 * 1024;
+/** The model uses HC_ERASE_GRP_SIZE = HC_WP_GRP_SIZE = 1, so a GP_SIZE_MULT unit is 512 KiB. */
+export const HC_ERASE_GRP_SIZE = 1;
+export const HC_WP_GRP_SIZE = 1;
+export const GP_SIZE_UNIT = HC_ERASE_GRP_SIZE * HC_WP_GRP_SIZE * HC_ERASE_UNIT;
+
+export interface PartitionSizes {
+  user: number;
+  boot: number; // each of boot0/boot1
+  rpmb: number;
+  gp: readonly number[]; // up to 4
+}
+
+function putLe32(b: Uint8Array, at: number, v: number): void {
+  b[at] = v & 0xff;
+  b[at + 1] = (v >>> 8) & 0xff;
+  b[at + 2] = (v >>> 16) & 0xff;
+  b[at + 3] = (v >>> 24) & 0xff;
+}
+
+/** EXT_CSD for the partition sizes; values from §3.7's "8 GiB" column where not derived. */
+export function buildExtCsd(sizes: PartitionSizes, o: { partitionConfig?: number } = {}): Uint8Array {
+  const b = new Uint8Array(EXT_CSD_SIZE);
+  const gpMult = sizes.gp.map((s) => s / GP_SIZE_UNIT);
+  gpMult.forEach((m, i) => {
+    const at = EXT_CSD.GP_SIZE_MULT + 3 * i;
+    b[at] = m & 0xff;
+    b[at + 1] = (m >>> 8) & 0xff;
+    b[at + 2] = (m >>> 16) & 0xff;
+  });
+  b[EXT_CSD.PARTITION_SETTING_COMPLETED] = sizes.gp.length > 0 ? 1 : 0;
+  b[EXT_CSD.MAX_ENH_SIZE_MULT] = 1;
+  b[EXT_CSD.PARTITION_SUPPORT] = 0x07;
+  b[EXT_CSD.WR_REL_PARAM] = 0x15;
+  b[EXT_CSD.WR_REL_SET] = 0x1f;
+  b[EXT_CSD.RPMB_SIZE_MULT] = sizes.rpmb / SIZE_MULT_UNIT;
+  b[EXT_CSD.PARTITION_CONFIG] = o.partitionConfig ?? 0;
+  b[EXT_CSD.ERASED_MEM_CONT] = 0;
+  b[EXT_CSD.STROBE_SUPPORT] = 1;
+  b[EXT_CSD.EXT_CSD_REV] = EXT_CSD_REV_5_1;
+  b[EXT_CSD.CSD_STRUCTURE] = 2;
+  b[EXT_CSD.CARD_TYPE] = CARD_TYPE_DEFAULT;
+  b[EXT_CSD.DRIVER_STRENGTH] = 0x1f;
+  b[EXT_CSD.OUT_OF_INTERRUPT_TIME] = 0x02;
+  b[EXT_CSD.PARTITION_SWITCH_TIME] = 0x03;
+  putLe32(b, EXT_CSD.SEC_COUNT, sizes.user / 512);
+  b[EXT_CSD.S_A_TIMEOUT] = 0x11;
+  b[EXT_CSD.S_C_VCCQ] = 0x07;
+  b[EXT_CSD.S_C_VCC] = 0x07;
+  b[EXT_CSD.HC_WP_GRP_SIZE] = HC_WP_GRP_SIZE;
+  b[EXT_CSD.REL_WR_SEC_C] = 0x01;
+  b[EXT_CSD.ERASE_TIMEOUT_MULT] = 0x11;
+  b[EXT_CSD.HC_ERASE_GRP_SIZE] = HC_ERASE_GRP_SIZE;
+  b[EXT_CSD.BOOT_SIZE_MULT] = sizes.boot / SIZE_MULT_UNIT;
+  b[EXT_CSD.BOOT_INFO] = 0x07;
+  b[EXT_CSD.SEC_TRIM_MULT] = 0x11;
+  b[EXT_CSD.SEC_ERASE_MULT] = 0x1b;
+  b[EXT_CSD.SEC_FEATURE_SUPPORT] = 0x55;
+  b[EXT_CSD.TRIM_MULT] = 0x02;
+  b[EXT_CSD.INI_TIMEOUT_AP] = 0x0a;
+  b[EXT_CSD.POWER_OFF_LONG_TIME] = 0x3c;
+  b[EXT_CSD.GENERIC_CMD6_TIME] = 0x0a;
+  putLe32(b, EXT_CSD.CACHE_SIZE, 0); // no cache: writes are durable at Transfer Complete
+  b[EXT_CSD.PRE_EOL_INFO] = 0x01;
+  b[EXT_CSD.DEVICE_LIFE_TIME_EST_TYP_A] = 0x01;
+  b[EXT_CSD.DEVICE_LIFE_TIME_EST_TYP_B] = 0x01;
+  b[EXT_CSD.CMDQ_DEPTH] = 0x1f;
+  b[EXT_CSD.CMDQ_SUPPORT] = 0x01;
+  b[EXT_CSD.SUPPORTED_MODES] = 0x01;
+  b[EXT_CSD.BKOPS_SUPPORT] = 0x01;
+  b[EXT_CSD.HPI_FEATURES] = 0x01;
+  b[EXT_CSD.S_CMD_SET] = 0x01;
+  return b;
+}
+
+export const readLe32 = (b: Uint8Array, at: number): number =>
+  (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+
+// ------------------------------------------------------------------------------------------------
+// 128-bit registers (CID, CSD): 16 bytes, byte 0 = bits 127:120, byte 15 = CRC7 << 1 | 1.
+// ------------------------------------------------------------------------------------------------
+
+/** Set bits [hi:lo] of a 128-bit big-endian register to `value` (≤ 32 bits wide). */
+export function putBits(reg: Uint8Array, hi: number, lo: number, value: number): void {
+  for (let bitNo = lo; bitNo <= hi; bitNo++) {
+    const v = Math.floor(value / 2 ** (bitNo - lo)) & 1;
+    const byte = 15 - (bitNo >> 3);
+    const mask = 1 << (bitNo & 7);
+    reg[byte] = v ? reg[byte]! | mask : reg[byte]! & ~mask;
+  }
+}
+export function getBits(reg: Uint8Array, hi: number, lo: number): number {
+  let v = 0;
+  for (let bitNo = hi; bitNo >= lo; bitNo--) v = v * 2 + ((reg[15 - (bitNo >> 3)]! >> (bitNo & 7)) & 1);
+  return v;
+}
+
+/** CRC7 (x^7 + x^3 + 1) over bytes, as used for commands and CID/CSD. */
+export function crc7(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    for (let i = 7; i >= 0; i--) {
+      const inBit = (byte >> i) & 1;
+      const top = (crc >> 6) & 1;
+      crc = (crc << 1) & 0x7f;
+      if (inBit ^ top) crc ^= 0x09;
+    }
+  }
+  return crc;
+}
+function sealCrc(reg: Uint8Array): Uint8Array {
+  reg[15] = (crc7(reg.subarray(0, 15)) << 1) | 1;
+  return reg;
+}
+
+export interface CidFields {
+  mid: number;
+  cbx: number;
+  oid: number;
+  pnm: string;
+  prv: number;
+  psn: number;
+  month: number;
+  /** calendar year; encoded relative to 1997 (+16 rule for EXT_CSD_REV ≥ 5, §3.5) */
+  year: number;
+}
+
+/** CID: manufacturer 0xFE (unassigned), BGA, product "MMCPST"; serial derived from the user size. */
+export function defaultCid(userSize: number): CidFields {
+  const psn = (Math.imul(userSize / 512, 2654435761) ^ 0x4d4d4350) >>> 0;
+  return { mid: 0xfe, cbx: 1, oid: 0x4d, pnm: 'MMCPST', prv: 0x10, psn, month: 1, year: 2021 };
+}
+
+export function buildCid(f: CidFields): Uint8Array {
+  const r = new Uint8Array(16);
+  putBits(r, 127, 120, f.mid);
+  putBits(r, 113, 112, f.cbx);
+  putBits(r, 111, 104, f.oid);
+  const name = f.pnm.padEnd(6, ' ').slice(0, 6);
+  for (let i = 0; i < 6; i++) putBits(r, 103 - 8 * i, 96 - 8 * i, name.charCodeAt(i));
+  putBits(r, 55, 48, f.prv);
+  putBits(r, 47, 16, f.psn);
+  putBits(r, 15, 12, f.month);
+  let y = f.year - 1997;
+  if (y >= 16) y -= 16; // eMMC ≥ 4.41: 2013..2025 encoded as 0..12 (+16 when < 2010)
+  putBits(r, 11, 8, y & 0xf);
+  return sealCrc(r);
+}
+
+/** CSD for an eMMC 5.1 (§3.6): version from EXT_CSD, 512-byte blocks, classes 0,2,4,5,6,7. */
+export function buildCsd(userSize: number): Uint8Array {
+  const r = new Uint8Array(16);
+  putBits(r, 127, 126, 3); // CSD_STRUCTURE: version in EXT_CSD
+  putBits(r, 125, 122, 4); // SPEC_VERS 4.x
+  putBits(r, 119, 112, 0x0e); // TAAC 1 ms
+  putBits(r, 111, 104, 0x00); // NSAC
+  putBits(r, 103, 96, 0x32); // TRAN_SPEED 26 MHz
+  putBits(r, 95, 84, 0x0f5); // CCC
+  putBits(r, 83, 80, 9); // READ_BL_LEN 512
+  // C_SIZE / C_SIZE_MULT: exact for byte-mode sizes when representable, else the > 2 GiB marker
+  let cSize = 0xfff;
+  let mult = 7;
+  if (userSize <= 2 ** 31) {
+    for (let m = 0; m <= 7; m++) {
+      const unit = 2 ** (m + 2) * 512;
+      if (userSize % unit === 0 && userSize / unit - 1 <= 0xfff) {
+        cSize = userSize / unit - 1;
+        mult = m;
+        break;
+      }
+    }
+  }
+  putBits(r, 73, 62, cSize);
+  putBits(r, 49, 47, mult);
+  putBits(r, 46, 42, 31); // ERASE_GRP_SIZE
+  putBits(r, 41, 37, 31); // ERASE_GRP_MULT → 1024 blocks = 512 KiB
+  putBits(r, 36, 32, 0x0f); // WP_GRP_SIZE
+  putBits(r, 28, 26, 2); // R2W_FACTOR ×4
+  putBits(r, 25, 22, 9); // WRITE_BL_LEN 512
+  return sealCrc(r);
+}

@@ -1,0 +1,175 @@
+/**
+ * The controller's DMA engines over simulated memory (spec §2.6 SDMA, §2.7 ADMA2).
+ *
+ * Both engines move one block at a time, called by the controller's transfer loop, so timing
+ * stays in one place (the controller) and the engines only walk addresses and descriptors.
+ */
+
+import type { SimMemory } from '../memory.js';
+import { MemoryFault } from '../memory.js';
+import type { Tracer } from '../trace.js';
+import {
+  ADMA2_ACT,
+  ADMA2_ATTR,
+  ADMA2_DESC32_SIZE,
+  ADMA2_DESC64_SIZE,
+  ADMA_STATE,
+  decodeAdma2Descriptor,
+  get,
+  isSet,
+} from '../sdhci-regs.js';
+
+/** SDMA: a linear buffer with a pause at every buffer boundary crossing while blocks remain. */
+export class SdmaEngine {
+  constructor(
+    private readonly memory: SimMemory,
+    private readonly tracer: Tracer,
+    public addr: number,
+    readonly boundary: number,
+  ) {}
+
+  /** Store a block read from the card; returns true if a boundary was crossed. */
+  toMemory(data: Uint8Array): boolean {
+    this.tracer.emit('sdhci_dma', 'sdma', 'read', this.addr, data.length);
+    this.memory.write(this.addr, data);
+    return this.advance(data.length);
+  }
+
+  /** Fetch a block for the card; `crossed` says whether a boundary was crossed. */
+  fromMemory(len: number): { data: Uint8Array; crossed: boolean } {
+    this.tracer.emit('sdhci_dma', 'sdma', 'write', this.addr, len);
+    const data = this.memory.read(this.addr, len);
+    return { data, crossed: this.advance(len) };
+  }
+
+  private advance(len: number): boolean {
+    const before = Math.floor(this.addr / this.boundary);
+    this.addr = (this.addr + len) % 2 ** 32;
+    return Math.floor(this.addr / this.boundary) !== before;
+  }
+}
+
+export interface AdmaError {
+  /** ADMA Error Status state bits (ST_FDS / ST_TFR / ST_STOP) */
+  state: number;
+  lengthMismatch: boolean;
+  /** descriptor address to leave in 0x58/0x5C */
+  descAddr: number;
+  why: string;
+}
+
+export interface AdmaBlockResult {
+  /** mem→card: the gathered block */
+  data: Uint8Array | undefined;
+  /** a descriptor with the Int attribute finished */
+  dmaInterrupt: boolean;
+  /** the descriptor with End was consumed (exactly at the end of this block) */
+  end: boolean;
+  error: AdmaError | undefined;
+}
+
+/** Max descriptors fetched without moving data (guards link loops): the 128-segment table ×2 + slack. */
+const MAX_EMPTY_DESCRIPTORS = 1024;
+
+interface CurrentTran {
+  addr: number;
+  left: number;
+  attr: number;
+  at: number;
+}
+
+/** ADMA2 with 8-byte (32-bit) or 12-byte (64-bit, v3) descriptors. */
+export class Adma2Engine {
+  readonly descSize: number;
+  private cur: CurrentTran | undefined;
+  private endSeen = false;
+
+  constructor(
+    private readonly memory: SimMemory,
+    private readonly tracer: Tracer,
+    readonly is64: boolean,
+    /** address of the next descriptor to fetch (mirrors ADMA System Address) */
+    public descAddr: number,
+  ) {
+    this.descSize = is64 ? ADMA2_DESC64_SIZE : ADMA2_DESC32_SIZE;
+  }
+
+  private fail(state: number, lengthMismatch: boolean, why: string, descAddr = this.descAddr): AdmaBlockResult {
+    return { data: undefined, dmaInterrupt: false, end: false, error: { state, lengthMismatch, descAddr, why } };
+  }
+
+  /**
+   * Move one block: card→mem when `block` is given (read), mem→card when it is not (write,
+   * `len` bytes gathered).
+   */
+  moveBlock(len: number, block?: Uint8Array): AdmaBlockResult {
+    const gathered = block ? undefined : new Uint8Array(len);
+    let moved = 0;
+    let dmaInterrupt = false;
+    let empty = 0;
+    try {
+      while (moved < len) {
+        if (!this.cur || this.cur.left === 0) {
+          if (this.endSeen) return this.fail(ADMA_STATE.ST_TFR, true, 'End descriptor reached with data outstanding');
+          // ST_FDS / ST_CADR: fetch until a Tran descriptor
+          for (;;) {
+            if (++empty > MAX_EMPTY_DESCRIPTORS) return this.fail(ADMA_STATE.ST_FDS, false, 'descriptor loop without data');
+            const at = this.descAddr;
+            const d = decodeAdma2Descriptor(this.memory.read(at, this.descSize), this.is64);
+            this.tracer.emit('sdhci_adma_desc', at, d.attr, d.length, d.address);
+            if (!isSet(ADMA2_ATTR.VALID, d.attr)) return this.fail(ADMA_STATE.ST_FDS, false, 'descriptor not valid', at);
+            const act = get(ADMA2_ATTR.ACT, d.attr);
+            if (act === ADMA2_ACT.LINK) {
+              this.descAddr = this.is64 ? d.address : d.address % 2 ** 32;
+              continue;
+            }
+            this.descAddr = at + this.descSize;
+            if (act === ADMA2_ACT.TRAN) {
+              this.cur = { addr: d.address, left: d.length === 0 ? 65536 : d.length, attr: d.attr, at };
+              break;
+            }
+            // Nop (and the reserved ADMA1 "set" action): no data
+            if (isSet(ADMA2_ATTR.INT, d.attr)) dmaInterrupt = true;
+            if (isSet(ADMA2_ATTR.END, d.attr)) {
+              this.endSeen = true;
+              return this.fail(ADMA_STATE.ST_TFR, true, 'End descriptor reached with data outstanding', at);
+            }
+          }
+        }
+        const cur = this.cur;
+        const n = Math.min(len - moved, cur.left);
+        if (block) {
+          this.tracer.emit('sdhci_dma', this.is64 ? 'adma64' : 'adma32', 'read', cur.addr, n);
+          this.memory.write(cur.addr, block.subarray(moved, moved + n));
+        } else {
+          this.tracer.emit('sdhci_dma', this.is64 ? 'adma64' : 'adma32', 'write', cur.addr, n);
+          gathered!.set(this.memory.read(cur.addr, n), moved);
+        }
+        cur.addr += n;
+        cur.left -= n;
+        moved += n;
+        if (cur.left === 0) {
+          if (isSet(ADMA2_ATTR.INT, cur.attr)) dmaInterrupt = true;
+          if (isSet(ADMA2_ATTR.END, cur.attr)) this.endSeen = true;
+        }
+      }
+    } catch (e) {
+      if (e instanceof MemoryFault) return this.fail(ADMA_STATE.ST_TFR, false, e.message);
+      throw e;
+    }
+    return { data: gathered, dmaInterrupt, end: this.endSeen && (this.cur?.left ?? 0) === 0, error: undefined };
+  }
+
+  /** After the last block: bytes left in the current Tran descriptor are a length mismatch. */
+  finish(): AdmaError | undefined {
+    if (this.cur && this.cur.left > 0) {
+      return {
+        state: ADMA_STATE.ST_TFR,
+        lengthMismatch: true,
+        descAddr: this.descAddr,
+        why: `${this.cur.left} descriptor byte(s) left at end of transfer`,
+      };
+    }
+    return undefined;
+  }
+}
