@@ -91,7 +91,7 @@ export function encodePszBuffer(h: PszBuffer, into: Uint8Array = new Uint8Array(
 }
 
 /** Decode the kmsg header that starts `at` (normally zone offset 12). */
-export function decodeKmsgHeader(bytes: Uint8Array, at = PSZ_BUFFER.size): PszKmsgHeader {
+export function decodeKmsgHeader(bytes: Uint8Array, at: number = PSZ_BUFFER.size): PszKmsgHeader {
   const v = view(bytes);
   return {
     magic: v.getUint32(at + PSZ_KMSG_HEADER.magic, true),

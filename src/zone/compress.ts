@@ -4,11 +4,15 @@
  * derives from bufsize named here.
  *
  * Deflate output must not depend on the Node version, so compression never
- * uses node:zlib. Inflate is deterministic by definition and uses node:zlib
- * with an output cap, which is also the decompression-bomb guard.
+ * uses node:zlib: the default encoder reproduces the kernel's own
+ * lib/zlib_deflate byte for byte (./deflate), and pako (zlib 1.2) remains
+ * as an independent encoder whose streams the kernel reads just as well.
+ * Inflate is deterministic by definition and uses node:zlib with an output
+ * cap, which is also the decompression-bomb guard.
  */
 import { inflateRawSync } from 'node:zlib';
 import pako from 'pako';
+import { kernelDeflateRaw } from './deflate/index.js';
 import type { CompressionEra } from './kernel-profile.js';
 
 /** Z_DEFAULT_COMPRESSION in zlib is level 6. */
@@ -50,25 +54,32 @@ export function windowBits(era: CompressionEra): number {
 
 export type RawDeflate = (input: Uint8Array, outLimit: number, windowBits: number) => Uint8Array | null;
 
-/** pako with the kernel's parameters; null when the stream would not fit in outLimit. */
+/**
+ * pako with the kernel's parameters; null when the stream would not fit:
+ * as with the kernel, a stream that exactly fills avail_out does not count.
+ */
 export const pakoDeflateRaw: RawDeflate = (input, outLimit, wbits) => {
   const out = pako.deflateRaw(input, { level: COMPR_LEVEL, windowBits: wbits, memLevel: MEM_LEVEL });
-  return out.length <= outLimit ? out : null;
+  return out.length < outLimit ? out : null;
 };
 
-let rawDeflate: RawDeflate = pakoDeflateRaw;
+/**
+ * The kernel's encoder: its Z_FINISH with avail_out = bufsize only reaches
+ * Z_STREAM_END when the stream is shorter than bufsize (null otherwise).
+ */
+export const linuxDeflateRaw: RawDeflate = (input, outLimit, wbits) =>
+  kernelDeflateRaw(input, outLimit, { level: COMPR_LEVEL, windowBits: wbits, memLevel: MEM_LEVEL });
 
-/** Lets the kernel-exact encoder replace pako once it is loaded. */
-export function setRawDeflate(fn: RawDeflate): void {
-  rawDeflate = fn;
-}
+export type DeflateEncoder = 'linux' | 'pako';
+
+const ENCODERS: Record<DeflateEncoder, RawDeflate> = { linux: linuxDeflateRaw, pako: pakoDeflateRaw };
 
 /**
  * pstore_compress(): the whole input in one Z_FINISH call with avail_out =
  * bufsize; anything but Z_STREAM_END means "store uncompressed" (null).
  */
-export function pstoreCompress(input: Uint8Array, bufsize: number, era: CompressionEra): Uint8Array | null {
-  return rawDeflate(input, bufsize, windowBits(era));
+export function pstoreCompress(input: Uint8Array, bufsize: number, era: CompressionEra, encoder: DeflateEncoder = 'linux'): Uint8Array | null {
+  return ENCODERS[encoder](input, bufsize, windowBits(era));
 }
 
 export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; error: string };

@@ -5,6 +5,7 @@
  * would show after a reboot, named as inode.c names them.
  */
 import {
+  type DeflateEncoder,
   compressInputSize,
   inflateLimit,
   pstoreCompress,
@@ -92,6 +93,8 @@ export interface PstoreCoreOptions {
   kmsgBytes?: number;
   /** ktime_get_real(): the clock record times come from. */
   now?: () => Timespec;
+  /** Deflate encoder: 'linux' (the kernel's bytes, default) or 'pako'. */
+  encoder?: DeflateEncoder;
 }
 
 /** A file as pstorefs shows it after the backend's records are read. */
@@ -131,6 +134,7 @@ export class PstoreCore {
   readonly zone: ZoneContext;
   readonly compress: 'deflate' | 'none';
   readonly kmsgBytes: number;
+  readonly encoder: DeflateEncoder;
   /** The per-boot dump counter of platform.c ("Oops#<oopscount>"). */
   oopscount = 0;
   /** The global ftrace sequence number that stands in for time. */
@@ -141,6 +145,7 @@ export class PstoreCore {
     this.zone = zone;
     this.compress = options.compress ?? 'deflate';
     this.kmsgBytes = options.kmsgBytes ?? DEFAULT_KMSG_BYTES;
+    this.encoder = options.encoder ?? 'linux';
     this.now = options.now ?? systemNow;
   }
 
@@ -180,7 +185,7 @@ export class PstoreCore {
       chunk.set(text, header.length);
       let payload: Uint8Array = chunk;
       if (compressing) {
-        const zipped = pstoreCompress(chunk, bufsize, era);
+        const zipped = pstoreCompress(chunk, bufsize, era, this.encoder);
         if (zipped && zipped.length > 0) {
           record.compressed = true;
           payload = zipped;
