@@ -1,0 +1,559 @@
+/**
+ * A CPU model for the panic path: N CPUs run one at a time (the "current"
+ * CPU executes whatever the caller does), each with its IRQ mask, interrupt
+ * nesting and preempt count; smp_send_stop() stops the other CPUs wherever
+ * they are, locks and all. Spinlocks and mutexes record their owner CPU, so
+ * a lock() that would spin forever on a stopped owner is detected and thrown
+ * as a DeadlockError instead of hanging the process. Every IRQ, lock and
+ * stop event is traced with its virtual time.
+ */
+
+export type CpuRunState = 'running' | 'stopped';
+
+export interface Cpu {
+  readonly id: number;
+  state: CpuRunState;
+  /** PSTATE.DAIF I bit / EFLAGS.IF clear. */
+  irqsDisabled: boolean;
+  /** hardirq nesting (irq_enter/irq_exit). */
+  hardirq: number;
+  softirq: number;
+  nmi: number;
+  /** preempt_count's preemption part (spin_lock raises it). */
+  preemptCount: number;
+  /** A stop IPI is pending while IRQs are masked (no NMI fallback). */
+  stopPending: boolean;
+  /** Virtual time the CPU stopped. */
+  stoppedAt?: bigint;
+  /** What the scenario says the CPU was doing (shown in traces and errors). */
+  activity?: string;
+}
+
+export type CpuEventKind =
+  | 'irq-disable'
+  | 'irq-enable'
+  | 'irq-enter'
+  | 'irq-exit'
+  | 'nmi-enter'
+  | 'nmi-exit'
+  | 'switch'
+  | 'lock'
+  | 'unlock'
+  | 'trylock-fail'
+  | 'stop-ipi'
+  | 'stopped'
+  | 'stop-failed'
+  | 'deadlock'
+  | 'might-sleep';
+
+export interface CpuEvent {
+  t: bigint;
+  cpu: number;
+  kind: CpuEventKind;
+  lock?: string;
+  detail?: string;
+}
+
+/** Why a lock can never be taken. */
+export type DeadlockKind = 'stopped-owner' | 'recursive' | 'sleep-in-atomic';
+
+/**
+ * lock() would never return: the owner is a stopped CPU (it will never
+ * unlock), the caller already holds it, or a contended mutex would sleep
+ * with IRQs off. In the kernel the CPU hangs until a watchdog resets it.
+ */
+export class DeadlockError extends Error {
+  override readonly name = 'DeadlockError';
+  constructor(
+    readonly lock: string,
+    readonly owner: number,
+    readonly cpu: number,
+    readonly kind: DeadlockKind,
+    readonly ownerActivity?: string,
+  ) {
+    super(
+      kind === 'stopped-owner'
+        ? `deadlock: CPU${cpu} spins on ${lock}, held by stopped CPU${owner}${ownerActivity ? ` (${ownerActivity})` : ''}`
+        : kind === 'recursive'
+          ? `deadlock: CPU${cpu} takes ${lock}, which it already holds`
+          : `deadlock: CPU${cpu} would sleep on ${lock} (held by CPU${owner}) with interrupts off`,
+    );
+  }
+}
+
+/**
+ * lock() found the owner still running on another CPU. A real CPU would
+ * spin until it unlocks; the sequential model cannot run the owner
+ * meanwhile, so the scenario must release the lock on the owner first.
+ */
+export class LockContendedError extends Error {
+  override readonly name = 'LockContendedError';
+  constructor(
+    readonly lock: string,
+    readonly owner: number,
+    readonly cpu: number,
+  ) {
+    super(`${lock} is held by running CPU${owner}; CPU${cpu} would spin until it is released`);
+  }
+}
+
+/** unlock() of a lock the current CPU does not hold. */
+export class LockStateError extends Error {
+  override readonly name = 'LockStateError';
+}
+
+export interface CpuSetOptions {
+  nrCpus?: number;
+  /** Virtual time in ns since boot. */
+  clock: () => bigint;
+  /** Busy-wait (udelay/mdelay): moves virtual time on. */
+  delay?: (ns: bigint) => void;
+  /**
+   * A CPU with IRQs masked can still be stopped by an NMI (x86; arm64 with
+   * pseudo-NMI). Off: such a CPU ignores the stop IPI and smp_send_stop()
+   * reports "failed to stop secondary CPUs" after its 1 s wait. Default on.
+   */
+  stopNmi?: boolean;
+  /** Where smp_send_stop() prints (level, text). */
+  printk?: (level: number, text: string) => void;
+}
+
+export interface StopResult {
+  /** CPUs that were stopped by this call. */
+  stopped: number[];
+  /** CPUs that ignored the stop (IRQs masked, no NMI). */
+  failed: number[];
+  /** Locks held by stopped CPUs after the call, by name. */
+  heldByStopped: { cpu: number; locks: string[] }[];
+}
+
+/** Microseconds to nanoseconds. */
+const US = 1000n;
+const SEC = 1_000_000_000n;
+
+export class CpuSet {
+  readonly cpus: Cpu[];
+  readonly trace: CpuEvent[] = [];
+  /** bust_spinlocks(1) raises it; might_sleep() stays quiet while it is set. */
+  oopsInProgress = 0;
+  /** "BUG: sleeping function called from invalid context" splats, as text. */
+  readonly warnings: string[] = [];
+  stopNmi: boolean;
+  private cur = 0;
+  private readonly clock: () => bigint;
+  private readonly delayFn: ((ns: bigint) => void) | undefined;
+  private readonly printkFn: ((level: number, text: string) => void) | undefined;
+  private readonly locks = new Set<LockBase>();
+  private crashStopped = false;
+
+  constructor(options: CpuSetOptions) {
+    const n = options.nrCpus ?? 4;
+    if (!Number.isInteger(n) || n < 1) throw new RangeError(`nr_cpus must be a positive integer, not ${n}`);
+    this.cpus = Array.from({ length: n }, (_, id) => ({
+      id,
+      state: 'running' as CpuRunState,
+      irqsDisabled: false,
+      hardirq: 0,
+      softirq: 0,
+      nmi: 0,
+      preemptCount: 0,
+      stopPending: false,
+    }));
+    this.clock = options.clock;
+    this.delayFn = options.delay;
+    this.printkFn = options.printk;
+    this.stopNmi = options.stopNmi ?? true;
+  }
+
+  get nrCpus(): number {
+    return this.cpus.length;
+  }
+
+  /** smp_processor_id(). */
+  get current(): number {
+    return this.cur;
+  }
+
+  get cpu(): Cpu {
+    return this.cpus[this.cur]!;
+  }
+
+  now(): bigint {
+    return this.clock();
+  }
+
+  /** udelay()/mdelay(): time passes, nothing else runs. */
+  delay(ns: bigint): void {
+    this.delayFn?.(ns);
+  }
+
+  event(kind: CpuEventKind, extra: { lock?: string; detail?: string; cpu?: number } = {}): void {
+    const e: CpuEvent = { t: this.clock(), cpu: extra.cpu ?? this.cur, kind };
+    if (extra.lock !== undefined) e.lock = extra.lock;
+    if (extra.detail !== undefined) e.detail = extra.detail;
+    this.trace.push(e);
+  }
+
+  /** Makes `cpu` the one executing from now on. A stopped CPU executes nothing. */
+  switchTo(cpu: number): void {
+    const c = this.cpus[cpu];
+    if (!c) throw new RangeError(`no CPU${cpu} (nr_cpus ${this.cpus.length})`);
+    if (c.state === 'stopped') throw new Error(`CPU${cpu} is stopped and runs nothing`);
+    if (cpu !== this.cur) {
+      this.cur = cpu;
+      this.event('switch');
+    }
+  }
+
+  /** Runs `fn` on `cpu`, then returns to the CPU that was current (unless that one stopped). */
+  runOn<T>(cpu: number, fn: () => T, activity?: string): T {
+    const prev = this.cur;
+    this.switchTo(cpu);
+    if (activity !== undefined) this.cpus[cpu]!.activity = activity;
+    try {
+      return fn();
+    } finally {
+      if (this.cpus[prev]!.state === 'running') this.switchTo(prev);
+    }
+  }
+
+  // ---------------------------------------------------------------- IRQs
+
+  /** local_irq_disable(). */
+  localIrqDisable(): void {
+    if (!this.cpu.irqsDisabled) this.event('irq-disable');
+    this.cpu.irqsDisabled = true;
+  }
+
+  /** local_irq_enable(): a pending stop IPI is taken here. */
+  localIrqEnable(): void {
+    const c = this.cpu;
+    if (c.irqsDisabled) this.event('irq-enable');
+    c.irqsDisabled = false;
+    if (c.stopPending) this.stopCpu(c, 'stop IPI taken when interrupts were enabled');
+  }
+
+  /** local_irq_save(): returns the previous state (true = were disabled). */
+  localIrqSave(): boolean {
+    const was = this.cpu.irqsDisabled;
+    this.localIrqDisable();
+    return was;
+  }
+
+  /** local_irq_restore(flags). */
+  localIrqRestore(flags: boolean): void {
+    if (flags) this.localIrqDisable();
+    else this.localIrqEnable();
+  }
+
+  /** irqs_disabled(). */
+  irqsDisabled(): boolean {
+    return this.cpu.irqsDisabled;
+  }
+
+  /** irq_enter(): hardirq context, IRQs masked by the exception entry. */
+  irqEnter(): boolean {
+    const flags = this.localIrqSave();
+    this.cpu.hardirq++;
+    this.event('irq-enter');
+    return flags;
+  }
+
+  irqExit(flags: boolean): void {
+    if (this.cpu.hardirq <= 0) throw new LockStateError(`irq_exit() on CPU${this.cur} outside an interrupt`);
+    this.cpu.hardirq--;
+    this.event('irq-exit');
+    this.localIrqRestore(flags);
+  }
+
+  nmiEnter(): void {
+    this.cpu.nmi++;
+    this.event('nmi-enter');
+  }
+
+  nmiExit(): void {
+    if (this.cpu.nmi <= 0) throw new LockStateError(`nmi_exit() on CPU${this.cur} outside an NMI`);
+    this.cpu.nmi--;
+    this.event('nmi-exit');
+  }
+
+  /** in_interrupt(): hardirq, softirq or NMI. */
+  inInterrupt(): boolean {
+    const c = this.cpu;
+    return c.hardirq > 0 || c.softirq > 0 || c.nmi > 0;
+  }
+
+  inNmi(): boolean {
+    return this.cpu.nmi > 0;
+  }
+
+  preemptDisable(): void {
+    this.cpu.preemptCount++;
+  }
+
+  preemptEnable(): void {
+    if (this.cpu.preemptCount > 0) this.cpu.preemptCount--;
+  }
+
+  /** !preemptible(): sleeping here is a bug. */
+  inAtomic(): boolean {
+    const c = this.cpu;
+    return c.irqsDisabled || c.preemptCount > 0 || this.inInterrupt();
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  /**
+   * smp_send_stop() (arm64 shape): a stop IPI to every other running CPU.
+   * CPUs with IRQs enabled stop at once, wherever they are, keeping every
+   * lock they hold. CPUs with IRQs masked cost the 1 s wait; then an NMI
+   * stops them (stopNmi) or they are reported as not stopped.
+   */
+  smpSendStop(): StopResult {
+    return this.stopOthers('SMP: stopping secondary CPUs');
+  }
+
+  /** crash_smp_send_stop(): the same, once per boot (a second call does nothing). */
+  crashSmpSendStop(): StopResult {
+    if (this.crashStopped) return { stopped: [], failed: [], heldByStopped: this.heldByStopped() };
+    this.crashStopped = true;
+    return this.stopOthers('SMP: stopping secondary CPUs');
+  }
+
+  /** panic_smp_self_stop(): the current CPU parks itself (another CPU owns the panic). */
+  selfStop(why = 'panic_smp_self_stop'): void {
+    this.stopCpu(this.cpu, why);
+  }
+
+  private stopOthers(message: string): StopResult {
+    const others = this.cpus.filter((c) => c.id !== this.cur && c.state === 'running');
+    const result: StopResult = { stopped: [], failed: [], heldByStopped: [] };
+    if (others.length) {
+      this.printkFn?.(2, message);
+      for (const c of others) this.event('stop-ipi', { cpu: c.id });
+      this.delay(2n * US);
+      for (const c of others) {
+        if (!c.irqsDisabled) {
+          this.stopCpu(c, 'stop IPI');
+          result.stopped.push(c.id);
+        }
+      }
+      const masked = others.filter((c) => c.state === 'running');
+      if (masked.length) {
+        // Wait up to one second for the others to stop.
+        this.delay(SEC);
+        for (const c of masked) {
+          if (this.stopNmi) {
+            this.stopCpu(c, 'stop NMI');
+            result.stopped.push(c.id);
+          } else {
+            c.stopPending = true;
+            result.failed.push(c.id);
+            this.event('stop-failed', { cpu: c.id });
+          }
+        }
+        if (this.stopNmi) this.delay(10n * US);
+        if (result.failed.length) this.printkFn?.(4, `SMP: failed to stop secondary CPUs ${cpuList(result.failed)}`);
+      }
+    }
+    result.heldByStopped = this.heldByStopped();
+    return result;
+  }
+
+  private stopCpu(c: Cpu, why: string): void {
+    c.state = 'stopped';
+    c.stopPending = false;
+    c.irqsDisabled = true;
+    c.stoppedAt = this.clock();
+    const held = this.locksHeldBy(c.id).map((l) => l.name);
+    this.event('stopped', { cpu: c.id, detail: held.length ? `${why}; holds ${held.join(', ')}` : why });
+  }
+
+  /** Online (running) CPUs other than the current one. */
+  otherRunning(): number[] {
+    return this.cpus.filter((c) => c.id !== this.cur && c.state === 'running').map((c) => c.id);
+  }
+
+  // ---------------------------------------------------------------- locks
+
+  /** A spinlock (or raw_spinlock) known to this CPU set. */
+  spinLock(name: string): SpinLock {
+    return new SpinLock(this, name);
+  }
+
+  mutex(name: string): Mutex {
+    return new Mutex(this, name);
+  }
+
+  /** @internal */
+  track(lock: LockBase): void {
+    this.locks.add(lock);
+  }
+
+  locksHeldBy(cpu: number): LockBase[] {
+    return [...this.locks].filter((l) => l.owner === cpu);
+  }
+
+  heldByStopped(): { cpu: number; locks: string[] }[] {
+    return this.cpus
+      .filter((c) => c.state === 'stopped')
+      .map((c) => ({ cpu: c.id, locks: this.locksHeldBy(c.id).map((l) => l.name) }))
+      .filter((e) => e.locks.length > 0);
+  }
+
+  /** might_sleep(): a splat when sleeping is not allowed, unless an oops is in progress. */
+  mightSleep(what: string): void {
+    if (this.inAtomic() && this.oopsInProgress === 0) {
+      const c = this.cpu;
+      const text = `BUG: sleeping function called from invalid context (${what}): in_atomic(): ${c.preemptCount > 0 ? 1 : 0}, irqs_disabled(): ${c.irqsDisabled ? 1 : 0}`;
+      this.warnings.push(text);
+      this.event('might-sleep', { detail: what });
+    }
+  }
+}
+
+/** Shared owner bookkeeping of SpinLock and Mutex. */
+export abstract class LockBase {
+  owner: number | null = null;
+  /** How many times it was taken, for tests and traces. */
+  acquisitions = 0;
+
+  constructor(
+    readonly cpus: CpuSet,
+    readonly name: string,
+  ) {
+    cpus.track(this);
+  }
+
+  get locked(): boolean {
+    return this.owner !== null;
+  }
+
+  /** The owner is a stopped CPU: nobody will ever release it. */
+  get ownerStopped(): boolean {
+    return this.owner !== null && this.cpus.cpus[this.owner]!.state === 'stopped';
+  }
+
+  /**
+   * Force the lock to `cpu` without the usual rules: scenario setup ("CPU1
+   * was inside sdhci_irq() holding host->lock").
+   */
+  forceOwner(cpu: number | null): void {
+    this.owner = cpu;
+    if (cpu !== null) this.cpus.event('lock', { cpu, lock: this.name, detail: 'scenario' });
+  }
+
+  protected acquire(): void {
+    this.owner = this.cpus.current;
+    this.acquisitions++;
+    this.cpus.event('lock', { lock: this.name });
+  }
+
+  protected blocked(kindIfAtomic?: DeadlockKind): never {
+    const cpus = this.cpus;
+    const me = cpus.current;
+    const owner = this.owner!;
+    let err: Error;
+    if (owner === me) err = new DeadlockError(this.name, owner, me, 'recursive');
+    else if (this.ownerStopped) err = new DeadlockError(this.name, owner, me, 'stopped-owner', cpus.cpus[owner]!.activity);
+    else if (kindIfAtomic) err = new DeadlockError(this.name, owner, me, kindIfAtomic);
+    else err = new LockContendedError(this.name, owner, me);
+    cpus.event(err instanceof DeadlockError ? 'deadlock' : 'trylock-fail', { lock: this.name, detail: err.message });
+    throw err;
+  }
+
+  /** spin_unlock()/mutex_unlock() by the owner. */
+  unlock(): void {
+    if (this.owner !== this.cpus.current) {
+      throw new LockStateError(
+        this.owner === null
+          ? `${this.name} unlocked on CPU${this.cpus.current} but not held`
+          : `${this.name} unlocked on CPU${this.cpus.current} but held by CPU${this.owner}`,
+      );
+    }
+    this.owner = null;
+    this.cpus.event('unlock', { lock: this.name });
+  }
+}
+
+/** spinlock_t / raw_spinlock_t. */
+export class SpinLock extends LockBase {
+  /** spin_lock(): takes it, or throws what spinning forever would be. */
+  lock(): void {
+    if (this.owner !== null) this.blocked();
+    this.cpus.preemptDisable();
+    this.acquire();
+  }
+
+  /** spin_trylock(): never spins. */
+  tryLock(): boolean {
+    if (this.owner !== null) {
+      this.cpus.event('trylock-fail', { lock: this.name, detail: `held by CPU${this.owner}` });
+      return false;
+    }
+    this.cpus.preemptDisable();
+    this.acquire();
+    return true;
+  }
+
+  override unlock(): void {
+    super.unlock();
+    this.cpus.preemptEnable();
+  }
+
+  /** spin_lock_irqsave(): IRQs go off first (and stay off if the lock hangs). */
+  lockIrqSave(): boolean {
+    const flags = this.cpus.localIrqSave();
+    this.lock();
+    return flags;
+  }
+
+  /** spin_trylock_irqsave(): null when the lock was not taken (IRQs restored). */
+  tryLockIrqSave(): boolean | null {
+    const flags = this.cpus.localIrqSave();
+    if (this.tryLock()) return flags;
+    this.cpus.localIrqRestore(flags);
+    return null;
+  }
+
+  unlockIrqRestore(flags: boolean): void {
+    this.unlock();
+    this.cpus.localIrqRestore(flags);
+  }
+}
+
+/** struct mutex: the owner is the task, modelled by the CPU it runs on. */
+export class Mutex extends LockBase {
+  /**
+   * mutex_lock(): might_sleep() first; uncontended it is taken; contended
+   * it sleeps, which with IRQs off (panic) never returns.
+   */
+  lock(): void {
+    this.cpus.mightSleep(`mutex_lock(${this.name})`);
+    if (this.owner !== null) this.blocked(this.cpus.inAtomic() ? 'sleep-in-atomic' : undefined);
+    this.acquire();
+  }
+
+  /** mutex_trylock(). */
+  tryLock(): boolean {
+    if (this.owner !== null) {
+      this.cpus.event('trylock-fail', { lock: this.name, detail: `held by CPU${this.owner}` });
+      return false;
+    }
+    this.acquire();
+    return true;
+  }
+}
+
+/** `1-3,5` as %*pbl prints a CPU mask. */
+export function cpuList(ids: number[]): string {
+  const s = [...new Set(ids)].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < s.length; ) {
+    let j = i;
+    while (j + 1 < s.length && s[j + 1] === s[j]! + 1) j++;
+    parts.push(j > i ? `${s[i]}-${s[j]}` : `${s[i]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}

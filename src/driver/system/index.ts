@@ -1,0 +1,7 @@
+/** The emulated kernel around pstore: printk ring, kmsg dumpers, CPUs, panic, runtime PM. */
+export * from './printk-ring.js';
+export * from './kmsg-dump.js';
+export * from './cpu.js';
+export * from './panic.js';
+export * from './runtime-pm.js';
+export * from './system.js';
