@@ -1,0 +1,193 @@
+/**
+ * The MMC core's request structures (include/linux/mmc/core.h) and host (include/linux/mmc/host.h),
+ * in TypeScript case. Response flags and command types are Linux's MMC_RSP_* / MMC_CMD_* bits.
+ */
+import type { Cpu, SpinLock } from './cpu.js';
+import type { MmcCard } from './card.js';
+
+export const MMC_RSP_PRESENT = 1 << 0;
+export const MMC_RSP_136 = 1 << 1;
+export const MMC_RSP_CRC = 1 << 2;
+export const MMC_RSP_BUSY = 1 << 3;
+export const MMC_RSP_OPCODE = 1 << 4;
+export const MMC_CMD_AC = 0 << 5;
+export const MMC_CMD_ADTC = 1 << 5;
+export const MMC_CMD_BC = 2 << 5;
+export const MMC_CMD_BCR = 3 << 5;
+export const MMC_CMD_MASK = 3 << 5;
+export const MMC_RSP_NONE = 0;
+export const MMC_RSP_R1 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
+export const MMC_RSP_R1B = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE | MMC_RSP_BUSY;
+export const MMC_RSP_R2 = MMC_RSP_PRESENT | MMC_RSP_136 | MMC_RSP_CRC;
+export const MMC_RSP_R3 = MMC_RSP_PRESENT;
+export const MMC_RSP_R4 = MMC_RSP_PRESENT;
+export const MMC_RSP_R5 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
+export const MMC_RSP_R6 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
+export const MMC_RSP_R7 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
+export const mmcResp = (flags: number): number => flags & (MMC_RSP_PRESENT | MMC_RSP_136 | MMC_RSP_CRC | MMC_RSP_BUSY | MMC_RSP_OPCODE);
+export const mmcCmdType = (flags: number): number => flags & MMC_CMD_MASK;
+
+export const MMC_DATA_WRITE = 1 << 8;
+export const MMC_DATA_READ = 1 << 9;
+
+/** Opcodes (include/linux/mmc/mmc.h, sd.h, sdio.h). */
+export const MMC = {
+  GO_IDLE_STATE: 0,
+  SEND_OP_COND: 1,
+  ALL_SEND_CID: 2,
+  SET_RELATIVE_ADDR: 3,
+  SLEEP_AWAKE: 5,
+  SWITCH: 6,
+  SELECT_CARD: 7,
+  SEND_EXT_CSD: 8,
+  SEND_CSD: 9,
+  SEND_CID: 10,
+  STOP_TRANSMISSION: 12,
+  SEND_STATUS: 13,
+  SET_BLOCKLEN: 16,
+  READ_SINGLE_BLOCK: 17,
+  READ_MULTIPLE_BLOCK: 18,
+  SEND_TUNING_BLOCK_HS200: 21,
+  SET_BLOCK_COUNT: 23,
+  WRITE_BLOCK: 24,
+  WRITE_MULTIPLE_BLOCK: 25,
+  ERASE_GROUP_START: 35,
+  ERASE_GROUP_END: 36,
+  ERASE: 38,
+  APP_CMD: 55,
+} as const;
+export const SD_SEND_IF_COND = 8;
+export const SD_IO_SEND_OP_COND = 5;
+export const SD_IO_RW_DIRECT = 52;
+export const SD_APP_OP_COND = 41;
+export const mmcOpMulti = (opcode: number): boolean => opcode === MMC.READ_MULTIPLE_BLOCK || opcode === MMC.WRITE_MULTIPLE_BLOCK;
+
+export interface MmcCommand {
+  opcode: number;
+  arg: number;
+  resp: [number, number, number, number];
+  flags: number;
+  retries: number;
+  error: number;
+  /** busy timeout (ms) for R1b */
+  busyTimeoutMs: number;
+  data?: MmcData;
+  mrq?: MmcRequest;
+}
+
+export interface MmcData {
+  timeoutNs: number;
+  timeoutClks: number;
+  blksz: number;
+  blocks: number;
+  error: number;
+  flags: number;
+  bytesXfered: number;
+  /** the kernel buffer (the scatterlist's pages, flattened) */
+  buf: Uint8Array;
+  stop?: MmcCommand;
+  mrq?: MmcRequest;
+  /** host driver cookie (sdhci: COOKIE_*) */
+  hostCookie: number;
+}
+
+export interface MmcRequest {
+  sbc?: MmcCommand;
+  cmd: MmcCommand;
+  data?: MmcData;
+  stop?: MmcCommand;
+  /** completion */
+  completed: boolean;
+  done?: (mrq: MmcRequest) => void;
+}
+
+export function mmcCommand(opcode: number, arg: number, flags: number, o: Partial<MmcCommand> = {}): MmcCommand {
+  return { opcode, arg: arg >>> 0, resp: [0, 0, 0, 0], flags, retries: 0, error: 0, busyTimeoutMs: 0, ...o };
+}
+
+export function mmcData(buf: Uint8Array, blocks: number, flags: number, blksz = 512): MmcData {
+  return { timeoutNs: 0, timeoutClks: 0, blksz, blocks, error: 0, flags, bytesXfered: 0, buf, hostCookie: 0 };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host (include/linux/mmc/host.h)
+
+export type PowerMode = 'off' | 'up' | 'on' | 'undefined';
+export type BusWidth = 1 | 4 | 8;
+export type Timing = 'legacy' | 'mmc-hs' | 'sd-hs' | 'mmc-ddr52' | 'mmc-hs200' | 'mmc-hs400';
+
+export interface MmcIos {
+  /** Hz */
+  clock: number;
+  /** OCR bit number of the selected voltage (e.g. 21 for 3.3–3.4 V) */
+  vdd: number;
+  powerMode: PowerMode;
+  busWidth: BusWidth;
+  timing: Timing;
+  signalVoltage: '3.3' | '1.8';
+  busMode: 'opendrain' | 'pushpull';
+}
+
+/** struct mmc_host_ops (the subset a non-removable eMMC host uses). The panic ops come next. */
+export interface MmcHostOps {
+  request(host: MmcHost, mrq: MmcRequest): void;
+  setIos(host: MmcHost, ios: MmcIos): void;
+  getRo(host: MmcHost): number;
+  getCd(host: MmcHost): number;
+  /** DAT0 low: the card signals busy */
+  cardBusy?(host: MmcHost): boolean;
+  startSignalVoltageSwitch?(host: MmcHost, ios: MmcIos): number;
+  hwReset?(host: MmcHost): void;
+  /** mmcpstore additions (spec mmcpstore-driver.md §2.1), optional */
+  panicPrepare?(host: MmcHost): number;
+  panicPollCompletion?(host: MmcHost, mrq: MmcRequest): number;
+  panicComplete?(host: MmcHost, mrq: MmcRequest): void;
+}
+
+export const MMC_CAP_4_BIT_DATA = 1 << 0;
+export const MMC_CAP_MMC_HIGHSPEED = 1 << 1;
+export const MMC_CAP_SD_HIGHSPEED = 1 << 2;
+export const MMC_CAP_SDIO_IRQ = 1 << 3;
+export const MMC_CAP_NONREMOVABLE = 1 << 8;
+export const MMC_CAP_WAIT_WHILE_BUSY = 1 << 9;
+export const MMC_CAP_8_BIT_DATA = 1 << 6;
+export const MMC_CAP_CMD23 = 1 << 30;
+export const MMC_CAP2_NO_SDIO = 1 << 19;
+export const MMC_CAP2_NO_SD = 1 << 21;
+export const MMC_CAP2_HS200 = (1 << 5) | (1 << 6);
+
+export interface MmcHost {
+  index: number;
+  ops: MmcHostOps;
+  cpu: Cpu;
+  fMin: number;
+  fMax: number;
+  fInit: number;
+  ocrAvail: number;
+  caps: number;
+  caps2: number;
+  maxSegs: number;
+  maxSegSize: number;
+  maxReqSize: number;
+  maxBlkSize: number;
+  maxBlkCount: number;
+  /** ms; 0 = no limit */
+  maxBusyTimeout: number;
+  ios: MmcIos;
+  actualClock: number;
+  /** host claim state (core.c __mmc_claim_host) */
+  claimed: boolean;
+  claimer: string | null;
+  claimCnt: number;
+  /** host->lock: protects the claim fields */
+  lock: SpinLock;
+  /** the request the core has handed to the host and not seen completed (model: for panic diagnostics) */
+  ongoingMrq: MmcRequest | null;
+  card: MmcCard | null;
+  /** host driver private data (sdhci_host) */
+  priv: unknown;
+  /** kernel log of this host ("mmc0: ...") */
+  log: string[];
+}
+
+export const mmcHostname = (host: MmcHost): string => `mmc${host.index}`;
