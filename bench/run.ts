@@ -1,0 +1,199 @@
+/**
+ * npm run bench: the speed and memory figures of docs/performance.md.
+ * Every figure is a ratio against a baseline measured in the same run, so it
+ * holds on a noisy machine. Prints a table and writes bench/results.json.
+ */
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { inflateRawSync } from 'node:zlib';
+import { Bench } from 'tinybench';
+import { MemoryBacking } from '../src/device/backing.js';
+import { createBoard } from '../src/device/board.js';
+import { bootMmcStack } from '../src/driver/mmc/host-board.js';
+import type { TransferKind } from '../src/driver/sdhci/sdhci.js';
+import { generateBootLog } from '../src/driver/boot-log.js';
+import { formatSyslog } from '../src/driver/printk-format.js';
+import {
+  KMSG_PAYLOAD_OFFSET,
+  KmsgDumpReason,
+  LinesDumpIter,
+  MemoryRegion,
+  PstoreCore,
+  decodeKmsgHeader,
+  decodePszBuffer,
+  genericBlkDevice,
+  mergeBlkParams,
+  registerPstoreDevice,
+} from '../src/zone/index.js';
+
+const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const BIN = path.join(ROOT, 'bin/mmcpstore.js');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'mmcpstore-bench-'));
+
+interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  baseline: number;
+  ratio: number;
+  target?: string;
+  met?: boolean;
+  note?: string;
+}
+const figures: Figure[] = [];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
+/** Median wall time of a command over `runs` runs, in ms. */
+function timeCommand(cmd: string, args: string[], runs: number): number {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    times.push(performance.now() - t0);
+    if (r.status !== 0 && r.status !== 3) throw new Error(`${cmd} ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  }
+  return median(times);
+}
+
+/** Peak RSS (KiB) of a command, via GNU time when it is installed. */
+function peakRss(cmd: string, args: string[]): number | undefined {
+  if (!fs.existsSync('/usr/bin/time')) return undefined;
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const m = /(\d+)\s*$/.exec(String(r.stderr));
+  return m ? Number(m[1]) : undefined;
+}
+
+function add(f: Figure): void {
+  figures.push(f);
+}
+
+// ------------------------------------------------------------- images
+function buildPstoreImage(sizeMiB: number): { file: string; params: string } {
+  const file = path.join(work, `pstore-${sizeMiB}m.img`);
+  const params = 'pstore_blk.kmsg_size=64 pstore_blk.pmsg_size=1024 pstore_blk.console_size=1024 pstore_blk.max_reason=2';
+  const image = new Uint8Array(sizeMiB << 20);
+  const reg = registerPstoreDevice(genericBlkDevice(new MemoryRegion(image)), mergeBlkParams({ kmsgSize: 64, pmsgSize: 1024, consoleSize: 1024 }));
+  let sec = 1_767_225_600n;
+  const core = new PstoreCore(reg.zone, { now: () => ({ sec, nsec: 0n }) });
+  reg.zone.recovery();
+  const lines = generateBootLog(1, 900).map(formatSyslog);
+  const n = reg.zone.kmsgMaxCnt;
+  for (let i = 0; i < n; i++) {
+    sec += 1n;
+    // Vary the newest lines so every record differs.
+    core.dump(KmsgDumpReason.OOPS, new LinesDumpIter([...lines, `<1>[ 9999.${String(i).padStart(6, '0')}] bench oops ${i}\n`]));
+  }
+  const chunk = new TextEncoder().encode('user space line for the pmsg ring\n'.repeat(200));
+  for (let i = 0; i < 200; i++) core.writePmsg(chunk);
+  for (let i = 0; i < 200; i++) core.writeConsole(chunk);
+  fs.writeFileSync(file, image);
+  return { file, params };
+}
+
+// ------------------------------------------------------------- 1. start-up
+function startup(): void {
+  const base = timeCommand(process.execPath, ['-e', '0'], 15);
+  const version = timeCommand(process.execPath, [BIN, '--version'], 15);
+  add({ name: 'start-up: --version', value: version, unit: 'ms', baseline: base, ratio: version / base, target: '<= 1.5x node -e 0', met: version / base <= 1.5 });
+  const small = path.join(work, 'small.img');
+  fs.writeFileSync(small, new Uint8Array(256 << 10));
+  const inspect = timeCommand(process.execPath, [BIN, 'inspect', '--image', small, '--kmsg-size', '64'], 15);
+  add({ name: 'start-up: inspect 256 KiB', value: inspect, unit: 'ms', baseline: base, ratio: inspect / base, target: '<= 1.5x node -e 0', met: inspect / base <= 1.5 });
+}
+
+// ------------------------------------------------------------- 2. recovery throughput
+function recovery(): void {
+  const { file, params } = buildPstoreImage(64);
+  const bytes = fs.statSync(file).size;
+  // Baseline: a raw sequential read of the region plus inflating the same records with node:zlib.
+  const cat = timeCommand('cat', [file], 5);
+  const image = fs.readFileSync(file);
+  const payloads: Buffer[] = [];
+  for (let off = 2 << 20; off + 65536 <= image.length; off += 65536) {
+    const h = decodePszBuffer(image, off);
+    if (decodeKmsgHeader(image, off + 12).compressed) payloads.push(image.subarray(off + KMSG_PAYLOAD_OFFSET, off + 12 + h.datalen));
+  }
+  const inflateTimes: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t0 = performance.now();
+    for (const p of payloads) inflateRawSync(p);
+    inflateTimes.push(performance.now() - t0);
+  }
+  const baseline = cat + median(inflateTimes);
+  const ours = timeCommand(process.execPath, [BIN, 'recover', '--image', file, '--params', params, '--quiet'], 5);
+  const mbps = bytes / 1e6 / (ours / 1000);
+  add({ name: `recover 64 MiB (${payloads.length} compressed records)`, value: ours, unit: 'ms', baseline, ratio: baseline / ours, target: 'throughput >= 0.5x cat + inflate', met: baseline / ours >= 0.5, note: `${mbps.toFixed(0)} MB/s` });
+  const rss = peakRss(process.execPath, [BIN, 'recover', '--image', file, '--params', params, '--quiet']);
+  const rssBase = peakRss(process.execPath, ['-e', '0']);
+  if (rss && rssBase) add({ name: 'recover 64 MiB: peak RSS', value: rss / 1024, unit: 'MiB', baseline: rssBase / 1024, ratio: rss / rssBase, note: `image is 64 MiB; largest record ${(3 * 65484 / 1024).toFixed(0)} KiB inflated` });
+}
+
+// ------------------------------------------------------------- 3. emulated data path
+async function dataPath(): Promise<void> {
+  const total = 4 << 20;
+  const data = new Uint8Array(total).map((_, i) => (i * 2654435761) >>> 24);
+  const tmp = path.join(work, 'plain.bin');
+  const fd = fs.openSync(tmp, 'w+');
+  const bench = new Bench({ iterations: 3, warmupIterations: 1 });
+  bench.add('fs.writeSync+readSync', () => {
+    for (let off = 0; off < total; off += 128 << 10) fs.writeSync(fd, data, off, 128 << 10, off);
+    const back = Buffer.alloc(128 << 10);
+    for (let off = 0; off < total; off += 128 << 10) fs.readSync(fd, back, 0, 128 << 10, off);
+  });
+  for (const transfer of ['pio', 'sdma', 'adma2'] as TransferKind[]) {
+    const backing = new MemoryBacking(new Uint8Array(16 << 20));
+    const stack = bootMmcStack({ board: createBoard({ backing }), transfer });
+    const user = stack.devices[0]!;
+    bench.add(`emulated ${transfer}`, () => {
+      const sectors = (128 << 10) / 512;
+      for (let off = 0; off < total; off += 128 << 10) user.writeSectors(off / 512, data.subarray(off, off + (128 << 10)));
+      for (let off = 0; off < total; off += 128 << 10) user.readSectors(off / 512, sectors);
+    });
+  }
+  await bench.run();
+  fs.closeSync(fd);
+  const ms = (name: string): number => {
+    const t = bench.tasks.find((x) => x.name === name)!;
+    const r = t.result as unknown as { latency?: { mean: number }; mean?: number };
+    return r.latency?.mean ?? r.mean ?? NaN;
+  };
+  const base = ms('fs.writeSync+readSync');
+  for (const [transfer, target] of [['pio', 0.1], ['sdma', undefined], ['adma2', 0.5]] as const) {
+    const t = ms(`emulated ${transfer}`);
+    const mbps = (2 * total) / 1e6 / (t / 1000);
+    const f: Figure = { name: `data path ${transfer} (write+read 4 MiB)`, value: t, unit: 'ms', baseline: base, ratio: base / t, note: `${mbps.toFixed(1)} MB/s` };
+    if (target !== undefined) {
+      f.target = `>= ${target}x fs I/O`;
+      f.met = base / t >= target;
+    }
+    add(f);
+  }
+}
+
+async function main(): Promise<void> {
+  if (!fs.existsSync(path.join(ROOT, 'dist/cli.js'))) spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  startup();
+  recovery();
+  await dataPath();
+  const rows = figures.map((f) => [f.name, `${f.value.toFixed(1)} ${f.unit}`, `${f.baseline.toFixed(1)}`, `${f.ratio.toFixed(2)}x`, f.target ?? '', f.met === undefined ? '' : f.met ? 'met' : 'MISSED', f.note ?? '']);
+  const head = ['figure', 'value', 'baseline', 'ratio', 'target', '', 'note'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]): string => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(head));
+  for (const r of rows) console.log(line(r));
+  const out = { date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, figures };
+  fs.writeFileSync(path.join(ROOT, 'bench/results.json'), JSON.stringify(out, null, 2) + '\n');
+  fs.rmSync(work, { recursive: true, force: true });
+}
+
+main().catch((e) => {
+  console.error(`bench: ${(e as Error).message}`);
+  process.exitCode = 1;
+});
