@@ -68,16 +68,54 @@ export interface PstoreRecord {
 }
 
 class PstoreZone {
-  /** psz_buffer header + data area, as it sits in kernel RAM. */
-  buffer: Uint8Array;
+  /**
+   * psz_buffer header + data area, as it sits in kernel RAM. Allocated on
+   * first use, so a large region costs memory only for the zones touched.
+   */
+  private ram: Uint8Array | undefined;
+  /**
+   * Set when recovery loaded only the used part of the zone (header +
+   * datalen): the rest is fetched before anything could write the whole
+   * zone back, so nothing differs from the kernel's full read.
+   */
+  private rest: ((full: Uint8Array, from: number) => void) | undefined;
   oldbuf: Uint8Array | null = null;
   shouldRecover = false;
   dirty = false;
 
-  constructor(readonly desc: ZoneDesc) {
-    // psz_init_zone(): 0xFF fill, then sig, datalen 0, start 0.
-    this.buffer = new Uint8Array(desc.size).fill(0xff);
-    this.resetHeader(this.buffer);
+  constructor(readonly desc: ZoneDesc) {}
+
+  get buffer(): Uint8Array {
+    if (!this.ram) {
+      // psz_init_zone(): 0xFF fill, then sig, datalen 0, start 0.
+      this.ram = new Uint8Array(this.desc.size).fill(0xff);
+      this.resetHeader(this.ram);
+    }
+    return this.ram;
+  }
+
+  set buffer(b: Uint8Array) {
+    this.ram = b;
+    this.rest = undefined;
+  }
+
+  /** Holds the first `part.length` bytes of the zone; `fetch` supplies the rest on demand. */
+  setPartial(part: Uint8Array, fetch: (full: Uint8Array, from: number) => void): void {
+    this.ram = part;
+    this.rest = fetch;
+  }
+
+  /** The whole zone in RAM (loads what a partial recovery left on disk). */
+  full(): Uint8Array {
+    const ram = this.buffer;
+    if (ram.length < this.desc.size) {
+      const whole = new Uint8Array(this.desc.size);
+      whole.set(ram);
+      this.rest?.(whole, ram.length);
+      this.ram = whole;
+      this.rest = undefined;
+    }
+    return this.ram!;
   }
 
   resetHeader(buf: Uint8Array): void {
@@ -91,13 +129,14 @@ class PstoreZone {
     return this.desc.bufferSize;
   }
   get datalen(): number {
-    return decodePszBuffer(this.buffer).datalen;
+    // An untouched zone is the fresh psz_init_zone() state: empty.
+    return this.ram ? decodePszBuffer(this.ram).datalen : 0;
   }
   set datalen(v: number) {
     new DataView(this.buffer.buffer, this.buffer.byteOffset).setInt32(PSZ_BUFFER.datalen, v, true);
   }
   get start(): number {
-    return decodePszBuffer(this.buffer).start;
+    return this.ram ? decodePszBuffer(this.ram).start : 0;
   }
   set start(v: number) {
     new DataView(this.buffer.buffer, this.buffer.byteOffset).setInt32(PSZ_BUFFER.start, v, true);
@@ -227,8 +266,9 @@ export class ZoneContext {
   zoneWrite(zone: PstoreZone, mode: FlushMode, buf: Uint8Array | null, len: number, off: number): number {
     if (off > zone.bufferSize) return -EINVAL;
     let wlen = Math.min(len, zone.bufferSize - off);
+    const ram = zone.full();
     if (buf && wlen) {
-      zone.buffer.set(buf.subarray(0, wlen), PSZ_BUFFER.size + off);
+      ram.set(buf.subarray(0, wlen), PSZ_BUFFER.size + off);
       zone.datalen = wlen + off;
     }
     let wcnt = 0;
@@ -252,16 +292,16 @@ export class ZoneContext {
       case FlushMode.META:
         // PART writes the data, then falls through to the header that describes it.
         if (mode === FlushMode.PART) {
-          wcnt = writeop(zone.buffer.subarray(PSZ_BUFFER.size + off, PSZ_BUFFER.size + off + wlen), zone.desc.off + PSZ_BUFFER.size + off);
+          wcnt = writeop(ram.subarray(PSZ_BUFFER.size + off, PSZ_BUFFER.size + off + wlen), zone.desc.off + PSZ_BUFFER.size + off);
           if (wcnt !== wlen) return dirty();
         }
         wlen = PSZ_BUFFER.size;
-        wcnt = writeop(zone.buffer.subarray(0, wlen), zone.desc.off);
+        wcnt = writeop(ram.subarray(0, wlen), zone.desc.off);
         if (wcnt !== wlen) return dirty();
         break;
       case FlushMode.ALL:
         wlen = zone.bufferSize + PSZ_BUFFER.size;
-        wcnt = writeop(zone.buffer.subarray(0, wlen), zone.desc.off);
+        wcnt = writeop(ram.subarray(0, wlen), zone.desc.off);
         if (wcnt !== wlen) return dirty();
         break;
     }
@@ -334,7 +374,7 @@ export class ZoneContext {
       const zonenum = (this.kmsgWriteCnt + i) % n;
       const zone = this.kpszs[zonenum]!;
       // Avoid destroying old data: build the record in a fresh zeroed buffer.
-      const saved = zone.buffer;
+      const saved = zone.full();
       zone.oldbuf = saved;
       zone.buffer = new Uint8Array(zone.desc.size);
       zone.buffer.set(saved.subarray(0, 4)); // sig
@@ -422,7 +462,7 @@ export class ZoneContext {
 
   /** psz_move_zone(): a pre-recovery dump moves to the position found on disk. */
   private moveZone(old: PstoreZone, target: PstoreZone): number {
-    const data = old.buffer.subarray(PSZ_BUFFER.size);
+    const data = old.full().subarray(PSZ_BUFFER.size);
     const ret = this.zoneWrite(target, FlushMode.ALL, data, old.datalen, 0);
     if (ret) {
       target.datalen = 0;
@@ -506,8 +546,15 @@ export class ZoneContext {
         this.kmsgWriteCnt = (wcnt + 1) % this.kpszs.length;
       }
       if (!zone.shouldRecover) continue;
-      const rcnt = this.info.read(zone.buffer, zone.desc.off);
-      if (rcnt !== zone.buffer.length) {
+      // The kernel reads the whole zone; only header + datalen is ever used
+      // for reading, so that much is loaded now and the rest on demand.
+      const datalen = this.verdicts.get(zone.desc)?.datalen ?? zone.bufferSize;
+      const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, PSZ_KMSG_HEADER.size));
+      const rcnt = this.info.read(part, zone.desc.off);
+      zone.setPartial(part, (full, from) => {
+        this.info.read(full.subarray(from), zone.desc.off + from);
+      });
+      if (rcnt !== part.length) {
         this.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)})`);
         return rcnt < 0 ? rcnt : -EIO;
       }
