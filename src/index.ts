@@ -9,6 +9,7 @@ export * from './zone/index.js';
 export {
   inspectImage,
   recoverImage,
+  analyseImage,
   resolveParams,
   checkImageLock,
   noRecordsMessage,
@@ -22,7 +23,11 @@ export {
   type RecoverResult,
   type ResolvedParams,
   type ZoneRow,
+  type DetectionInfo,
+  type ImageContext,
 } from './commands/image.js';
+export { detectImage, type DetectReport, type DetectedRegion } from './commands/detect.js';
+export { explainReport } from './commands/inspect.js';
 export {
   EXIT,
   CliError,

@@ -34,6 +34,10 @@ import {
   type ZoneDesc,
   type ZoneKind,
   type ZoneStatus,
+  type ZoneContext,
+  type SymbolLookup,
+  detectLayout,
+  type DetectedLayout,
 } from '../zone/index.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
 
@@ -58,6 +62,24 @@ export interface ImageOptions {
   compress?: 'deflate' | 'none';
   /** Refuse an image whose `<image>.lock` names a live writer (default true). */
   checkLock?: boolean;
+  /**
+   * Infer the zone sizes and CPU count from the signatures on disk. Default:
+   * when no zone size is given (in `blk` or `paramString`), or paramString is "auto".
+   */
+  autoDetect?: boolean;
+  /** Resolves ftrace addresses (`recover --symbols`). */
+  symbols?: SymbolLookup;
+}
+
+/** What `--params auto` found, and what was used. */
+export interface DetectionInfo {
+  found: boolean;
+  /** False when nothing was found and the kernel defaults were used instead. */
+  used: boolean;
+  confidence: 'exact' | 'likely' | 'ambiguous' | null;
+  summary: string;
+  findings: DetectedLayout['findings'];
+  problems: string[];
 }
 
 export interface ResolvedParams {
@@ -73,6 +95,8 @@ export interface ResolvedParams {
   kmsgBytes: number | null;
   /** Tokens of paramString that are not pstore parameters (a pasted cmdline has many). */
   ignored: string[];
+  /** Present when the layout was auto-detected (or detection was tried). */
+  detection?: DetectionInfo;
 }
 
 export interface ImageSource {
@@ -157,10 +181,19 @@ const QUIET_STATUSES: ReadonlySet<ZoneStatus> = new Set(['ok', 'no-valid-data', 
 
 // ----------------------------------------------------------- parameters
 
+/** `--params auto`, or no zone size given anywhere: detect the layout. */
+export function wantsAutoDetect(opts: ImageOptions): boolean {
+  if (opts.autoDetect !== undefined) return opts.autoDetect;
+  if (opts.paramString?.trim() === 'auto') return true;
+  if (opts.paramString !== undefined) return false;
+  const b = opts.blk ?? {};
+  return b.kmsgSize === undefined && b.pmsgSize === undefined && b.consoleSize === undefined && b.ftraceSize === undefined;
+}
+
 export function resolveParams(opts: ImageOptions): ResolvedParams & { offset?: number; size?: number } {
   let parsed;
   try {
-    parsed = parseParamString(opts.paramString ?? '');
+    parsed = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? ''));
   } catch (e) {
     if (e instanceof ParamError) throw new UsageError(`--params: ${e.message}`, { option: 'params', value: opts.paramString });
     throw e;
@@ -350,13 +383,51 @@ function zoneRow(region: BlockRegion, desc: ZoneDesc, verdict: { status: ZoneSta
   return row;
 }
 
+/** What a forensic pass over an open image gets to see (before the region is closed). */
+export interface ImageContext {
+  region: BlockRegion;
+  zone: ZoneContext;
+  files: PstoreFile[];
+  report: ImageReport;
+  /** The layout the signatures suggest (run when auto-detecting, or on request). */
+  detected: DetectedLayout | null;
+  /** True when the user gave the parameters (no auto-detection). */
+  paramsGiven: boolean;
+}
+
+function applyDetection(opts: ImageOptions, params: ReturnType<typeof resolveParams>, region: BlockRegion): DetectedLayout {
+  const d = detectLayout((b, p) => region.readAt(b, p), region.size, kernelProfile(opts.kernel));
+  const info: DetectionInfo = {
+    found: d.found,
+    used: d.found,
+    confidence: d.found ? d.confidence : null,
+    summary: d.found ? d.summary : `${d.summary}; using the kernel defaults`,
+    findings: d.findings,
+    problems: d.problems,
+  };
+  params.detection = info;
+  if (!d.found) return d;
+  const sizes: Partial<BlkParams> = { kmsgSize: d.params.kmsgSize };
+  // Front ends that are off stay at their defaults (-1), so the command line reads as usual.
+  if (d.params.pmsgSize) sizes.pmsgSize = d.params.pmsgSize;
+  if (d.params.consoleSize) sizes.consoleSize = d.params.consoleSize;
+  if (d.params.ftraceSize) sizes.ftraceSize = d.params.ftraceSize;
+  params.requested = mergeBlkParams(params.requested, sizes, opts.blk ?? {});
+  params.effective = params.requested;
+  params.cmdline = formatBlkParams(params.requested);
+  if (opts.nrCpus === undefined && d.nrCpus !== null) params.nrCpus = d.nrCpus;
+  return d;
+}
+
 /** Everything inspect and recover need, from one read of the image. */
-function readImage(opts: ImageOptions): RecoverResult {
+function readImage<T = undefined>(opts: ImageOptions, after?: (ctx: ImageContext) => T): RecoverResult & { extra?: T } {
   const params = resolveParams(opts);
   if (opts.checkLock ?? true) checkImageLock(opts.image);
   const { region: fileRegion, fileSize } = openRegion(opts.image, params.offset, params.size);
   const region = guarded(fileRegion, opts.image);
   try {
+    const auto = wantsAutoDetect(opts);
+    const detected = auto ? applyDetection(opts, params, region) : null;
     let reg;
     try {
       reg = registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel) });
@@ -374,7 +445,7 @@ function readImage(opts: ImageOptions): RecoverResult {
     let files: PstoreFile[] = [];
     let recovery: ImageReport['recovery'] = { ok: true };
     try {
-      files = core.readFiles();
+      files = core.readFiles(opts.symbols ? { symbols: opts.symbols } : {});
     } catch (e) {
       if (!(e instanceof RecoveryFailedError)) throw e;
       recovery = { ok: false, message: e.message };
@@ -397,6 +468,7 @@ function readImage(opts: ImageOptions): RecoverResult {
         compress: params.compress,
         kmsgBytes: params.kmsgBytes,
         ignored: params.ignored,
+        ...(params.detection ? { detection: params.detection } : {}),
       },
       layout: {
         totalSize: l.totalSize,
@@ -412,6 +484,7 @@ function readImage(opts: ImageOptions): RecoverResult {
       log: zone.log.map((line) => line.text),
       recovery,
     };
+    if (after) return { report, files, extra: after({ region, zone, files, report, detected, paramsGiven: !auto }) };
     return { report, files };
   } finally {
     region.close();
@@ -424,6 +497,15 @@ function readImage(opts: ImageOptions): RecoverResult {
  */
 export function inspectImage(opts: ImageOptions): ImageReport {
   return readImage(opts).report;
+}
+
+/**
+ * Reads the image as inspectImage does and runs `fn` while the region is
+ * still open (salvage, explanations). Never throws for an aborted recovery.
+ */
+export function analyseImage<T>(opts: ImageOptions, fn: (ctx: ImageContext) => T): RecoverResult & { extra: T } {
+  const r = readImage(opts, fn);
+  return { report: r.report, files: r.files, extra: r.extra as T };
 }
 
 /**

@@ -2,7 +2,8 @@
 import type { CommandSpec } from './command.js';
 import { inspect } from './inspect.js';
 import { recover } from './recover.js';
+import { detect } from './detect.js';
 
-export const COMMANDS: readonly CommandSpec[] = [inspect, recover];
+export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect];
 
 export type { CommandSpec } from './command.js';

@@ -3,10 +3,10 @@
  * disk order, then the records pstorefs would show. Read-only.
  */
 import type { ChalkInstance } from 'chalk';
-import type { ZoneStatus } from '../zone/index.js';
+import { detectLayout, explainImage, kernelProfile, parseParamString, type Explanation, type ZoneStatus } from '../zone/index.js';
 import { imageOptionsFrom, type CommandSpec } from './command.js';
 import { NoDataError } from './errors.js';
-import { inspectImage, noRecordsMessage, type ImageReport, type ZoneRow } from './image.js';
+import { analyseImage, inspectImage, noRecordsMessage, type ImageOptions, type ImageReport, type ZoneRow } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { hex, renderTable, type Cell } from './table.js';
@@ -23,15 +23,65 @@ export const inspect: CommandSpec = {
     ['mmcpstore inspect -i disk.img --offset 2048s --size 1M --kmsg-size 32', 'a pstore partition inside a disk image'],
     ['mmcpstore inspect -i pstore.img --params "$(cat /proc/cmdline)"', 'the parameters of a kernel command line'],
     ['mmcpstore inspect -i pstore.img --json | jq \'.zones[] | select(.status != "ok")\'', 'zones the kernel skipped'],
+    ['mmcpstore inspect -i pstore.img --explain', 'why each zone shows nothing, and kernel settings that explain an empty pstore'],
   ],
   run: runInspect,
 };
 
+/** inspect's report plus the per-zone explanations (`--explain`). */
+export function explainReport(opts: ImageOptions): ImageReport & { explain: Explanation } {
+  let related = {};
+  try {
+    related = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? '')).related;
+  } catch {
+    /* resolveParams reports it */
+  }
+  const r = analyseImage(opts, (ctx) => {
+    const read = (b: Uint8Array, p: number): number => ctx.region.readAt(b, p);
+    const detected = ctx.detected ?? detectLayout(read, ctx.region.size, kernelProfile(opts.kernel));
+    return explainImage({
+      read,
+      layout: ctx.zone.layout,
+      verdicts: ctx.zone.verdicts,
+      files: ctx.files,
+      recovered: ctx.report.recovery.ok,
+      params: ctx.report.params.requested,
+      related,
+      detected,
+      paramsGiven: ctx.paramsGiven,
+    });
+  });
+  return { ...r.report, explain: r.extra };
+}
+
+function renderExplain(e: Explanation, c: ChalkInstance): string {
+  const out: string[] = [c.bold('explain')];
+  // Consecutive zones of one kind with the same explanation share a line.
+  for (let i = 0; i < e.zones.length; ) {
+    const z = e.zones[i]!;
+    let j = i + 1;
+    while (j < e.zones.length && e.zones[j]!.kind === z.kind && e.zones[j]!.text === z.text && e.zones[j]!.index === e.zones[j - 1]!.index + 1) j++;
+    const idx = j - i > 1 ? `${z.index}-${e.zones[j - 1]!.index}` : String(z.index);
+    out.push(`  ${z.kind} ${idx}: ${z.text}`);
+    i = j;
+  }
+  if (e.hints.length) {
+    out.push(c.bold('hints'));
+    for (const h of e.hints) out.push(`  - ${h.text}`);
+  }
+  return out.join('\n') + '\n';
+}
+
 async function runInspect(o: CliOptions, io: Io): Promise<void> {
-  const report = inspectImage(imageOptionsFrom(o));
+  const opts = imageOptionsFrom(o);
+  const full = o.explain ? explainReport(opts) : undefined;
+  const report: ImageReport = full ?? inspectImage(opts);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  if (o.json) await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
-  else await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose));
+  if (o.json) await io.stdout.write(JSON.stringify(full ?? report, null, 2) + '\n');
+  else {
+    await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose));
+    if (full) await io.stdout.write('\n' + renderExplain(full.explain, io.stdout.color));
+  }
   for (const w of report.warnings) await reporter.warn(w);
   if (!report.recovery.ok) throw new NoDataError(`no pstore records in '${report.image.path}': ${report.recovery.message ?? 'recover failed'}`);
   if (report.records.length === 0) throw new NoDataError(noRecordsMessage(report));
@@ -78,6 +128,8 @@ export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean
   const img = r.image;
   out.push(`${label('image')}${img.path}, bytes ${img.offset}..${img.offset + img.size} (${img.size} bytes${img.fileSize !== null ? ` of a ${img.fileSize}-byte file` : ''})`);
   out.push(`${label('params')}${r.params.cmdline} (kernel ${r.params.kernel} behaviour, ${plural(r.params.nrCpus, 'CPU')})`);
+  const det = r.params.detection;
+  if (det) out.push(`${label('detect')}${det.used ? `auto-detected from the zone signatures: ${det.summary}` : `${det.summary}`}`);
   const l = r.layout;
   const counts = (Object.entries(l.zoneCounts) as [string, number][]).filter(([, n]) => n > 0).map(([k, n]) => plural(n, `${k} zone`));
   out.push(

@@ -8,8 +8,8 @@
 import { KmsgDumpReason, kernelProfile, KernelVersionError, parseReason } from '../zone/index.js';
 import { UsageError } from './errors.js';
 
-export type CommandName = 'inspect' | 'recover';
-export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover'];
+export type CommandName = 'inspect' | 'recover' | 'detect';
+export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover', 'detect'];
 
 export type ColorMode = 'auto' | 'always' | 'never';
 export type CompressMode = 'deflate' | 'none';
@@ -35,7 +35,16 @@ export interface CliOptions {
   quiet?: boolean;
   verbose?: boolean;
   debug?: boolean;
+  salvage?: boolean;
+  explain?: boolean;
+  type?: RecordType;
+  format?: RecordFormat;
+  symbols?: string;
+  timeline?: boolean;
 }
+
+export type RecordType = 'dmesg' | 'pmsg' | 'console' | 'ftrace';
+export type RecordFormat = 'raw' | 'logcat';
 
 export type OptionGroup = 'image' | 'params' | 'output' | 'general';
 
@@ -60,6 +69,7 @@ export interface OptionSpec<K extends keyof CliOptions = keyof CliOptions> {
 }
 
 const BOTH: readonly CommandName[] = ['inspect', 'recover'];
+const ALL: readonly CommandName[] = ['inspect', 'recover', 'detect'];
 
 // ------------------------------------------------------------------ parsers
 
@@ -153,7 +163,7 @@ function opt<K extends keyof CliOptions>(spec: OptionSpec<K>): OptionSpec<K> {
 
 export const OPTIONS = [
   opt({
-    key: 'image', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: BOTH,
+    key: 'image', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: ALL,
     description: 'image file or block device holding the pstore/blk region (opened read-only)',
     parse: nonEmpty('image'),
   }),
@@ -201,7 +211,8 @@ export const OPTIONS = [
   }),
   opt({
     key: 'params', long: 'params', arg: 'STRING', group: 'params', commands: BOTH,
-    description: 'kernel command line or modprobe options, e.g. "pstore_blk.kmsg_size=64 pstore.compress=none"; explicit flags override it',
+    description: 'kernel command line or modprobe options, e.g. "pstore_blk.kmsg_size=64 pstore.compress=none"; explicit flags override it; "auto" infers the zone sizes from the signatures on disk',
+    defaultText: 'auto when no zone size is given',
   }),
   opt({
     key: 'kernel', long: 'kernel', arg: 'VERSION', group: 'params', commands: BOTH,
@@ -223,24 +234,52 @@ export const OPTIONS = [
     description: 'with --out: replace the record files of an earlier run in a non-empty DIR',
   }),
   opt({
-    key: 'json', long: 'json', group: 'output', commands: BOTH,
+    key: 'salvage', long: 'salvage', group: 'output', commands: ['recover'],
+    description: 'also recover what the kernel would drop (damaged, erased, truncated records), marked as salvaged; with --out under DIR/salvaged/',
+  }),
+  opt({
+    key: 'type', long: 'type', arg: 'TYPE', group: 'output', commands: ['recover'],
+    description: 'only records of this front end: dmesg, pmsg, console or ftrace',
+    parse: choice('type', ['dmesg', 'pmsg', 'console', 'ftrace'] as const),
+  }),
+  opt({
+    key: 'format', long: 'format', arg: 'raw|logcat', group: 'output', commands: ['recover'],
+    description: 'raw: the bytes as pstorefs shows them; logcat: decode Android pmsg entries to logcat -v threadtime lines (stdout only)',
+    defaultText: 'raw', parse: choice('format', ['raw', 'logcat'] as const), conflicts: ['out'],
+  }),
+  opt({
+    key: 'symbols', long: 'symbols', arg: 'FILE', group: 'output', commands: ['recover'],
+    description: 'System.map or a copy of /proc/kallsyms: ftrace addresses print as function+0xoff/0xsize',
+    parse: nonEmpty('symbols'),
+  }),
+  opt({
+    key: 'timeline', long: 'timeline', group: 'output', commands: ['recover'],
+    description: 'one text for the crash: the newest dump, then console and pmsg lines in time order, each tagged with its zone',
+    conflicts: ['out', 'json'],
+  }),
+  opt({
+    key: 'explain', long: 'explain', group: 'output', commands: ['inspect'],
+    description: 'explain, zone by zone, why it shows nothing or what is wrong, and kernel settings that explain an empty pstore',
+  }),
+  opt({
+    key: 'json', long: 'json', group: 'output', commands: ALL,
     description: 'machine-readable output (inspect: one JSON object; recover: one JSON object per line)',
   }),
   opt({
-    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: BOTH,
+    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: ALL,
     description: 'colour: auto, always or never (auto honours NO_COLOR, FORCE_COLOR and the terminal)',
     defaultText: 'auto', preset: 'always', parse: choice('color', ['auto', 'always', 'never'] as const),
   }),
   opt({
-    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: BOTH, conflicts: ['verbose'],
+    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: ALL, conflicts: ['verbose'],
     description: 'no banners, summaries or warnings on stderr (errors are still printed)',
   }),
   opt({
-    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: BOTH,
+    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: ALL,
     description: 'also print the kernel-style pstore_zone log lines and every zone',
   }),
   opt({
-    key: 'debug', long: 'debug', group: 'general', commands: BOTH,
+    key: 'debug', long: 'debug', group: 'general', commands: ALL,
     description: 'print stack traces with errors',
   }),
 ] as const satisfies readonly OptionSpec<keyof CliOptions>[];

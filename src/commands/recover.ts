@@ -3,10 +3,24 @@
  * stdout (each introduced by a banner on stderr), to a directory laid out
  * like /sys/fs/pstore (--out), or as NDJSON (--json). Read-only.
  */
-import type { PstoreFile } from '../zone/index.js';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  PstoreType,
+  SymbolFileError,
+  buildTimeline,
+  isAndroidPmsg,
+  parseSymbolMap,
+  pmsgToLogcat,
+  salvageZones,
+  symbolLookup,
+  type PstoreFile,
+  type SalvagedRecord,
+  type SymbolLookup,
+} from '../zone/index.js';
 import { imageOptionsFrom, type CommandSpec } from './command.js';
-import { NoDataError } from './errors.js';
-import { noRecordsMessage, recordInfo, recoverImage, SCHEMA_VERSION, type RecordInfo } from './image.js';
+import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from './errors.js';
+import { analyseImage, noRecordsMessage, recordInfo, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, type ImageOptions, type RecordInfo } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { writeRecordDir } from './outdir.js';
@@ -24,6 +38,10 @@ export const recover: CommandSpec = {
     ['mmcpstore recover -i pstore.img --out crash/', 'crash/dmesg-pstore_blk-0, ... as in /sys/fs/pstore'],
     ['mmcpstore recover -i pstore.img --params "pstore_blk.kmsg_size=32 pstore_blk.pmsg_size=128"', 'parameters as on the kernel command line'],
     ['mmcpstore recover -i pstore.img --json | jq -r \'select(.reason == "Panic") | .data\'', 'the text of panic records only'],
+    ['mmcpstore recover -i pstore.img --salvage --out crash/', 'also damaged and erased records, under crash/salvaged/'],
+    ['mmcpstore recover -i pstore.img --type pmsg --format logcat', 'Android pmsg entries as logcat -v threadtime lines'],
+    ['mmcpstore recover -i pstore.img --type ftrace --symbols System.map', 'ftrace with function names'],
+    ['mmcpstore recover -i pstore.img --timeline', 'the newest dump, console and pmsg lines in time order'],
   ],
   run: runRecover,
 };
@@ -71,24 +89,177 @@ export function recordJson(f: PstoreFile): string {
   return JSON.stringify(obj) + '\n';
 }
 
-async function runRecover(o: CliOptions, io: Io): Promise<void> {
-  const { report, files } = recoverImage(imageOptionsFrom(o));
-  const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  for (const w of report.warnings) await reporter.warn(w);
-  if (o.verbose) for (const line of report.log) await reporter.note(line);
-  if (files.length === 0) throw new NoDataError(noRecordsMessage(report));
+const TYPE_IDS: Record<string, number> = { dmesg: PstoreType.DMESG, pmsg: PstoreType.PMSG, console: PstoreType.CONSOLE, ftrace: PstoreType.FTRACE };
 
+function loadSymbols(file: string): SymbolLookup {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = errnoCode(e);
+    const msg = `cannot read symbol file '${file}': ${strerror(e)}`;
+    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
+    throw new IoError(msg, { code });
+  }
+  try {
+    return symbolLookup(parseSymbolMap(text));
+  } catch (e) {
+    if (e instanceof SymbolFileError) throw new UsageError(`--symbols: '${file}': ${e.message}`, { option: 'symbols', value: file });
+    throw e;
+  }
+}
+
+/** `==> salvaged/dmesg-pstore_blk-2.txt (salvaged: REASON, N bytes) <==`. */
+export function salvageBanner(r: SalvagedRecord): string {
+  return `==> ${r.name} (salvaged: ${r.reason}; ${r.data.length} bytes) <==`;
+}
+
+export function salvagedJson(r: SalvagedRecord): string {
+  let data: string;
+  let encoding: 'utf-8' | 'base64';
+  try {
+    data = utf8.decode(r.data);
+    encoding = 'utf-8';
+  } catch {
+    data = Buffer.from(r.data).toString('base64');
+    encoding = 'base64';
+  }
+  return (
+    JSON.stringify({
+      schema: SCHEMA_VERSION,
+      name: r.name,
+      type: r.kind === 'kmsg' ? 'dmesg' : r.kind,
+      id: r.zoneIndex,
+      salvaged: true,
+      reason: r.reason,
+      dumpReason: r.reasonName ?? null,
+      count: r.count ?? null,
+      timeSec: r.time ? Number(r.time.sec) : null,
+      size: r.data.length,
+      zones: [{ kind: r.kind, index: r.zoneIndex, offset: r.offset }],
+      encoding,
+      data,
+    }) + '\n'
+  );
+}
+
+const SALVAGE_DIR = 'salvaged';
+const SALVAGE_FILE_RE = /^[a-z]+-[A-Za-z0-9_]+-\d+(\.stale)?\.txt$/;
+
+/** DIR/salvaged/ from an earlier run: removed under --force if it holds only salvaged files. */
+function clearSalvageDir(dir: string, force: boolean): void {
+  const sdir = path.join(dir, SALVAGE_DIR);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(sdir);
+  } catch {
+    return;
+  }
+  if (!force) return; // writeRecordDir refuses the non-empty DIR with its own message
+  if (!st.isDirectory() || st.isSymbolicLink()) throw new OutputError(`'${sdir}' is not a directory of salvaged files; remove it or choose another directory`);
+  for (const name of fs.readdirSync(sdir)) {
+    if (!SALVAGE_FILE_RE.test(name) || !fs.lstatSync(path.join(sdir, name)).isFile()) {
+      throw new OutputError(`--force replaces only salvaged files in '${sdir}', and '${name}' is not one`);
+    }
+  }
+  fs.rmSync(sdir, { recursive: true });
+}
+
+function writeSalvaged(dir: string, records: readonly SalvagedRecord[]): { path: string; size: number }[] {
+  if (!records.length) return [];
+  const sdir = path.join(dir, SALVAGE_DIR);
+  try {
+    fs.mkdirSync(sdir, { mode: 0o755 });
+  } catch (e) {
+    throw new OutputError(`cannot create '${sdir}': ${strerror(e)}`, { code: errnoCode(e) });
+  }
+  const O_NOFOLLOW = fs.constants.O_NOFOLLOW ?? 0;
+  return records.map((r) => {
+    const base = path.basename(r.name);
+    if (!SALVAGE_FILE_RE.test(base)) throw new Error(`internal: refusing salvaged file name '${r.name}'`);
+    const file = path.join(sdir, base);
+    let fd: number;
+    try {
+      fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | O_NOFOLLOW, 0o444);
+    } catch (e) {
+      throw new OutputError(`cannot create '${file}': ${strerror(e)}`, { code: errnoCode(e) });
+    }
+    try {
+      let done = 0;
+      while (done < r.data.length) done += fs.writeSync(fd, r.data, done, r.data.length - done);
+      if (r.time && Math.abs(Number(r.time.sec)) < 1e11) fs.futimesSync(fd, Number(r.time.sec), Number(r.time.sec));
+    } catch (e) {
+      throw new IoError(`cannot write '${file}': ${strerror(e)}`, { code: errnoCode(e) });
+    } finally {
+      fs.closeSync(fd);
+    }
+    return { path: file, size: r.data.length };
+  });
+}
+
+async function runRecover(o: CliOptions, io: Io): Promise<void> {
+  const opts: ImageOptions = imageOptionsFrom(o);
+  if (o.symbols !== undefined) opts.symbols = loadSymbols(o.symbols);
+  if (o.format === 'logcat' && o.type !== undefined && o.type !== 'pmsg') {
+    throw new UsageError(`--format logcat decodes pmsg records; it does not apply to --type ${o.type}`, { option: 'format' });
+  }
+  const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  let report;
+  let files: PstoreFile[];
+  let salvaged: SalvagedRecord[] = [];
+  if (o.salvage) {
+    const r = analyseImage(opts, (ctx) =>
+      salvageZones({ read: (b, p) => ctx.region.readAt(b, p), layout: ctx.zone.layout, verdicts: ctx.zone.verdicts, files: ctx.files, recovered: ctx.report.recovery.ok }),
+    );
+    report = r.report;
+    files = r.files;
+    salvaged = r.extra;
+    if (!report.recovery.ok && !salvaged.length) throw new RecoveryAbortedError(opts.image, report.recovery.message ?? 'recover failed', report.log);
+    if (!report.recovery.ok) await reporter.warn(`pstore/zone's recovery aborted (${report.recovery.message ?? 'recover failed'}): the kernel would show no record; only salvaged records follow`);
+  } else {
+    ({ report, files } = recoverImage(opts));
+  }
+  if (o.type !== undefined) {
+    const id = TYPE_IDS[o.type]!;
+    files = files.filter((f) => f.type === id);
+    salvaged = salvaged.filter((r) => (r.kind === 'kmsg' ? 'dmesg' : r.kind) === o.type);
+  }
+  for (const w of report.warnings) await reporter.warn(w);
+  const det = report.params.detection;
+  if (det) await reporter.note(`layout ${det.used ? 'auto-detected' : 'not detected'}: ${det.summary}`);
+  if (o.verbose) for (const line of report.log) await reporter.note(line);
+  if (files.length === 0 && salvaged.length === 0) {
+    if (o.type !== undefined && report.records.length) throw new NoDataError(`no ${o.type} record in '${opts.image}' (the image holds ${report.records.map((r) => r.name).join(', ')})`);
+    throw new NoDataError(noRecordsMessage(report));
+  }
+
+  if (o.timeline) {
+    await io.stdout.write(buildTimeline(files).text);
+    return;
+  }
   if (o.out !== undefined) {
-    const written = writeRecordDir(o.out, files, { force: !!o.force });
+    if (o.salvage) clearSalvageDir(o.out, !!o.force);
+    const written = [...writeRecordDir(o.out, files, { force: !!o.force }), ...writeSalvaged(o.out, salvaged)];
     for (const w of written) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
     return;
   }
   for (const f of files) {
+    let data = f.data;
+    if (o.format === 'logcat' && f.type === PstoreType.PMSG && isAndroidPmsg(f.data)) data = new TextEncoder().encode(pmsgToLogcat(f.data));
     if (o.json) {
-      await io.stdout.write(recordJson(f));
+      await io.stdout.write(recordJson({ ...f, data }));
       continue;
     }
-    if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo(f))) + '\n');
-    await io.stdout.write(f.data);
+    if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }))) + '\n');
+    await io.stdout.write(data);
+  }
+  for (const r of salvaged) {
+    if (o.json) {
+      await io.stdout.write(salvagedJson(r));
+      continue;
+    }
+    if (!o.quiet) await io.stderr.write(io.stderr.color.yellow(salvageBanner(r)) + '\n');
+    await io.stdout.write(r.data);
   }
 }
+

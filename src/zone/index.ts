@@ -15,3 +15,4 @@ export * from './zone.js';
 export * from './platform.js';
 export * from './blk.js';
 export * from './file-region.js';
+export * from './forensics/index.js';
