@@ -239,7 +239,14 @@ export class PstoreCore {
    * zone layer's recovery fails, because then the kernel shows nothing.
    */
   readFiles(options: { symbols?: SymbolLookup } = {}): PstoreFile[] {
-    const files: PstoreFile[] = [];
+    return [...this.iterFiles(options)];
+  }
+
+  /**
+   * The same files one at a time: a caller that writes each out before
+   * asking for the next holds one record in memory, not the whole region.
+   */
+  *iterFiles(options: { symbols?: SymbolLookup } = {}): Generator<PstoreFile> {
     this.zone.open();
     const seen = new Set<string>();
     for (;;) {
@@ -283,9 +290,8 @@ export class PstoreCore {
         file.count = record.count;
         if (storedSize !== undefined) file.storedSize = storedSize;
       }
-      files.push(file);
+      yield file;
     }
-    return files;
   }
 
   private zonesOf(record: PstoreRecord): ZoneDesc[] {

@@ -105,6 +105,11 @@ class PstoreZone {
     this.rest = fetch;
   }
 
+  /** Keep only the first `keep` bytes in RAM when the rest can be fetched again. */
+  trim(keep: number): void {
+    if (this.ram && this.rest && this.ram.length > keep) this.ram = this.ram.slice(0, keep);
+  }
+
   /** The whole zone in RAM (loads what a partial recovery left on disk). */
   full(): Uint8Array {
     const ram = this.buffer;
@@ -718,6 +723,8 @@ export class ZoneContext {
     } else {
       record.buf = payload.slice();
     }
+    // The record now owns its bytes; erase needs only the headers.
+    zone.trim(KMSG_PAYLOAD_OFFSET);
     return record.buf.length;
   }
 
