@@ -110,17 +110,22 @@ class PstoreZone {
     if (this.ram && this.rest && this.ram.length > keep) this.ram = this.ram.slice(0, keep);
   }
 
+  /** At least the first `len` bytes of the zone in RAM, fetching what was trimmed or never loaded. */
+  upTo(len: number): Uint8Array {
+    const ram = this.buffer;
+    if (ram.length >= len) return ram;
+    const bigger = new Uint8Array(len);
+    bigger.set(ram);
+    this.rest?.(bigger, ram.length);
+    this.ram = bigger;
+    return bigger;
+  }
+
   /** The whole zone in RAM (loads what a partial recovery left on disk). */
   full(): Uint8Array {
-    const ram = this.buffer;
-    if (ram.length < this.desc.size) {
-      const whole = new Uint8Array(this.desc.size);
-      whole.set(ram);
-      this.rest?.(whole, ram.length);
-      this.ram = whole;
-      this.rest = undefined;
-    }
-    return this.ram!;
+    const whole = this.upTo(this.desc.size);
+    this.rest = undefined;
+    return whole;
   }
 
   resetHeader(buf: Uint8Array): void {
@@ -711,7 +716,8 @@ export class ZoneContext {
       this.pr('err', `dmesg zone ${record.id}: datalen ${size + PSZ_KMSG_HEADER.size} is shorter than the kmsg header`);
       return -ENOMEM;
     }
-    const payload = zone.buffer.subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + Math.min(size, zone.bufferSize - PSZ_KMSG_HEADER.size));
+    const payloadLen = Math.min(size, zone.bufferSize - PSZ_KMSG_HEADER.size);
+    const payload = zone.upTo(KMSG_PAYLOAD_OFFSET + payloadLen).subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + payloadLen);
     if (!record.compressed) {
       // "%d": the u32 counter prints signed.
       const line = `${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`;

@@ -13,6 +13,12 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const deviceDir = join(root, 'src/device');
 const ALLOWED = new Set(['board.ts', 'sdhci-regs.ts']);
+/**
+ * The commands build the machine, as QEMU's command line does: they may also
+ * open the image file (backing.ts: positional I/O and the writer lock) and
+ * choose the trace sink (trace.ts). The driver may not.
+ */
+const COMMANDS_ALLOWED = new Set([...ALLOWED, 'backing.ts', 'trace.ts']);
 
 function* tsFiles(dir: string): Generator<string> {
   let names: string[];
@@ -39,7 +45,7 @@ export function importSpecifiers(src: string): { spec: string; typeOnly: boolean
   return out;
 }
 
-function violations(dir: string): string[] {
+function violations(dir: string, allowed: Set<string> = ALLOWED): string[] {
   const bad: string[] = [];
   for (const file of tsFiles(dir)) {
     for (const { spec, typeOnly } of importSpecifiers(readFileSync(file, 'utf8'))) {
@@ -47,7 +53,7 @@ function violations(dir: string): string[] {
       const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
       const rel = relative(deviceDir, target);
       if (rel.startsWith('..')) continue; // not in src/device
-      if (!ALLOWED.has(rel)) bad.push(`${relative(root, file)} imports ${spec}`);
+      if (!allowed.has(rel)) bad.push(`${relative(root, file)} imports ${spec}`);
     }
   }
   return bad;
@@ -61,8 +67,8 @@ test('the import scanner sees static, type-only, re-export and dynamic imports',
   assert.equal(specs[1]!.typeOnly, true);
 });
 
-test('src/driver and src/commands reach the device only through board.ts and sdhci-regs.ts', () => {
-  const bad = [...violations(join(root, 'src/driver')), ...violations(join(root, 'src/commands'))];
+test('src/driver reaches the device only through board.ts and sdhci-regs.ts; src/commands may also open the image and pick the trace sink', () => {
+  const bad = [...violations(join(root, 'src/driver')), ...violations(join(root, 'src/commands'), COMMANDS_ALLOWED)];
   assert.deepEqual(bad, []);
 });
 

@@ -187,3 +187,14 @@ test('an incompressible dump is stored plain: its first bufsize bytes (6.6+)', (
   const f = core.readFiles()[0]!;
   assert.ok(text(f.data).startsWith('Oops: Total 1 times\nOops#1 Part1\n'));
 });
+
+test('reading the records twice gives the same bytes (pstorefs rescans)', () => {
+  const a = rig(256 * K, { kmsgSize: 64, pmsgSize: 8 });
+  a.core.writePmsg(bytes('pmsg text\n'));
+  a.core.dump(KmsgDumpReason.OOPS, logLines('twice', 50));
+  const b = rig(256 * K, { kmsgSize: 64, pmsgSize: 8 }, { bytes: a.dev.bytes });
+  const first = b.core.readFiles().map((f) => [f.name, text(f.data)]);
+  const second = b.core.readFiles().map((f) => [f.name, text(f.data)]);
+  assert.equal(first.length, 2);
+  assert.deepEqual(second, first);
+});

@@ -111,9 +111,18 @@ export function mmcStartRequest(host: MmcHost, mrq: MmcRequest): number {
   const err = mmcMrqPrep(host, mrq);
   if (err) return err;
   mrq.completed = false;
+  // mmc_retune(): a pending re-tune runs before the request; SDHCI tuning waits for the
+  // Buffer Read Ready interrupt with a sleeping wait (H11: a BUG with IRQs off)
+  if (host.needRetune && !host.retuneHold) mmcRetune(host);
   host.ongoingMrq = mrq;
   host.ops.request(host, mrq);
   return 0;
+}
+
+/** mmc_retune() → sdhci_execute_tuning(): wait_event_timeout on the tuning block interrupt. */
+export function mmcRetune(host: MmcHost): void {
+  host.cpu.sleep(150_000, 'sdhci_execute_tuning: wait_event_timeout(buf_ready_int)');
+  host.needRetune = false;
 }
 
 /** __mmc_start_req(): the completion-based start used by mmc_wait_for_req. */
@@ -262,3 +271,45 @@ export function mmcPollForBusyWith(host: MmcHost, periodUs: number, timeoutMs: n
 }
 
 export { HangError };
+
+// ---------------------------------------------------------------------------------------------
+// panic (mmcpstore series, spec mmcpstore-driver.md §2.2)
+
+export interface PanicClaimOptions {
+  /** v4: force-claim only; v5: log the state, call panic_prepare, then force-claim */
+  variant?: 'v4' | 'v5';
+  /** the host device's runtime-PM state, for the v5 log line */
+  runtimeSuspended?: boolean;
+}
+
+export interface PanicClaimResult {
+  /** what the host looked like before the steal */
+  wasClaimed: boolean;
+  claimer: string | null;
+  hadOngoingMrq: boolean;
+  /** v5: panic_prepare's return (0 when the host has none) */
+  prepare: number;
+}
+
+/**
+ * mmc_panic_claim_host(): force-claim without taking `host->lock` (a stopped CPU may hold it);
+ * no runtime-PM get, no wait queue, no check of an existing claimer. Never released.
+ */
+export function mmcPanicClaimHost(host: MmcHost | null, o: PanicClaimOptions = {}): PanicClaimResult {
+  const res: PanicClaimResult = { wasClaimed: false, claimer: null, hadOngoingMrq: false, prepare: 0 };
+  if (!host) return res;
+  res.wasClaimed = host.claimed;
+  res.claimer = host.claimer;
+  res.hadOngoingMrq = host.ongoingMrq !== null;
+  if (o.variant === 'v5') {
+    host.log.push(
+      `mmc${host.index}: panic claim: claimed=${host.claimed ? 1 : 0}${host.claimer ? ` (by ${host.claimer})` : ''} runtime_suspended=${o.runtimeSuspended ? 1 : 0} ongoing_mrq=${host.ongoingMrq ? `CMD${host.ongoingMrq.cmd.opcode}` : 'none'}`,
+    );
+    if (host.ops.panicPrepare) res.prepare = host.ops.panicPrepare(host);
+  }
+  host.claimed = true;
+  host.claimer = 'panic';
+  host.claimCnt = 1;
+  host.ongoingMrq = null;
+  return res;
+}

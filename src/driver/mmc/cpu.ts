@@ -48,22 +48,51 @@ export class HangError extends Error {
   }
 }
 
+/**
+ * The multi-CPU lock this lock mirrors (src/driver/system SpinLock): when attached, taking this
+ * lock also takes the shadow, so a lock held by a stopped CPU throws that model's DeadlockError
+ * and every take/release lands in the CPU trace.
+ */
+export interface ShadowLock {
+  readonly name: string;
+  readonly owner: number | null;
+  lock(): void;
+  unlock(): void;
+  forceOwner(cpu: number | null): void;
+}
+
 /** A spinlock with a named holder, so a test can leave it "held by a stopped CPU". */
 export class SpinLock {
   holder: string | null = null;
+  /** the system-model lock this one mirrors (see ShadowLock) */
+  shadow: ShadowLock | null = null;
+  private depth = 0;
   constructor(readonly name: string) {}
   /** spin_lock(): taking a lock someone else holds on a single running CPU never returns → HangError. */
   lock(owner: string): void {
     if (this.holder !== null && this.holder !== owner) throw new HangError(`spin_lock(${this.name}) held by ${this.holder}`);
+    if (this.shadow && this.depth === 0) this.shadow.lock();
+    this.depth++;
     this.holder = owner;
   }
   tryLock(owner: string): boolean {
     if (this.holder !== null && this.holder !== owner) return false;
+    if (this.shadow && this.depth === 0 && this.shadow.owner !== null) return false;
+    if (this.shadow && this.depth === 0) this.shadow.lock();
+    this.depth++;
     this.holder = owner;
     return true;
   }
   unlock(): void {
+    if (this.shadow && this.depth === 1 && this.shadow.owner !== null) this.shadow.unlock();
+    this.depth = Math.max(0, this.depth - 1);
+    if (this.depth === 0) this.holder = null;
+  }
+  /** spin_lock_init(): forget any holder (the panic path's re-initialisation, spec §6 Q5). */
+  reinit(): void {
     this.holder = null;
+    this.depth = 0;
+    this.shadow?.forceOwner(null);
   }
 }
 
@@ -77,8 +106,21 @@ export interface CpuOptions {
 export class Cpu {
   readonly clock: VirtualClock;
   readonly irq: IrqView;
+  private ownIrqsOff = false;
+  /**
+   * The system model's view of this CPU's IRQ mask (System.cpus): when it says "off" (panic(),
+   * die()), this CPU is off too, whatever the driver's own save/restore pairs say.
+   */
+  externalIrqsOff: (() => boolean) | null = null;
   /** local_irq_disable(): no hard IRQs, no timers, no threads, no work; sleeping is a BUG */
-  irqsDisabled = false;
+  get irqsDisabled(): boolean {
+    return this.ownIrqsOff || (this.externalIrqsOff?.() ?? false);
+  }
+  set irqsDisabled(v: boolean) {
+    this.ownIrqsOff = v;
+  }
+  /** sleeping waits attempted with IRQs off (each also threw SleepInAtomicError) */
+  readonly atomicSleeps: string[] = [];
   /** name of the running context ("cpu0") — lock owner */
   readonly name = 'cpu0';
   private actions: IrqAction[] = [];
@@ -191,7 +233,10 @@ export class Cpu {
    * interrupts. Throws SleepInAtomicError with IRQs off, HangError if nothing can ever wake us.
    */
   waitFor(cond: () => boolean, what = 'wait', limitNs = this.waitLimitNs): void {
-    if (this.irqsDisabled) throw new SleepInAtomicError(what);
+    if (this.irqsDisabled) {
+      this.atomicSleeps.push(what);
+      throw new SleepInAtomicError(what);
+    }
     const end = this.clock.now + limitNs;
     for (;;) {
       this.service();
@@ -207,7 +252,10 @@ export class Cpu {
 
   /** msleep()/usleep_range(): sleep for `ns` (services IRQs, timers and work meanwhile). */
   sleep(ns: number, what = 'msleep'): void {
-    if (this.irqsDisabled) throw new SleepInAtomicError(what);
+    if (this.irqsDisabled) {
+      this.atomicSleeps.push(what);
+      throw new SleepInAtomicError(what);
+    }
     const until = this.clock.now + ns;
     for (;;) {
       this.service();
@@ -230,13 +278,13 @@ export class Cpu {
 
   /** local_irq_save() */
   localIrqDisable(): boolean {
-    const was = this.irqsDisabled;
-    this.irqsDisabled = true;
+    const was = this.ownIrqsOff;
+    this.ownIrqsOff = true;
     return was;
   }
 
   localIrqRestore(wasDisabled: boolean): void {
-    this.irqsDisabled = wasDisabled;
+    this.ownIrqsOff = wasDisabled;
     if (!wasDisabled) this.service();
   }
 }

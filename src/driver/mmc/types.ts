@@ -188,6 +188,10 @@ export interface MmcHost {
   priv: unknown;
   /** kernel log of this host ("mmc0: ...") */
   log: string[];
+  /** need_retune: the next request runs the tuning procedure first (HS200/HS400 re-tune timer, CRC error) */
+  needRetune?: boolean;
+  /** hold_retune: re-tuning is held off */
+  retuneHold?: number;
 }
 
 export const mmcHostname = (host: MmcHost): string => `mmc${host.index}`;

@@ -122,6 +122,8 @@ export class SdhciHost {
   dataEarly = false;
   pendingReset = false;
   runtimeSuspended = false;
+  /** oops_in_progress as the panic patch's sdhci.c sees it (busy waits, quiet inhibit timeouts, timers ignored) */
+  panicMode = false;
   readonly mrqsDone: (MmcRequest | null)[] = new Array(MAX_MRQS).fill(null);
   /** PIO: blocks left and byte position */
   blocks = 0;
@@ -591,14 +593,19 @@ export class SdhciHost {
     let timeout = 10;
     while (!this.sendCommand(cmd)) {
       if (!timeout--) {
-        this.pr('Controller never released inhibit bit(s).');
         this.stats.inhibitTimeouts++;
-        this.dumpRegs();
+        // the message and register dump are suppressed during panic (the -EIO stays)
+        if (!this.panicMode) {
+          this.pr('Controller never released inhibit bit(s).');
+          this.dumpRegs();
+        }
         cmd.error = -EIO;
         return { ok: false, was };
       }
       this.unlockIrqRestore(was);
-      this.cpu.sleep(1_000_000, 'usleep_range(1000, 1250)');
+      // v3+ panic patch: with oops_in_progress (IRQs off) busy-wait with mdelay instead of sleeping
+      if (this.cpu.irqsDisabled && this.panicMode) this.cpu.mdelay(1);
+      else this.cpu.sleep(1_000_000, 'usleep_range(1000, 1250)');
       was = this.lockIrqSave();
       if (cmd === deferred && cmd !== this.deferredCmd) return { ok: true, was };
     }
@@ -957,6 +964,7 @@ export class SdhciHost {
 
   /** sdhci_timeout_timer(): command (non-data) timer */
   timeoutTimer(): void {
+    if (this.panicMode) return; // "prevent spurious timeout handling" while oops_in_progress
     const was = this.lockIrqSave();
     if (this.cmd && !this.dataLineCmd(this.cmd)) {
       this.pr(`Timeout waiting for hardware cmd interrupt.`);
@@ -969,6 +977,7 @@ export class SdhciHost {
 
   /** sdhci_timeout_data_timer() */
   timeoutDataTimer(): void {
+    if (this.panicMode) return;
     const was = this.lockIrqSave();
     if (this.data || this.dataCmd || (this.cmd && this.dataLineCmd(this.cmd))) {
       this.pr('Timeout waiting for hardware interrupt.');

@@ -1,0 +1,102 @@
+/**
+ * Scenario setup (docs/scenarios.md): puts the board in the state a hazard of spec §4 describes,
+ * just before panic() — using only what the kernel would have done (requests, claims, locks held
+ * by another CPU, runtime PM, PM notifier, device faults).
+ */
+import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcStartRequest, withHost } from '../mmc/core.js';
+import { EXT_CSD_PART_CONFIG_ACC_RPMB } from '../mmc/mmc-ops.js';
+import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
+import * as R from '../../device/sdhci-regs.js';
+import { sdhciInstallPanicOps, sdhciRemovePanicOps } from '../sdhci/panic.js';
+import type { BoardSession } from './session.js';
+import type { PanicScenario } from './types.js';
+
+/** What the setup did and anything it could not model. */
+export interface ScenarioSetup {
+  notes: string[];
+  /** the in-flight request (H1) */
+  inflight?: MmcRequest;
+}
+
+const PART: Record<string, number> = { boot0: 1, boot1: 2, rpmb: EXT_CSD_PART_CONFIG_ACC_RPMB };
+
+export function applyScenario(session: BoardSession, sc: PanicScenario): ScenarioSetup {
+  const out: ScenarioSetup = { notes: [] };
+  const { stack, system } = session;
+  const p = session.requirePstore();
+  const host = stack.host;
+  const sdhci = stack.sdhci;
+  const cpus = system.cpus;
+
+  // §6 switches: reset mask, lock re-initialisation, claim variant, no panic ops
+  const fixed = p.kind === 'fixed';
+  sdhciInstallPanicOps(sdhci, {
+    resetMask: sc.resetMask ?? 'cmd-data',
+    reinitLock: sc.lockReinit ?? fixed,
+    resumeRuntimeSuspended: fixed,
+    drainTimeoutMs: fixed ? 1000 : 100,
+  });
+  p.ctx.config.claim = sc.claim ?? 'v4';
+  if (sc.noPanicOps) sdhciRemovePanicOps(sdhci);
+
+  if (sc.partition) {
+    // the block layer served mmcblk0boot0/boot1 or an RPMB ioctl last
+    withHost(host, () => stack.blk.partSwitch(PART[sc.partition!]!), 'mmcqd');
+  }
+  if (sc.suspended === 'card') {
+    // 3 s idle: the card's runtime suspend (deselected; the emulated card has no CMD5 sleep)
+    session.cardPm.setStatus('active', 'scenario');
+    const ret = session.cardPm.suspend('autosuspend');
+    if (ret < 0) out.notes.push(`card runtime suspend failed: ${ret}`);
+  }
+  if (sc.suspended === 'host') {
+    // sdhci_runtime_suspend_host() + the platform's clock gate
+    sdhci.writel(0, R.NORMAL_INT_SIGNAL_ENABLE);
+    sdhci.writel(0, R.NORMAL_INT_STATUS_ENABLE);
+    sdhci.writew(0, R.CLOCK_CONTROL);
+    sdhci.runtimeSuspended = true;
+  }
+  if (sc.retunePending) host.needRetune = true;
+  if (sc.cqe) out.notes.push('H6 (CQE): the emulated card does not model command queueing (EXT_CSD CMDQ_MODE_EN, CMD44–48); nothing set up');
+  if (sc.pmSuspendWindow) p.driver.pmNotify('suspend-prepare');
+
+  if (sc.lockHeld === 'sdhci') {
+    cpus.cpus[1]!.activity = 'sdhci_irq()';
+    session.sdhciLock.forceOwner(1);
+  } else if (sc.lockHeld === 'host') {
+    cpus.cpus[1]!.activity = '__mmc_claim_host()';
+    session.hostLock.forceOwner(1);
+  } else if (sc.lockHeld === 'claim') {
+    mmcClaimHost(host, 'kworker/1:2 (mmc_blk_mq_issue_rq)');
+  }
+
+  if (sc.inflight) {
+    // the block layer on CPU1: a 1 MiB write into rootfs, CMD23 + CMD25, started and not finished
+    const last = stack.partitions[stack.partitions.length - 1]!;
+    const blocks = Math.min(1024, Math.floor(host.maxReqSize / 512));
+    const lba = last.startSector;
+    const buf = new Uint8Array(blocks * 512).fill(0xa5);
+    const data = mmcData(buf, blocks, MMC_DATA_WRITE);
+    mmcSetDataTimeout(data, stack.card);
+    const mrq: MmcRequest = { cmd: mmcCommand(MMC.WRITE_MULTIPLE_BLOCK, stack.card.blockaddr ? lba : lba * 512, MMC_RSP_R1 | MMC_CMD_ADTC), data, completed: false };
+    mrq.sbc = mmcCommand(MMC.SET_BLOCK_COUNT, blocks, MMC_RSP_R1 | MMC_CMD_AC);
+    mrq.done = (m) => {
+      m.completed = true;
+    };
+    if (sc.lockHeld !== 'claim') mmcClaimHost(host, 'kworker/1:2 (mmc_blk_mq_issue_rq)');
+    const err = mmcStartRequest(host, mrq);
+    if (err) out.notes.push(`in-flight request did not start: ${err}`);
+    // part of the transfer happens (no interrupt is serviced: CPU1 is about to be stopped)
+    session.board.clock.advance(1_500_000);
+    out.inflight = mrq;
+  }
+
+  if (sc.fault) session.board.faults.add(sc.fault);
+  return out;
+}
+
+/** Undo what can be undone after a lost-but-survivable panic (tests only use fresh sessions). */
+export function releaseScenarioClaim(session: BoardSession): void {
+  const host = session.stack.host;
+  if (host.claimed && host.claimer !== 'panic') mmcReleaseHost(host);
+}

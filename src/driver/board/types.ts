@@ -1,0 +1,137 @@
+/** Types of the board session API (what the commands call). */
+import type { BlkParams } from '../../zone/params.js';
+import type { PanicOutcome } from '../system/panic.js';
+import type { CpuEvent } from '../system/cpu.js';
+import type { TransferKind } from '../sdhci/sdhci.js';
+import type { MmcpstoreDriverKind } from '../mmcpstore/context.js';
+import type { BlockBacking } from '../../device/backing.js';
+import type { Tracer } from '../../device/trace.js';
+
+export type ImageLayoutKind = 'user-area' | 'qemu';
+
+export interface OpenBoardOptions {
+  /** image file path (needs `openImage`), or a BlockBacking (tests: MemoryBacking) */
+  image: string | BlockBacking;
+  /**
+   * How a path becomes a backing: FileBacking.open(path, { mode }) with its lock. src/driver may
+   * not import device/backing.ts (the MMIO-boundary rule), so the caller hands it in.
+   */
+  openImage?: (path: string, readOnly: boolean) => BlockBacking;
+  readOnly?: boolean;
+  layout?: ImageLayoutKind;
+  transfer?: TransferKind;
+  /** trace globs ("sdhci_*,sdcard_*") to stderr, or a Tracer (with `record: true` its lines go into the panic report) */
+  trace?: string | Tracer;
+  /** device fault specs present from power-on */
+  faults?: string;
+  seed?: number;
+  /** wall clock (epoch seconds) at boot: record times are this plus virtual time */
+  now?: number;
+  /** seeded boot log lines (default 120) */
+  bootLogLines?: number;
+}
+
+export interface RelatedOptions {
+  compress?: 'deflate' | 'none';
+  kmsgBytes?: number;
+}
+
+export interface AttachOptions {
+  blkdev: string;
+  params?: Partial<BlkParams>;
+  related?: RelatedOptions;
+  nrCpus?: number;
+  /** kernel version of the writing/reading kernel (zone profile), e.g. "6.6" */
+  kernel?: string;
+  driver?: MmcpstoreDriverKind;
+  /** CONFIG_MMC_PSTORE=y (probe hook) instead of =m (name lookup); default true */
+  builtIn?: boolean;
+  /** mmcpstore.sector_offset / sector_count */
+  sectorOffset?: number;
+  sectorCount?: number;
+  /** mount pstorefs (run recovery) after registering; false = H12 "panic before pstorefs was read" */
+  mount?: boolean;
+}
+
+/** The hazards of spec §4 as switches (docs/scenarios.md). */
+export interface PanicScenario {
+  /** H1: a normal multi-block write (CMD23+CMD25) is mid-transfer when panic strikes */
+  inflight?: boolean;
+  /** H2: a stopped CPU holds mmc_host->lock ('host'), sdhci_host->lock ('sdhci') or the host claim ('claim') */
+  lockHeld?: 'host' | 'sdhci' | 'claim';
+  /** H3 / H4: the host or the card is runtime-suspended */
+  suspended?: 'host' | 'card';
+  /** H5: the card was left on another hardware partition */
+  partition?: 'boot0' | 'boot1' | 'rpmb';
+  /** H6: command queueing enabled (not modelled by the device: refused with a note) */
+  cqe?: boolean;
+  /** H7/H8/H9: device fault specs armed just before the panic (data-crc, cmd-timeout@cmd23, busy:forever, power-loss:N …) */
+  fault?: string;
+  /** H11: a re-tune is pending */
+  retunePending?: boolean;
+  /** H10: panic between PM_SUSPEND_PREPARE and PM_POST_SUSPEND */
+  pmSuspendWindow?: boolean;
+  /** §6 Q3: software reset used by panic_prepare */
+  resetMask?: 'cmd-data' | 'all';
+  /** §6 Q5: panic_prepare re-initialises sdhci_host->lock (default: fixed yes, posted no) */
+  lockReinit?: boolean;
+  /** §1.6.3: v4 or v5 claim path of the posted driver (default v4) */
+  claim?: 'v4' | 'v5';
+  /** H7: the host driver has no panic ops */
+  noPanicOps?: boolean;
+}
+
+export interface ReportPhase {
+  /** virtual ns since boot */
+  t: number;
+  name: string;
+  detail?: string;
+  irqsOff: boolean;
+}
+
+export interface ReportWrite {
+  /** 'kmsg' zone index, or the zone name for flushed ring zones */
+  zone: string;
+  offset: number;
+  bytes: number;
+  ret: number;
+}
+
+export interface PanicReport {
+  outcome: 'written' | 'lost';
+  /** why not, as the driver (or the kernel) logged it */
+  reason?: string;
+  /** what panic() ended in */
+  panic: PanicOutcome;
+  zone?: number;
+  zoneOffset?: number;
+  recordBytes?: number;
+  compressed?: boolean;
+  compressedSize?: number;
+  textSize?: number;
+  counter?: number;
+  /** virtual ns from the first panic_write to the last return */
+  panicWriteNs: number;
+  phases: ReportPhase[];
+  writes: ReportWrite[];
+  /** "mmcpstore: ..." lines printed during the panic */
+  driverLog: string[];
+  /** mmc0: host lines during the panic */
+  hostLog: string[];
+  /** system CPU/lock events during the panic */
+  cpuTrace: CpuEvent[];
+  /** sleeping waits attempted with IRQs off (must be empty) */
+  atomicSleeps: string[];
+  /** IRQs were off at every driver step */
+  irqsOffThroughout: boolean;
+  trace?: string[];
+  notes: string[];
+}
+
+export interface OopsReport {
+  /** the dump was deferred (-EBUSY) and then stored by the flusher, or lost */
+  outcome: 'written' | 'lost' | 'deferred';
+  reason?: string;
+  zone?: number;
+  driverLog: string[];
+}

@@ -1,0 +1,45 @@
+/**
+ * Did the panic writes land? A second board boots over the same image (through registers, as the
+ * next boot would) and reads back what each panic_write asked for.
+ */
+import { createBoard } from '../../device/board.js';
+import { bootMmcStack } from '../mmc/host-board.js';
+import type { BoardSession } from './session.js';
+import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './session.js';
+
+export interface WriteCheck {
+  off: number;
+  length: number;
+  /** bytes on the card equal what pstore/zone handed to panic_write */
+  landed: boolean;
+  /** first differing byte offset within the write */
+  firstDiff?: number;
+}
+
+export function verifyPanicWrites(session: BoardSession, writes: readonly { off: number; bytes: Uint8Array }[]): WriteCheck[] {
+  const p = session.requirePstore();
+  const board = createBoard({
+    backing: session.backing,
+    layout: session.options.layout === 'qemu' ? { kind: 'qemu', bootSize: QEMU_BOOT_SIZE, rpmbSize: QEMU_RPMB_SIZE } : { kind: 'user-area' },
+  });
+  const stack = bootMmcStack({ board, transfer: 'adma2' });
+  const user = stack.device(`mmcblk${stack.host.index}`)!;
+  const base = p.ctx.startSect * 512;
+  const out: WriteCheck[] = [];
+  for (const w of writes) {
+    const first = Math.floor((base + w.off) / 512);
+    const last = Math.ceil((base + w.off + w.bytes.length) / 512);
+    const span = user.readSectors(first, last - first);
+    const at = base + w.off - first * 512;
+    let diff = -1;
+    for (let i = 0; i < w.bytes.length; i++) {
+      if (span[at + i] !== w.bytes[i]) {
+        diff = i;
+        break;
+      }
+    }
+    out.push(diff < 0 ? { off: w.off, length: w.bytes.length, landed: true } : { off: w.off, length: w.bytes.length, landed: false, firstDiff: diff });
+  }
+  stack.close();
+  return out;
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { MemoryBacking } from '../../src/device/backing.js';
+import { runPanic, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
+import { blankCard, session } from './helpers.js';
+
+function panicWith(driver: 'fixed' | 'posted', scenario: PanicScenario): PanicReport {
+  const { image, blkdev } = blankCard();
+  const s = session(new MemoryBacking(image), blkdev, {}, { driver });
+  return runPanic(s, { message: `scenario ${JSON.stringify(scenario)}`, scenario });
+}
+
+interface Row {
+  name: string;
+  scenario: PanicScenario;
+  posted: 'written' | RegExp;
+  fixed: 'written' | RegExp;
+}
+
+// what the stored v4 driver does vs the fixed one, per hazard (docs/scenarios.md)
+const ROWS: Row[] = [
+  { name: 'none', scenario: {}, posted: 'written', fixed: 'written' },
+  { name: 'H1 inflight', scenario: { inflight: true }, posted: /CMD23 failed.*sbc\.error is not examined/, fixed: 'written' },
+  { name: 'H2a lockHeld host', scenario: { lockHeld: 'host' }, posted: 'written', fixed: 'written' },
+  { name: 'H2b lockHeld sdhci', scenario: { lockHeld: 'sdhci' }, posted: /hung: deadlock: CPU0 spins on sdhci_host->lock, held by stopped CPU1/, fixed: 'written' },
+  { name: 'H2b lockHeld sdhci + lockReinit', scenario: { lockHeld: 'sdhci', lockReinit: true }, posted: 'written', fixed: 'written' },
+  { name: 'H2c lockHeld claim', scenario: { lockHeld: 'claim' }, posted: 'written', fixed: 'written' },
+  { name: 'H3 suspended host', scenario: { suspended: 'host' }, posted: /-ETIMEDOUT.*request failed/, fixed: 'written' },
+  { name: 'H4 suspended card', scenario: { suspended: 'card' }, posted: /CMD23 failed/, fixed: 'written' },
+  { name: 'H5 partition boot0', scenario: { partition: 'boot0' }, posted: 'written', fixed: 'written' },
+  { name: 'H5 partition rpmb', scenario: { partition: 'rpmb' }, posted: 'written', fixed: 'written' },
+  { name: 'H5(i) switch fails', scenario: { partition: 'boot1', fault: 'cmd-timeout@cmd6' }, posted: /request failed/, fixed: 'written' },
+  { name: 'H5(i) switch always fails', scenario: { partition: 'boot1', fault: 'cmd-timeout@cmd6~1' }, posted: /request failed/, fixed: /card may still be on a boot\/RPMB partition: record not written/ },
+  { name: 'H7 CMD23 timeout', scenario: { fault: 'cmd-timeout@cmd23' }, posted: /CMD23 failed/, fixed: 'written' },
+  { name: 'H7 CMD23 always times out', scenario: { fault: 'cmd-timeout@cmd23~1' }, posted: /CMD23 failed/, fixed: /sbc -ETIMEDOUT/ },
+  { name: 'H7 data CRC', scenario: { fault: 'data-crc:3@cmd25' }, posted: /-EILSEQ/, fixed: 'written' },
+  { name: 'H7 no panic ops', scenario: { noPanicOps: true }, posted: 'written', fixed: /-EOPNOTSUPP.*no panic_prepare\/panic_poll_completion/ },
+  { name: 'H8 busy 5 ms', scenario: { fault: 'busy:5ms@cmd25' }, posted: 'written', fixed: 'written' },
+  { name: 'H8 busy forever', scenario: { fault: 'busy:forever@cmd25' }, posted: /-ETIMEDOUT/, fixed: /card busy \(DAT0 low\) for 2000 ms/ },
+  { name: 'H9 power loss', scenario: { fault: 'power-loss:20' }, posted: /-ETIMEDOUT/, fixed: /card re-initialisation failed/ },
+  { name: 'H10 pmSuspendWindow', scenario: { pmSuspendWindow: true }, posted: /-ENODEV/, fixed: 'written' },
+  { name: 'H11 retunePending', scenario: { retunePending: true }, posted: /hung: BUG: sleeping function called from invalid context/, fixed: 'written' },
+  { name: 'Q3 resetMask all', scenario: { resetMask: 'all' }, posted: /CMD23 failed/, fixed: 'written' },
+  { name: 'v5 claim', scenario: { claim: 'v5' }, posted: 'written', fixed: 'written' },
+];
+
+describe('hazard scenarios: posted v4 vs fixed', () => {
+  for (const row of ROWS) {
+    for (const driver of ['posted', 'fixed'] as const) {
+      const want = row[driver];
+      it(`${row.name} — ${driver}: ${want === 'written' ? 'record intact' : 'lost, as documented'}`, () => {
+        const rep = panicWith(driver, row.scenario);
+        if (want === 'written') {
+          assert.equal(rep.outcome, 'written', rep.reason);
+          assert.deepEqual(rep.atomicSleeps, []);
+        } else {
+          assert.equal(rep.outcome, 'lost');
+          assert.match(rep.reason ?? '', want);
+        }
+      });
+    }
+  }
+
+  it('H1: the fixed driver tells the card to stop (CMD12) before writing', () => {
+    const rep = panicWith('fixed', { inflight: true });
+    assert.ok(rep.phases.some((p) => p.name === 'stop' && /CMD12 \(card in rcv\)/.test(p.detail ?? '')));
+    assert.ok(rep.driverLog.some((l) => l.includes('interrupted transfer')));
+  });
+
+  it('H6: CQE is reported as not modelled', () => {
+    const rep = panicWith('fixed', { cqe: true });
+    assert.ok(rep.notes.some((n) => n.includes('command queueing')));
+  });
+
+  it('v5 claim logs what it steals', () => {
+    const { image, blkdev } = blankCard();
+    const s = session(new MemoryBacking(image), blkdev, {}, { driver: 'posted' });
+    const rep = runPanic(s, { message: 'v5', scenario: { claim: 'v5', lockHeld: 'claim' } });
+    assert.ok(rep.hostLog.some((l) => /panic claim: claimed=1 \(by kworker\/1:2/.test(l)), rep.hostLog.join('\n'));
+  });
+});
