@@ -7,12 +7,13 @@
  */
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
-import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor } from './commands/errors.js';
+import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './commands/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
 import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
+import { imageList, runMany } from './commands/pool.js';
 
 function packageVersion(): string {
   try {
@@ -27,7 +28,10 @@ function packageVersion(): string {
 function commanderOption(spec: OptionSpec): Option {
   const desc = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
   const option = new Option(flagsOf(spec), desc);
-  if (spec.parse) {
+  if (spec.repeatable) {
+    const add = spec.repeatable;
+    option.argParser((value: string, previous: unknown) => add(value, previous as never));
+  } else if (spec.parse) {
     const parse = spec.parse;
     option.argParser((value: string) => parse(value));
   }
@@ -39,12 +43,34 @@ function commanderOption(spec: OptionSpec): Option {
   return option;
 }
 
-/** commander's option values, read back through the table. */
+/**
+ * commander's option values, read back through the table. One `--image`
+ * becomes `image` (what commands read); several stay in `images`.
+ */
 function collectOptions(raw: Record<string, unknown>, specs: readonly OptionSpec[]): CliOptions {
   const out: Record<string, unknown> = {};
-  for (const s of specs) if (raw[s.key] !== undefined) out[s.key] = raw[s.key];
-  return out as CliOptions;
+  for (const s of specs) {
+    // commander names the value after the long flag (--image → image); the table may name it otherwise (images).
+    const attr = new Option(flagsOf(s)).attributeName();
+    if (raw[attr] !== undefined) out[s.key] = raw[attr];
+  }
+  const o = out as CliOptions;
+  if (o.images?.length === 1 && o.imagesFrom === undefined) {
+    o.image = o.images[0]!;
+    delete o.images;
+  }
+  return o;
 }
+
+/** Examples at the end of `mmcpstore --help`. */
+export const PROGRAM_EXAMPLES = {
+  examples: [
+    ['mmcpstore inspect --image pstore.img', 'the zones and records of an image'],
+    ['mmcpstore recover -i pstore.img --out crash/', 'the records as /sys/fs/pstore shows them'],
+    ['mmcpstore recover -i a.img -i b.img --json', 'several images on a worker pool, NDJSON tagged by image'],
+    ['mmcpstore completion bash > /etc/bash_completion.d/mmcpstore', 'shell completion'],
+  ],
+} as const;
 
 export type CommandRunner = (spec: CommandSpec, options: CliOptions) => Promise<void>;
 
@@ -65,14 +91,22 @@ export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<voi
       // Errors are printed once, by main(), in our own one-line form.
       outputError: () => undefined,
     })
-    .addHelpText('after', '\nRun `mmcpstore <command> --help` for a command\'s options and examples.\nExit codes: 0 ok, 2 usage, 3 no pstore data, 65 bad image/parameters, 66 no input, 73 cannot create output, 74 I/O error, 75 image locked (docs/errors.md).');
+    .addHelpText('after', `\nRun \`mmcpstore <command> --help\` for a command's options and examples.\n${exitCodesHelp()}\n${examplesText(PROGRAM_EXAMPLES)}`);
   for (const spec of COMMANDS) {
     const specs = optionsFor(spec.name);
     const cmd = program.command(spec.name).summary(spec.summary).description(spec.description).helpOption('-h, --help', 'show help');
     for (const o of specs) cmd.addOption(commanderOption(o));
+    const arg = spec.argument;
+    if (arg) {
+      const a = new Argument(arg.optional ? `[${arg.name}]` : `<${arg.name}>`, arg.description);
+      cmd.addArgument(arg.choices ? a.choices(arg.choices as string[]) : a);
+    }
     cmd.addHelpText('after', examplesText(spec));
-    cmd.action(async (_opts: unknown, command: Command) => {
-      await runner(spec, collectOptions(command.opts(), specs));
+    cmd.action(async (...args: unknown[]) => {
+      const command = args[args.length - 1] as Command;
+      const options = collectOptions(command.opts(), specs);
+      if (arg) options[arg.key] = args[0] as never;
+      await runner(spec, options);
     });
   }
   return program;
@@ -87,7 +121,9 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   const runner: CommandRunner = async (spec, options) => {
     configureColor(io, options.color);
     debug = !!options.debug;
-    await spec.run(options, io);
+    if (spec.manyImages && (options.images !== undefined || options.imagesFrom !== undefined)) {
+      await runMany(spec, options, await imageList(options, io), io);
+    } else await spec.run(options, io);
   };
   let status: number;
   try {

@@ -1,14 +1,18 @@
 /**
- * mmcpstore as a library: the pstore core / pstore/zone / pstore/blk layer,
- * and the image readers the `inspect` and `recover` commands are built on.
+ * mmcpstore as a library (docs/api.md): the pstore core / pstore/zone /
+ * pstore/blk layer, and the image readers the `inspect` and `recover`
+ * commands are thin layers over.
  *
- *   import { recoverImage } from 'mmcpstore';
+ *   import { recoverImage, streamRecords } from 'mmcpstore';
  *   const { files } = recoverImage({ image: 'pstore.img', blk: { kmsgSize: 64 } });
+ *   await streamRecords({ image: 'big.img' }, { record: (f) => save(f.name, f.data) });
  */
 export * from './zone/index.js';
 export {
   inspectImage,
   recoverImage,
+  streamRecords,
+  recordInfo,
   analyseImage,
   resolveParams,
   checkImageLock,
@@ -25,6 +29,7 @@ export {
   type ZoneRow,
   type DetectionInfo,
   type ImageContext,
+  type RecordStreamHandlers,
 } from './commands/image.js';
 export { detectImage, type DetectReport, type DetectedRegion } from './commands/detect.js';
 export { explainReport } from './commands/inspect.js';
@@ -40,8 +45,21 @@ export {
   LockedError,
   BrokenPipeError,
   exitCodeFor,
+  exitTable,
+  EXIT_MEANING,
   type ExitName,
   type ExitCode,
 } from './commands/errors.js';
-export { writeRecordDir, RECORD_FILE_RE, type WrittenFile } from './commands/outdir.js';
+export {
+  writeRecordDir,
+  openRecordDir,
+  systemdSubdir,
+  RECORD_FILE_RE,
+  OUT_LAYOUTS,
+  type WrittenFile,
+  type OutLayout,
+  type RecordDirWriter,
+  type RecordBytes,
+} from './commands/outdir.js';
+export { now, type WallTime } from './commands/clock.js';
 export { main } from './cli.js';

@@ -17,6 +17,10 @@ export interface CommandSpec {
   description: string;
   /** [command line, what it does]; printed at the end of --help. */
   examples: readonly (readonly [string, string])[];
+  /** A positional argument (`completion <shell>`); its value lands in CliOptions[key]. */
+  argument?: { name: string; key: 'shell' | 'text'; choices?: readonly string[]; /** `[NAME]` instead of `<NAME>` */ optional?: boolean; description: string };
+  /** Takes several images (--image repeated, --images-from) and runs once per image on the worker pool. */
+  manyImages?: boolean;
   run(options: CliOptions, io: Io): Promise<void>;
 }
 
@@ -36,11 +40,13 @@ export function imageOptionsFrom(o: CliOptions): ImageOptions {
   if (o.cpus !== undefined) out.nrCpus = o.cpus;
   if (o.kernel !== undefined) out.kernel = o.kernel;
   if (o.compress !== undefined) out.compress = o.compress;
+  if (o.blkdev !== undefined) out.blkdev = o.blkdev;
+  if (o.trace !== undefined) out.trace = o.trace;
   return out;
 }
 
 /** `Examples:` block appended to a command's --help. */
-export function examplesText(spec: CommandSpec): string {
+export function examplesText(spec: Pick<CommandSpec, 'examples'>): string {
   const lines = spec.examples.map(([cmd, what]) => `  $ ${cmd}\n      ${what}`);
   return `\nExamples:\n${lines.join('\n')}`;
 }

@@ -32,6 +32,30 @@ export const EXIT = {
 export type ExitName = keyof typeof EXIT;
 export type ExitCode = (typeof EXIT)[ExitName];
 
+/** What each status means, in one line: --help, docs/errors.md and the man page print this table. */
+export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
+  ok: 'done; also when the reader of stdout went away early (| head -1)',
+  failure: 'panic/oops ran but the record did not land on the card (the driver\'s reason is printed); otherwise a failure with no better code',
+  usage: 'bad command line',
+  noData: 'the image holds no record the kernel would show',
+  dataErr: 'the region or the parameters are refused (EX_DATAERR)',
+  noInput: 'the image cannot be opened (EX_NOINPUT)',
+  internal: 'a bug in mmcpstore (EX_SOFTWARE)',
+  cantCreat: 'the --out directory or a file in it cannot be created (EX_CANTCREAT)',
+  ioErr: 'reading the image or writing the output failed midway (EX_IOERR)',
+  tempFail: 'a writer holds the image lock; try again later (EX_TEMPFAIL)',
+};
+
+/** The exit statuses in numeric order. */
+export function exitTable(): { name: ExitName; code: ExitCode; meaning: string }[] {
+  return (Object.keys(EXIT) as ExitName[]).map((name) => ({ name, code: EXIT[name], meaning: EXIT_MEANING[name] })).sort((a, b) => a.code - b.code);
+}
+
+/** The `Exit codes:` block of `mmcpstore --help`. */
+export function exitCodesHelp(): string {
+  return `\nExit codes (docs/errors.md):\n${exitTable().map((e) => `  ${String(e.code).padStart(2)}  ${e.meaning}`).join('\n')}`;
+}
+
 /** Every error the CLI reports on purpose: a message, an exit code name, optional data. */
 export class CliError extends Error {
   constructor(

@@ -39,6 +39,7 @@ import {
   detectLayout,
   type DetectedLayout,
 } from '../zone/index.js';
+import { openPstoreSource } from './card-source.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
 
 export const SCHEMA_VERSION = 1;
@@ -69,6 +70,10 @@ export interface ImageOptions {
   autoDetect?: boolean;
   /** Resolves ftrace addresses (`recover --symbols`). */
   symbols?: SymbolLookup;
+  /** pstore_blk.blkdev on a card image: read through the emulated board and mmcpstore (card-source.ts). */
+  blkdev?: string;
+  /** --trace GLOB for the card path (device events to stderr). */
+  trace?: string;
 }
 
 /** What `--params auto` found, and what was used. */
@@ -419,18 +424,33 @@ function applyDetection(opts: ImageOptions, params: ReturnType<typeof resolvePar
   return d;
 }
 
-/** Everything inspect and recover need, from one read of the image. */
-function readImage<T = undefined>(opts: ImageOptions, after?: (ctx: ImageContext) => T): RecoverResult & { extra?: T } {
+/** One open registration over an image region: what every reader starts from. */
+interface Session {
+  opts: ImageOptions;
+  params: ReturnType<typeof resolveParams>;
+  fileRegion: FileRegion;
+  fileSize: number | null;
+  region: BlockRegion;
+  reg: ReturnType<typeof registerPstoreDevice>;
+  zone: ZoneContext;
+  core: PstoreCore;
+  auto: boolean;
+  detected: DetectedLayout | null;
+}
+
+function openSession(opts: ImageOptions): Session {
   const params = resolveParams(opts);
   if (opts.checkLock ?? true) checkImageLock(opts.image);
-  const { region: fileRegion, fileSize } = openRegion(opts.image, params.offset, params.size);
+  // A whole card image (--blkdev, or a partition labelled pstore): through the emulated driver.
+  const card = openPstoreSource(opts, params);
+  const { region: fileRegion, fileSize } = card ?? openRegion(opts.image, params.offset, params.size);
   const region = guarded(fileRegion, opts.image);
   try {
     const auto = wantsAutoDetect(opts);
     const detected = auto ? applyDetection(opts, params, region) : null;
     let reg;
     try {
-      reg = registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel) });
+      reg = card ? card.attach(params) : registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel) });
     } catch (e) {
       if (e instanceof LayoutError || e instanceof ZoneRegisterError) {
         throw new DataError(`pstore/zone refuses this layout: ${e.message} (${params.cmdline}, region ${fileRegion.size} bytes)`, {
@@ -441,53 +461,118 @@ function readImage<T = undefined>(opts: ImageOptions, after?: (ctx: ImageContext
       throw e;
     }
     const { zone } = reg;
-    const core = new PstoreCore(zone, { compress: params.compress, ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}) });
+    const core = card?.core ?? new PstoreCore(zone, { compress: params.compress, ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}) });
+    return { opts, params, fileRegion, fileSize, region, reg, zone, core, auto, detected };
+  } catch (e) {
+    region.close();
+    throw e;
+  }
+}
+
+/** The report for a session once recovery has run; `records` may still grow (streaming). */
+function sessionReport(s: Session, records: RecordInfo[], recovery: ImageReport['recovery']): ImageReport {
+  const { params, reg, zone, region, fileRegion } = s;
+  const warnings: string[] = [...reg.notes, ...zone.layout.notes.map((n) => `pstore_zone: ${n}`)];
+  const zones = zonesInDiskOrder(zone.layout).map((d) => zoneRow(region, d, zone.verdicts.get(d)));
+  for (const z of zones) if (!QUIET_STATUSES.has(z.status) && z.status !== 'not-read') warnings.push(`${z.kind} zone ${z.index} skipped (${z.status}): ${z.message}`);
+  for (const r of records) warnings.push(...recordWarnings(r));
+  const l = zone.layout;
+  return {
+    schema: SCHEMA_VERSION,
+    image: { path: s.opts.image, offset: fileRegion.offset, size: fileRegion.size, fileSize: s.fileSize },
+    params: {
+      requested: params.requested,
+      effective: reg.effective,
+      cmdline: formatBlkParams(reg.effective),
+      kernel: params.kernel,
+      nrCpus: params.nrCpus,
+      compress: params.compress,
+      kmsgBytes: params.kmsgBytes,
+      ignored: params.ignored,
+      ...(params.detection ? { detection: params.detection } : {}),
+    },
+    layout: {
+      totalSize: l.totalSize,
+      deviceSize: l.deviceSize,
+      capped: l.totalSize < l.deviceSize,
+      unused: l.unused,
+      notes: [...l.notes],
+      zoneCounts: { kmsg: l.kmsg.length, pmsg: l.pmsg ? 1 : 0, console: l.console ? 1 : 0, ftrace: l.ftrace.length },
+    },
+    zones,
+    records,
+    warnings,
+    log: zone.log.map((line) => line.text),
+    recovery,
+  };
+}
+
+/** The warnings a record carries (a record kept compressed). */
+export function recordWarnings(r: RecordInfo): string[] {
+  return r.notes.map((n) => `${r.name}: ${n}; the record is kept compressed`);
+}
+
+/** Everything inspect and recover need, from one read of the image. */
+function readImage<T = undefined>(opts: ImageOptions, after?: (ctx: ImageContext) => T): RecoverResult & { extra?: T } {
+  const s = openSession(opts);
+  try {
     let files: PstoreFile[] = [];
     let recovery: ImageReport['recovery'] = { ok: true };
     try {
-      files = core.readFiles(opts.symbols ? { symbols: opts.symbols } : {});
+      files = s.core.readFiles(opts.symbols ? { symbols: opts.symbols } : {});
     } catch (e) {
       if (!(e instanceof RecoveryFailedError)) throw e;
       recovery = { ok: false, message: e.message };
     }
-    const warnings: string[] = [...reg.notes, ...zone.layout.notes.map((n) => `pstore_zone: ${n}`)];
-    const zones = zonesInDiskOrder(zone.layout).map((d) => zoneRow(region, d, zone.verdicts.get(d)));
-    for (const z of zones) if (!QUIET_STATUSES.has(z.status) && z.status !== 'not-read') warnings.push(`${z.kind} zone ${z.index} skipped (${z.status}): ${z.message}`);
-    const records = files.map(recordInfo);
-    for (const r of records) for (const n of r.notes) warnings.push(`${r.name}: ${n}; the record is kept compressed`);
-    const l = zone.layout;
-    const report: ImageReport = {
-      schema: SCHEMA_VERSION,
-      image: { path: opts.image, offset: fileRegion.offset, size: fileRegion.size, fileSize },
-      params: {
-        requested: params.requested,
-        effective: reg.effective,
-        cmdline: formatBlkParams(reg.effective),
-        kernel: params.kernel,
-        nrCpus: params.nrCpus,
-        compress: params.compress,
-        kmsgBytes: params.kmsgBytes,
-        ignored: params.ignored,
-        ...(params.detection ? { detection: params.detection } : {}),
-      },
-      layout: {
-        totalSize: l.totalSize,
-        deviceSize: l.deviceSize,
-        capped: l.totalSize < l.deviceSize,
-        unused: l.unused,
-        notes: [...l.notes],
-        zoneCounts: { kmsg: l.kmsg.length, pmsg: l.pmsg ? 1 : 0, console: l.console ? 1 : 0, ftrace: l.ftrace.length },
-      },
-      zones,
-      records,
-      warnings,
-      log: zone.log.map((line) => line.text),
-      recovery,
-    };
-    if (after) return { report, files, extra: after({ region, zone, files, report, detected, paramsGiven: !auto }) };
+    const report = sessionReport(s, files.map(recordInfo), recovery);
+    if (after) return { report, files, extra: after({ region: s.region, zone: s.zone, files, report, detected: s.detected, paramsGiven: !s.auto }) };
     return { report, files };
   } finally {
-    region.close();
+    s.region.close();
+  }
+}
+
+/** Callbacks of streamRecords(). */
+export interface RecordStreamHandlers {
+  /** Once recovery has run, before the first record: the report so far (zones, warnings; no records yet). */
+  recovered?(report: ImageReport): void | Promise<void>;
+  /** Each record, in pstorefs order; the next one is read only after this resolves. */
+  record(file: PstoreFile, info: RecordInfo): void | Promise<void>;
+}
+
+/**
+ * recoverImage() one record at a time: each record is read, decompressed and
+ * handed to `handlers.record` before the next is read, so memory grows with
+ * the largest record, not with the image. Resolves with the full report;
+ * throws RecoveryAbortedError when pstore/zone's recovery aborts.
+ */
+export async function streamRecords(opts: ImageOptions, handlers: RecordStreamHandlers): Promise<ImageReport> {
+  const s = openSession(opts);
+  try {
+    const records: RecordInfo[] = [];
+    const it = s.core.iterFiles(opts.symbols ? { symbols: opts.symbols } : {});
+    let next: IteratorResult<PstoreFile>;
+    try {
+      next = it.next();
+    } catch (e) {
+      if (!(e instanceof RecoveryFailedError)) throw e;
+      const report = sessionReport(s, records, { ok: false, message: e.message });
+      throw new RecoveryAbortedError(opts.image, e.message, report.log);
+    }
+    const report = sessionReport(s, records, { ok: true });
+    await handlers.recovered?.(report);
+    while (!next.done) {
+      const file = next.value;
+      const info = recordInfo(file);
+      records.push(info);
+      report.warnings.push(...recordWarnings(info));
+      await handlers.record(file, info);
+      next = it.next();
+    }
+    report.log = s.zone.log.map((line) => line.text);
+    return report;
+  } finally {
+    s.region.close();
   }
 }
 

@@ -10,6 +10,8 @@ import { analyseImage, inspectImage, noRecordsMessage, type ImageOptions, type I
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { hex, renderTable, type Cell } from './table.js';
+import { renderZoneMap } from './render/zonemap.js';
+import { runInspectCard } from './card.js';
 
 export const inspect: CommandSpec = {
   name: 'inspect',
@@ -24,7 +26,9 @@ export const inspect: CommandSpec = {
     ['mmcpstore inspect -i pstore.img --params "$(cat /proc/cmdline)"', 'the parameters of a kernel command line'],
     ['mmcpstore inspect -i pstore.img --json | jq \'.zones[] | select(.status != "ok")\'', 'zones the kernel skipped'],
     ['mmcpstore inspect -i pstore.img --explain', 'why each zone shows nothing, and kernel settings that explain an empty pstore'],
+    ['mmcpstore inspect --images-from farm.txt --json', 'the images listed in farm.txt on a worker pool, one JSON object per line'],
   ],
+  manyImages: true,
   run: runInspect,
 };
 
@@ -73,13 +77,16 @@ function renderExplain(e: Explanation, c: ChalkInstance): string {
 }
 
 async function runInspect(o: CliOptions, io: Io): Promise<void> {
+  if (o.card) return runInspectCard(o, io);
   const opts = imageOptionsFrom(o);
   const full = o.explain ? explainReport(opts) : undefined;
   const report: ImageReport = full ?? inspectImage(opts);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  if (o.json) await io.stdout.write(JSON.stringify(full ?? report, null, 2) + '\n');
+  // Several images: one compact object per line (NDJSON), each with its image.path.
+  if (o.json) await io.stdout.write((o.many ? JSON.stringify(full ?? report) : JSON.stringify(full ?? report, null, 2)) + '\n');
   else {
-    await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose));
+    if (o.many) await io.stdout.write(`${o.many.index > 0 ? '\n' : ''}${io.stdout.color.bold(`==> ${report.image.path} <==`)}\n`);
+    await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose, !!io.stdout.stream.isTTY));
     if (full) await io.stdout.write('\n' + renderExplain(full.explain, io.stdout.color));
   }
   for (const w of report.warnings) await reporter.warn(w);
@@ -122,7 +129,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean): string {
+export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean, map = false): string {
   const out: string[] = [];
   const label = (s: string): string => c.bold(s.padEnd(8));
   const img = r.image;
@@ -136,6 +143,8 @@ export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean
     `${label('layout')}${counts.join(', ') || 'no zones'}; ${l.totalSize} bytes used${l.capped ? ` (capped from ${l.deviceSize})` : ''}, ${l.unused} unused`,
   );
   for (const n of l.notes) out.push(`${label('')}kernel: ${n}`);
+  // On a terminal: the partition at a glance (render/zonemap.ts).
+  if (map && r.zones.length) out.push(renderZoneMap(r, c).trimEnd());
   out.push('');
 
   const maxOff = Math.max(0, ...r.zones.map((z) => z.offset));

@@ -113,6 +113,8 @@ export interface Io {
   stdout: OutStream;
   stderr: OutStream;
   env: Readonly<Record<string, string | undefined>>;
+  /** For `--images-from -`. */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export function processIo(): Io {
@@ -120,6 +122,7 @@ export function processIo(): Io {
     stdout: new OutStream(process.stdout, 'stdout'),
     stderr: new OutStream(process.stderr, 'stderr'),
     env: process.env,
+    stdin: process.stdin,
   };
 }
 

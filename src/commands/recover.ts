@@ -20,10 +20,10 @@ import {
 } from '../zone/index.js';
 import { imageOptionsFrom, type CommandSpec } from './command.js';
 import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from './errors.js';
-import { analyseImage, noRecordsMessage, recordInfo, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, type ImageOptions, type RecordInfo } from './image.js';
+import { analyseImage, noRecordsMessage, recordInfo, recordWarnings, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, streamRecords, type ImageOptions, type ImageReport, type RecordInfo } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
-import { writeRecordDir } from './outdir.js';
+import { openRecordDir, writeRecordDir, type RecordDirWriter } from './outdir.js';
 
 export const recover: CommandSpec = {
   name: 'recover',
@@ -31,7 +31,8 @@ export const recover: CommandSpec = {
   description:
     'Reads the image as the kernel would after a reboot and writes each record\'s contents to stdout, ' +
     'each preceded on stderr by a banner line "==> NAME (Reason#count, TIME, N bytes) <==". ' +
-    'With --out DIR, writes one file per record instead, named, dated and moded as in /sys/fs/pstore. ' +
+    'With --out DIR, writes one file per record instead, named, dated and moded as in /sys/fs/pstore ' +
+    '(or, with --layout systemd, as systemd-pstore archives them). Several images run on a worker pool. ' +
     'Exits 3 when there is no record.',
   examples: [
     ['mmcpstore recover --image pstore.img', 'every record to stdout, banners on stderr'],
@@ -42,23 +43,27 @@ export const recover: CommandSpec = {
     ['mmcpstore recover -i pstore.img --type pmsg --format logcat', 'Android pmsg entries as logcat -v threadtime lines'],
     ['mmcpstore recover -i pstore.img --type ftrace --symbols System.map', 'ftrace with function names'],
     ['mmcpstore recover -i pstore.img --timeline', 'the newest dump, console and pmsg lines in time order'],
+    ['mmcpstore recover -i pstore.img --out archive/ --layout systemd', 'as systemd-pstore archives it: mode 0600 copies and dmesg.txt'],
+    ['mmcpstore recover -i pstore.img --type kmsg --record dmesg-pstore_blk-3', 'one record only'],
+    ['mmcpstore recover -i a.img -i b.img --out crash/', 'several images on a worker pool: crash/a.img/, crash/b.img/'],
   ],
+  manyImages: true,
   run: runRecover,
 };
 
 /** `==> dmesg-pstore_blk-0 (Oops#2, 2025-01-01T00:10:05Z, 29380 bytes) <==`. */
-export function banner(r: RecordInfo): string {
+export function banner(r: RecordInfo, image?: string): string {
   const parts: string[] = [];
   if (r.reason !== null) parts.push(`${r.reason}#${r.count ?? 0}`);
   parts.push(r.time ?? `@${r.timeSec}`);
   parts.push(`${r.size} bytes${r.compressed ? ', still compressed' : ''}`);
-  return `==> ${r.name} (${parts.join(', ')}) <==`;
+  return `==> ${image !== undefined ? `${image}: ` : ''}${r.name} (${parts.join(', ')}) <==`;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** One NDJSON line: text when the bytes are valid UTF-8, base64 otherwise. */
-export function recordJson(f: PstoreFile): string {
+export function recordJson(f: PstoreFile, image: string): string {
   const info = recordInfo(f);
   let data: string;
   let encoding: 'utf-8' | 'base64';
@@ -71,6 +76,7 @@ export function recordJson(f: PstoreFile): string {
   }
   const obj = {
     schema: SCHEMA_VERSION,
+    image,
     name: info.name,
     type: info.type,
     id: info.id,
@@ -114,7 +120,7 @@ export function salvageBanner(r: SalvagedRecord): string {
   return `==> ${r.name} (salvaged: ${r.reason}; ${r.data.length} bytes) <==`;
 }
 
-export function salvagedJson(r: SalvagedRecord): string {
+export function salvagedJson(r: SalvagedRecord, image: string): string {
   let data: string;
   let encoding: 'utf-8' | 'base64';
   try {
@@ -127,6 +133,7 @@ export function salvagedJson(r: SalvagedRecord): string {
   return (
     JSON.stringify({
       schema: SCHEMA_VERSION,
+      image,
       name: r.name,
       type: r.kind === 'kmsg' ? 'dmesg' : r.kind,
       id: r.zoneIndex,
@@ -197,12 +204,70 @@ function writeSalvaged(dir: string, records: readonly SalvagedRecord[]): { path:
   });
 }
 
+/** The records `--type` and `--record` let through. */
+function recordFilter(o: CliOptions): (f: { name: string; type: number }) => boolean {
+  const id = o.type !== undefined ? TYPE_IDS[o.type]! : undefined;
+  const names = o.record !== undefined ? new Set(o.record) : undefined;
+  return (f) => (id === undefined || f.type === id) && (names === undefined || names.has(f.name));
+}
+
+/** Exit 3 when the filters left nothing, naming what the image does hold. */
+function nothingSelected(o: CliOptions, image: string, held: readonly string[], report: ImageReport): NoDataError {
+  if (held.length && (o.type !== undefined || o.record !== undefined)) {
+    const what = [o.type !== undefined ? `${o.type} record` : 'record', o.record !== undefined ? `named ${o.record.join(' or ')}` : ''].filter(Boolean).join(' ');
+    return new NoDataError(`no ${what} in '${image}' (the image holds ${held.join(', ')})`);
+  }
+  return new NoDataError(noRecordsMessage(report));
+}
+
 async function runRecover(o: CliOptions, io: Io): Promise<void> {
   const opts: ImageOptions = imageOptionsFrom(o);
   if (o.symbols !== undefined) opts.symbols = loadSymbols(o.symbols);
   if (o.format === 'logcat' && o.type !== undefined && o.type !== 'pmsg') {
     throw new UsageError(`--format logcat decodes pmsg records; it does not apply to --type ${o.type}`, { option: 'format' });
   }
+  if (o.layout !== undefined && o.out === undefined) throw new UsageError('--layout applies to --out DIR', { option: 'layout' });
+  if (o.salvage || o.timeline) return recoverCollected(o, opts, io);
+  const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  const image = o.many ? opts.image : undefined;
+  const want = recordFilter(o);
+  const held: string[] = [];
+  let shown = 0;
+  let writer: RecordDirWriter | null = null;
+  const report = await streamRecords(opts, {
+    recovered: async (r) => {
+      for (const w of r.warnings) await reporter.warn(w);
+      const det = r.params.detection;
+      if (det) await reporter.note(`layout ${det.used ? 'auto-detected' : 'not detected'}: ${det.summary}`);
+      if (o.verbose) for (const line of r.log) await reporter.note(line);
+    },
+    record: async (f, info) => {
+      held.push(f.name);
+      for (const w of recordWarnings(info)) await reporter.warn(w);
+      if (!want(f)) return;
+      shown++;
+      if (o.out !== undefined) {
+        // Opened at the first record: an image with nothing to write leaves DIR alone.
+        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? 'pstorefs' });
+        for (const w of writer.add(f)) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
+        return;
+      }
+      let data = f.data;
+      if (o.format === 'logcat' && f.type === PstoreType.PMSG && isAndroidPmsg(f.data)) data = new TextEncoder().encode(pmsgToLogcat(f.data));
+      if (o.json) {
+        await io.stdout.write(recordJson({ ...f, data }, opts.image));
+        return;
+      }
+      if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }), image)) + '\n');
+      await io.stdout.write(data);
+    },
+  });
+  if (shown === 0) throw nothingSelected(o, opts.image, held, report);
+  if (writer) for (const w of (writer as RecordDirWriter).finish()) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
+}
+
+/** --salvage and --timeline need every record at once. */
+async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Promise<void> {
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   let report;
   let files: PstoreFile[];
@@ -219,19 +284,15 @@ async function runRecover(o: CliOptions, io: Io): Promise<void> {
   } else {
     ({ report, files } = recoverImage(opts));
   }
-  if (o.type !== undefined) {
-    const id = TYPE_IDS[o.type]!;
-    files = files.filter((f) => f.type === id);
-    salvaged = salvaged.filter((r) => (r.kind === 'kmsg' ? 'dmesg' : r.kind) === o.type);
-  }
+  const held = files.map((f) => f.name);
+  files = files.filter(recordFilter(o));
+  if (o.type !== undefined) salvaged = salvaged.filter((r) => (r.kind === 'kmsg' ? 'dmesg' : r.kind) === o.type);
+  if (o.record !== undefined) salvaged = salvaged.filter((r) => o.record!.includes(r.name));
   for (const w of report.warnings) await reporter.warn(w);
   const det = report.params.detection;
   if (det) await reporter.note(`layout ${det.used ? 'auto-detected' : 'not detected'}: ${det.summary}`);
   if (o.verbose) for (const line of report.log) await reporter.note(line);
-  if (files.length === 0 && salvaged.length === 0) {
-    if (o.type !== undefined && report.records.length) throw new NoDataError(`no ${o.type} record in '${opts.image}' (the image holds ${report.records.map((r) => r.name).join(', ')})`);
-    throw new NoDataError(noRecordsMessage(report));
-  }
+  if (files.length === 0 && salvaged.length === 0) throw nothingSelected(o, opts.image, held, report);
 
   if (o.timeline) {
     await io.stdout.write(buildTimeline(files).text);
@@ -239,27 +300,27 @@ async function runRecover(o: CliOptions, io: Io): Promise<void> {
   }
   if (o.out !== undefined) {
     if (o.salvage) clearSalvageDir(o.out, !!o.force);
-    const written = [...writeRecordDir(o.out, files, { force: !!o.force }), ...writeSalvaged(o.out, salvaged)];
+    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? 'pstorefs' }), ...writeSalvaged(o.out, salvaged)];
     for (const w of written) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
     return;
   }
+  const image = o.many ? opts.image : undefined;
   for (const f of files) {
     let data = f.data;
     if (o.format === 'logcat' && f.type === PstoreType.PMSG && isAndroidPmsg(f.data)) data = new TextEncoder().encode(pmsgToLogcat(f.data));
     if (o.json) {
-      await io.stdout.write(recordJson({ ...f, data }));
+      await io.stdout.write(recordJson({ ...f, data }, opts.image));
       continue;
     }
-    if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }))) + '\n');
+    if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }), image)) + '\n');
     await io.stdout.write(data);
   }
   for (const r of salvaged) {
     if (o.json) {
-      await io.stdout.write(salvagedJson(r));
+      await io.stdout.write(salvagedJson(r, opts.image));
       continue;
     }
     if (!o.quiet) await io.stderr.write(io.stderr.color.yellow(salvageBanner(r)) + '\n');
     await io.stdout.write(r.data);
   }
 }
-

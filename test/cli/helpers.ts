@@ -117,3 +117,36 @@ export function fakeIo(env: Record<string, string | undefined> = {}, tty = false
   const err = new Collector(tty);
   return { io: { stdout: new OutStream(out, 'stdout'), stderr: new OutStream(err, 'stderr'), env }, out, err };
 }
+
+/**
+ * An image with one pmsg and one console zone of `kib` KiB each (and one
+ * 4 KiB kmsg zone left empty), each zone filled with numbered text lines.
+ * Returns the path and the bytes `recover` must print (pmsg, then console).
+ */
+export async function bigRingImage(dir: string, kib: number): Promise<{ image: string; expected: Buffer; args: string[] }> {
+  const { MemoryRegion, PstoreCore, genericBlkDevice, registerPstoreDevice, BLK_DEFAULTS } = await import('../../src/zone/index.js');
+  const bytes = new Uint8Array(2 * kib * 1024 + 4096);
+  const region = new MemoryRegion(bytes);
+  const { zone } = registerPstoreDevice(genericBlkDevice(region), { ...BLK_DEFAULTS, kmsgSize: 4, pmsgSize: kib, consoleSize: kib });
+  const core = new PstoreCore(zone, { compress: 'none' });
+  core.readFiles(); // as after boot: recovery first, or the zone layer only buffers writes
+  const fill = (tag: string): Buffer => {
+    const want = kib * 1024 - 12; // the zone's buffer: its size less the psz_buffer header
+    const lines: string[] = [];
+    let n = 0;
+    for (let i = 0; n < want; i++) {
+      const l = `${tag} line ${String(i).padStart(7, '0')} ${'x'.repeat(40)}\n`;
+      lines.push(l);
+      n += l.length;
+    }
+    return Buffer.from(lines.join('')).subarray(0, want);
+  };
+  const pmsg = fill('pmsg');
+  const cons = fill('console');
+  core.writePmsg(pmsg);
+  core.writeConsole(cons);
+  zone.flushAllDirtyZones();
+  const image = path.join(dir, 'big.img');
+  fs.writeFileSync(image, bytes);
+  return { image, expected: Buffer.concat([pmsg, cons]), args: ['--kmsg-size', '4', '--pmsg-size', String(kib), '--console-size', String(kib)] };
+}

@@ -1,0 +1,292 @@
+/**
+ * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card and the
+ * card path of recover/inspect) share: opening the image file (FileBacking, with the writer lock),
+ * finding the card's layout and its pstore partition cheaply, the --trace sink, the module
+ * parameters, the clock and seed, and one "boot, attach mmcpstore, do something, shut down" helper.
+ * Errors leave here typed (errors.ts).
+ */
+import * as fs from 'node:fs';
+import { FileBacking, ImageLockedError, type BlockBacking } from '../device/backing.js';
+import { Tracer } from '../device/trace.js';
+import {
+  MmcpstoreAttachError,
+  attachPstore,
+  closeBoard,
+  imageFileSize,
+  openBoard,
+  type AttachOptions,
+  type BoardSession,
+  type ImageLayoutKind,
+  type PstoreState,
+} from '../driver/board/index.js';
+import { BlkdevError, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import type { BlkParams } from '../zone/index.js';
+import { imageOptionsFrom } from './command.js';
+import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
+import { now } from './clock.js';
+import { resolveParams } from './image.js';
+import type { Io } from './io.js';
+import type { CliOptions } from './options.js';
+
+export const SECTOR = 512;
+/** Seed of every board command unless --seed: the same command line gives the same bytes. */
+export const DEFAULT_SEED = 1;
+/** What a panic says unless --message. */
+export const DEFAULT_MESSAGE = 'sysrq triggered crash';
+
+/** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
+export function openImageBacking(path: string, readOnly: boolean): BlockBacking {
+  try {
+    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw' });
+  } catch (e) {
+    throw imageOpenError(path, e);
+  }
+}
+
+function imageOpenError(path: string, e: unknown): Error {
+  if (e instanceof ImageLockedError) {
+    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${path}.lock); try again when it has finished`, {
+      lock: `${path}.lock`,
+    });
+  }
+  const code = errnoCode(e);
+  const msg = `cannot open '${path}': ${strerror(e)}`;
+  if (code && MISSING_INPUT_CODES.has(code)) return new InputError(msg, { code });
+  if (code) return new IoError(msg, { code });
+  return e as Error;
+}
+
+/** Where the card's user area sits in the file, and its partition table (read straight from the file, no boot). */
+export interface CardProbe {
+  layout: ImageLayoutKind;
+  /** byte offset of the user area in the file */
+  userOffset: number;
+  userSize: number;
+  scan: ScanResult;
+  /** partition number of the one labelled "pstore", if any */
+  pstoreNumber: number | null;
+}
+
+function readAt(fd: number, offset: number, length: number): Uint8Array {
+  const buf = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buf, done, length - done, offset + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return buf;
+}
+
+/**
+ * Does the file look like a whole card (a GPT or MBR partition table at the start of the user
+ * area, in either layout)? Reads a few sectors; null for anything else (a raw pstore region).
+ */
+export function probeCard(path: string): CardProbe | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch {
+    return null;
+  }
+  try {
+    const st = fs.fstatSync(fd);
+    const size = st.isFile() ? st.size : 0;
+    const qemuOffset = imageFileSize(0, 'qemu');
+    const candidates: [ImageLayoutKind, number][] = [['user-area', 0]];
+    if (size > qemuOffset) candidates.push(['qemu', qemuOffset]);
+    for (const [layout, userOffset] of candidates) {
+      const userSize = size - userOffset;
+      if (userSize < 34 * SECTOR || userSize % SECTOR !== 0) continue;
+      const lba0 = readAt(fd, userOffset, SECTOR);
+      if (lba0[510] !== 0x55 || lba0[511] !== 0xaa) continue;
+      const scan = scanPartitions((lba) => readAt(fd, userOffset + lba * SECTOR, SECTOR), userSize / SECTOR);
+      if (scan.scheme === 'none' || scan.partitions.length === 0) continue;
+      const p = scan.partitions.find((q) => q.label === 'pstore');
+      return { layout, userOffset, userSize, scan, pstoreNumber: p ? p.number : null };
+    }
+    return null;
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A Tracer writing to our stderr (one line per event), or undefined without --trace. */
+export function traceSink(glob: string | undefined, io: Io): Tracer | undefined {
+  if (glob === undefined) return undefined;
+  return new Tracer({ enable: glob, sink: (line) => void io.stderr.write(`${line}\n`).catch(() => undefined) });
+}
+
+/** Record times: SOURCE_DATE_EPOCH when set (reproducible images), else the real clock (clock.ts). */
+export function bootWallClock(env: Readonly<Record<string, string | undefined>>): number {
+  return Number(now(env).sec);
+}
+
+/** The module parameters of a board command, as attachPstore takes them. */
+export interface BoardParams {
+  params: Partial<BlkParams>;
+  related: AttachOptions['related'];
+  nrCpus: number;
+  kernel: string;
+  sectorOffset?: number;
+  sectorCount?: number;
+  cmdline: string;
+}
+
+export function boardParams(o: CliOptions, image: string): BoardParams {
+  const opts = imageOptionsFrom({ ...o, image });
+  const r = resolveParams(opts);
+  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
+  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
+  const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
+  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR;
+  if (r.size !== undefined) out.sectorCount = r.size / SECTOR;
+  return out;
+}
+
+/** The image a board command works on: exactly one --image. */
+export function oneImage(o: CliOptions): string {
+  if (o.image !== undefined) return o.image;
+  if (o.images && o.images.length > 1) throw new UsageError('this command works on one --image at a time', { option: 'image' });
+  throw new UsageError('--image FILE is required (the card image)', { option: 'image' });
+}
+
+/** The card of an image, or a DataError that says what to do. */
+export function requireCard(image: string): CardProbe {
+  if (!fs.existsSync(image)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
+  const probe = probeCard(image);
+  if (!probe) {
+    throw new DataError(`'${image}' is not a card image (no GPT or MBR partition table at the start of the user area); make one with 'mmcpstore mkimage'`);
+  }
+  return probe;
+}
+
+/** pstore_blk.blkdev: --blkdev, else the partition labelled pstore. */
+export function blkdevFor(o: CliOptions, probe: CardProbe, image: string): string {
+  if (o.blkdev !== undefined) return o.blkdev;
+  if (probe.pstoreNumber === null) {
+    throw new UsageError(`'${image}' has no partition labelled pstore: give --blkdev (e.g. /dev/mmcblk0p${probe.scan.partitions.at(-1)?.number ?? 1})`, { option: 'blkdev' });
+  }
+  return `/dev/mmcblk0p${probe.pstoreNumber}`;
+}
+
+export interface BootOptions {
+  readOnly: boolean;
+  /** mount pstorefs (recovery) after registering (default true) */
+  mount?: boolean;
+  /** wall clock at boot (record times); default SOURCE_DATE_EPOCH or now */
+  now?: number;
+}
+
+export interface Booted {
+  image: string;
+  probe: CardProbe;
+  blkdev: string;
+  params: BoardParams;
+  session: BoardSession;
+  pstore: PstoreState;
+  tracer: Tracer | undefined;
+}
+
+/** Kernel lines of a failed registration, worded for a user. */
+export function attachError(e: unknown, blkdev: string): Error {
+  if (e instanceof MmcpstoreAttachError) {
+    const lines = e.kernelLines.filter((l) => /mmcpstore|pstore_zone|pstore_blk/.test(l));
+    return new DataError(`mmcpstore could not register ${blkdev}: ${lines.slice(-2).join('; ') || e.message}`, { kernelLog: e.kernelLines });
+  }
+  if (e instanceof BlkdevError) return new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: blkdev });
+  return e as Error;
+}
+
+/**
+ * Boots the board over the image, registers mmcpstore for the pstore partition (recovery runs at
+ * the pstorefs mount), runs `fn`, and shuts down (a clean reboot: dirty zones flushed) — unless
+ * the session panicked, when nothing is flushed, as after emergency_restart().
+ */
+export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x: Booted) => T | Promise<T>): Promise<T> {
+  const image = oneImage(o);
+  const probe = requireCard(image);
+  const blkdev = blkdevFor(o, probe, image);
+  const params = boardParams(o, image);
+  const tracer = traceSink(o.trace, io);
+  const session = openBoard({
+    image,
+    openImage: openImageBacking,
+    readOnly: b.readOnly,
+    layout: probe.layout,
+    seed: o.seed ?? DEFAULT_SEED,
+    now: b.now ?? bootWallClock(io.env),
+    ...(tracer ? { trace: tracer } : {}),
+  });
+  try {
+    // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
+    let path: string;
+    try {
+      path = session.stack.findBlkdev(blkdev).resolved.path;
+    } catch (e) {
+      throw attachError(e, blkdev);
+    }
+    let pstore: PstoreState;
+    try {
+      pstore = attachPstore(session, {
+        blkdev: path,
+        params: params.params,
+        related: params.related,
+        nrCpus: params.nrCpus,
+        kernel: params.kernel,
+        driver: o.driver ?? 'fixed',
+        mount: b.mount ?? true,
+        ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
+        ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
+      });
+    } catch (e) {
+      throw attachError(e, blkdev);
+    }
+    return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
+  } finally {
+    closeBoard(session);
+  }
+}
+
+/** Text from a positional argument, or standard input for '-' or none. */
+export async function textArgument(text: string | undefined, io: Io, what: string): Promise<Uint8Array> {
+  if (text !== undefined && text !== '-') return new TextEncoder().encode(text.endsWith('\n') ? text : `${text}\n`);
+  if (!io.stdin) throw new UsageError(`${what}: no TEXT and no standard input`);
+  return readStream(io.stdin);
+}
+
+export async function readStream(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const c of stream) chunks.push(typeof c === 'string' ? Buffer.from(c) : (c as Buffer));
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** `--log FILE|-`: the user's kernel log lines. */
+export async function userLogLines(log: string | undefined, io: Io): Promise<string[]> {
+  if (log === undefined) return [];
+  let bytes: Uint8Array;
+  if (log === '-') {
+    if (!io.stdin) throw new UsageError('--log -: no standard input', { option: 'log' });
+    bytes = await readStream(io.stdin);
+  } else {
+    try {
+      bytes = fs.readFileSync(log);
+    } catch (e) {
+      const code = errnoCode(e);
+      throw new InputError(`--log: cannot read '${log}': ${strerror(e)}`, { code });
+    }
+  }
+  return new TextDecoder().decode(bytes).split('\n').filter((l) => l.trim() !== '');
+}
+
+/** "64.775 ms" from virtual ns. */
+export function ms(ns: number): string {
+  return `${(ns / 1e6).toFixed(3)} ms`;
+}
+
+/** JSON for reports that carry virtual times as bigint (CPU events): numbers. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v), 2);
+}

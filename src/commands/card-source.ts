@@ -1,0 +1,139 @@
+/**
+ * The card path of `recover` and `inspect`: when --blkdev is given, or the image is a whole card
+ * whose partition table has a partition labelled "pstore" (and no --offset/--size), the emulated
+ * board boots read-only over the image, the blkdev is resolved as the kernel would (any form), and
+ * mmcpstore is registered with pstore/blk: recovery then reads every zone through the driver
+ * (block layer → SDHCI registers → card). image.ts calls openPstoreSource(); a null answer means
+ * "a raw pstore region", read as before.
+ *
+ * The FileRegion returned covers the partition in the file: the zone table and --params auto read
+ * the headers from it directly (the bytes are the same), and closing it shuts the board down.
+ */
+import { attachPstore, closeBoard, openBoard, type BoardSession } from '../driver/board/index.js';
+import { BlkdevError } from '../driver/mmc/partitions/index.js';
+import type { PstoreCore, Registration } from '../zone/index.js';
+import { FileRegion } from '../zone/index.js';
+import { DEFAULT_SEED, SECTOR, attachError, openImageBacking, probeCard, traceSink, type CardProbe } from './board-session.js';
+import { DataError, UsageError } from './errors.js';
+import { openRegion, type ImageOptions, type ResolvedParams } from './image.js';
+import { processIo } from './io.js';
+
+export interface PstoreSource {
+  /** the partition (or its mmcpstore.sector_offset/sector_count window) in the file; close() shuts the board down */
+  region: FileRegion;
+  fileSize: number | null;
+  /** "/dev/mmcblk0p6 (179:6) via mmcpstore, PARTLABEL=pstore" */
+  describe: string;
+  blkdev: string;
+  /** Registers mmcpstore with pstore/blk (no recovery yet: that is the caller's readFiles()). */
+  attach(params: ResolvedParams): Registration;
+  /** Set by attach(): the pstore core over the driver's zone. */
+  core?: PstoreCore;
+  close(): void;
+}
+
+/** True when the options ask for a plain region (an explicit --offset/--size, or mmcpstore.sector_* without --blkdev). */
+function explicitRegion(opts: ImageOptions, params: { offset?: number; size?: number }): boolean {
+  return opts.offset !== undefined || opts.size !== undefined || params.offset !== undefined || params.size !== undefined;
+}
+
+/**
+ * The card path, or null for a raw pstore region. `params.offset/size` (from mmcpstore.sector_offset /
+ * sector_count) are taken relative to the partition when --blkdev is given, as the driver does.
+ */
+export function openPstoreSource(opts: ImageOptions, params: { offset?: number; size?: number }): PstoreSource | null {
+  let probe: CardProbe | null;
+  if (opts.blkdev !== undefined) {
+    if (opts.offset !== undefined || opts.size !== undefined) {
+      throw new UsageError('--blkdev names a partition of a card image; --offset/--size cannot be combined with it (use mmcpstore.sector_offset/sector_count in --params for a window of the partition)', { option: 'blkdev' });
+    }
+    probe = probeCard(opts.image);
+    if (!probe) throw new DataError(`--blkdev: '${opts.image}' is not a card image (no GPT or MBR partition table at the start of the user area)`, { option: 'blkdev' });
+  } else {
+    if (explicitRegion(opts, params)) return null;
+    probe = probeCard(opts.image);
+    if (!probe || probe.pstoreNumber === null) return null;
+  }
+  const blkdev = opts.blkdev ?? `/dev/mmcblk0p${probe.pstoreNumber}`;
+  const tracer = opts.trace !== undefined ? traceSink(opts.trace, processIo()) : undefined;
+  const session = openBoard({
+    image: opts.image,
+    openImage: openImageBacking,
+    readOnly: true,
+    layout: probe.layout,
+    seed: DEFAULT_SEED,
+    bootLogLines: 0,
+    ...(tracer ? { trace: tracer } : {}),
+  });
+  try {
+    let found;
+    try {
+      found = session.stack.findBlkdev(blkdev);
+    } catch (e) {
+      if (e instanceof BlkdevError) throw new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: blkdev });
+      throw e;
+    }
+    const r = found.resolved;
+    const userArea = found.device === session.stack.devices[0];
+    if (!userArea) throw new DataError(`--blkdev ${blkdev}: ${r.path} is not on the user area, which is all the image file holds in the ${probe.layout} layout`);
+    const sectorOffset = opts.blkdev !== undefined && params.offset !== undefined ? params.offset / SECTOR : 0;
+    const sectorCount = opts.blkdev !== undefined && params.size !== undefined ? params.size / SECTOR : 0;
+    if (sectorOffset >= r.sectors || sectorOffset + sectorCount > r.sectors) {
+      throw new DataError(`mmcpstore.sector_offset ${sectorOffset} + sector_count ${sectorCount} run past ${r.path} (${r.sectors} sectors)`);
+    }
+    const offset = probe.userOffset + (r.startSector + sectorOffset) * SECTOR;
+    const size = (sectorCount || r.sectors - sectorOffset) * SECTOR;
+    const { region, fileSize } = openRegion(opts.image, offset, size);
+    const closeRegion = region.close.bind(region);
+    let closed = false;
+    const close = (): void => {
+      if (closed) return;
+      closed = true;
+      try {
+        closeRegion();
+      } finally {
+        closeBoard(session);
+      }
+    };
+    region.close = close;
+    const source: PstoreSource = {
+      region,
+      fileSize,
+      blkdev,
+      describe: `${r.path} (${r.devt.major}:${r.devt.minor}) of ${opts.image} via mmcpstore, blkdev ${blkdev}`,
+      // the driver is given the partition's path: its own name parser takes only /dev/mmcblkNpM forms
+      attach: (p) => attachDriver(session, source, r.path, p, sectorOffset, sectorCount),
+      close,
+    };
+    return source;
+  } catch (e) {
+    closeBoard(session);
+    throw e;
+  }
+}
+
+function attachDriver(session: BoardSession, source: PstoreSource, blkdev: string, p: ResolvedParams, sectorOffset: number, sectorCount: number): Registration {
+  let state;
+  try {
+    state = attachPstore(session, {
+      blkdev,
+      params: p.requested,
+      related: { compress: p.compress, ...(p.kmsgBytes !== null ? { kmsgBytes: p.kmsgBytes } : {}) },
+      nrCpus: p.nrCpus,
+      kernel: p.kernel,
+      driver: 'fixed',
+      mount: false,
+      sectorOffset,
+      sectorCount,
+    });
+  } catch (e) {
+    throw attachError(e, blkdev);
+  }
+  const reg = state.ctx.registration;
+  if (!reg) throw new DataError(`mmcpstore could not register ${blkdev}`);
+  source.core = state.core;
+  return reg;
+}
+
+/** `FileRegion` is what openRegion gives; re-exported for the type of `region`. */
+export type { FileRegion };

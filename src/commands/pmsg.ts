@@ -1,0 +1,87 @@
+/**
+ * `mmcpstore pmsg` and `mmcpstore console`: one boot each (recovery at the mount), then what
+ * userspace or the kernel does — a write to /dev/pmsg0, or printk lines that pstore's console
+ * front end receives (as `echo TEXT > /dev/kmsg` would) — then a clean shutdown: the reboot
+ * notifier flushes the dirty zone through mmcpstore's normal path.
+ */
+import { writePmsg } from '../driver/board/index.js';
+import { textArgument, withBoard } from './board-session.js';
+import type { CommandSpec } from './command.js';
+import { IoError, UsageError } from './errors.js';
+import { Reporter, type Io } from './io.js';
+import type { CliOptions } from './options.js';
+
+const ENOSPC_ETC: Readonly<Record<number, string>> = { [-28]: '-ENOSPC', [-16]: '-EBUSY', [-19]: '-ENODEV', [-22]: '-EINVAL', [-5]: '-EIO', [-12]: '-ENOMEM' };
+const errno = (n: number): string => ENOSPC_ETC[n] ?? String(n);
+
+export const pmsg: CommandSpec = {
+  name: 'pmsg',
+  summary: 'boot the emulated board and write TEXT to /dev/pmsg0 (the pmsg zone)',
+  description:
+    'Boots the board over the card image (recovery at the pstorefs mount: the pmsg zone keeps what it held), ' +
+    'writes TEXT (or standard input) to /dev/pmsg0, and shuts down cleanly, which flushes the zone through ' +
+    'mmcpstore. Needs --pmsg-size; give the same zone sizes to every command on one image.',
+  examples: [
+    ['mmcpstore pmsg -i disk.img --pmsg-size 64 "init: starting service"', 'one pmsg line'],
+    ['mmcpstore pmsg -i disk.img --pmsg-size 64 - < service.log', 'from standard input'],
+  ],
+  argument: { name: 'TEXT', key: 'text', optional: true, description: 'what to write ("-" or none: standard input); a newline is added' },
+  run: (o, io) => runWriter('pmsg', o, io),
+};
+
+export const consoleCommand: CommandSpec = {
+  name: 'console',
+  summary: 'boot the emulated board and printk TEXT: the console zone records it',
+  description:
+    'Boots the board over the card image (recovery at the pstorefs mount); pstore\'s console is registered ' +
+    'with CON_PRINTBUFFER, so it receives the boot log, then each line of TEXT (or standard input) printk\'d ' +
+    'as `echo TEXT > /dev/kmsg` does; a clean shutdown flushes the zone. Needs --console-size.',
+  examples: [['mmcpstore console -i disk.img --console-size 64 "hello from the console"', 'one console line']],
+  argument: { name: 'TEXT', key: 'text', optional: true, description: 'lines to printk ("-" or none: standard input)' },
+  run: (o, io) => runWriter('console', o, io),
+};
+
+async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promise<void> {
+  const size = kind === 'pmsg' ? o.pmsgSize : o.consoleSize;
+  const paramsText = o.params ?? '';
+  if ((size === undefined && !new RegExp(`${kind}_size=`).test(paramsText)) || (size !== undefined && size <= 0)) {
+    throw new UsageError(`${kind} needs a ${kind} zone: give --${kind}-size KB (pstore_blk.${kind}_size), the same on every command for this image`, { option: `${kind}-size` });
+  }
+  const data = await textArgument(o.text, io, kind);
+  const r = await withBoard(o, io, { readOnly: false }, (b) => {
+    const zone = b.pstore.core.zone.layout;
+    if (kind === 'pmsg' && !zone.pmsg) throw new UsageError('the layout has no pmsg zone (pstore_blk.pmsg_size)', { option: 'pmsg-size' });
+    if (kind === 'console' && !zone.console) throw new UsageError('the layout has no console zone (pstore_blk.console_size)', { option: 'console-size' });
+    let ret: number;
+    let lines = 0;
+    if (kind === 'pmsg') {
+      // psz_pmsg_write(): 0 or -errno
+      const r0 = writePmsg(b.session, data);
+      ret = r0 < 0 ? r0 : data.length;
+    }
+    else {
+      const att = b.pstore.attachment;
+      const start = att.consoleWrites.length;
+      for (const line of new TextDecoder().decode(data).split('\n')) {
+        if (line === '') continue;
+        // devkmsg_write(): LOG_USER, default_message_loglevel (4)
+        b.session.system.printk(4, line, 1);
+        lines++;
+      }
+      const writes = att.consoleWrites.slice(start);
+      const bad = writes.find((w) => w.ret < 0);
+      ret = bad ? bad.ret : writes.reduce((n, w) => n + w.size, 0);
+    }
+    return { image: b.image, blkdev: b.blkdev, params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], kind, bytes: data.length, lines, ret };
+  });
+  if (o.json) await io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  await reporter.info(
+    [
+      `mmcpstore: ${r.image}: mmcpstore (${o.driver ?? 'fixed'}) on ${r.blkdev}, ${r.params}`,
+      `mmcpstore: recovered ${r.recovered.length} record(s)${r.recovered.length ? `: ${r.recovered.join(', ')}` : ''}`,
+      kind === 'pmsg' ? `pmsg: ${r.ret >= 0 ? `${r.ret} bytes written` : `write failed: ${errno(r.ret)}`}` : `console: ${r.lines} line(s) printk'd, ${r.ret >= 0 ? `${r.ret} bytes into the console zone` : `write failed: ${errno(r.ret)}`}`,
+    ].join('\n'),
+  );
+  if (r.ret < 0) throw new IoError(`${kind} write failed: ${errno(r.ret)}`, { ret: r.ret });
+}
