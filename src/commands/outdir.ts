@@ -53,6 +53,36 @@ export interface RecordDirWriter {
 /** A file name of an earlier run that --force may replace. */
 type Acceptor = (name: string, full: string, st: fs.Stats) => boolean;
 
+/**
+ * mkdir -p by hand: Node 20's recursive mkdir spins forever where a parent
+ * exists yet mkdir answers ENOENT (procfs, sysfs); here that is an error.
+ */
+function mkdirParents(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { mode: 0o755 });
+    return;
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw e;
+  }
+  const parent = path.dirname(dir);
+  // lstat: a dangling symlink is there too, and is never followed.
+  if (parent === dir || entryExists(parent)) {
+    // The parent is there and still no directory can be made in it.
+    throw Object.assign(new Error(`ENOENT: cannot create a directory in '${parent}'`), { code: 'ENOENT' });
+  }
+  mkdirParents(parent);
+  fs.mkdirSync(dir, { mode: 0o755 });
+}
+
+function entryExists(p: string): boolean {
+  try {
+    fs.lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates DIR, or checks an existing one; returns its entries (to clean up under --force). */
 export function prepareOutDir(dir: string, force: boolean, accept: Acceptor): string[] {
   let st: fs.Stats | undefined;
@@ -63,7 +93,7 @@ export function prepareOutDir(dir: string, force: boolean, accept: Acceptor): st
   }
   if (!st) {
     try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o755 });
+      mkdirParents(dir);
     } catch (e) {
       throw new OutputError(`cannot create output directory '${dir}': ${strerror(e)}`, { code: errnoCode(e) });
     }

@@ -173,10 +173,6 @@ describe('power loss after N blocks, for every N', () => {
 
   it(
     'with a console zone too: an I/O error during a pmsg or console write is reported, not a deadlock',
-    {
-      todo:
-        'DeadlockError escapes attachPstore/writePmsg: src/driver/system/printk-ring.ts:257 PrintkRing.emit() calls every console synchronously, also from inside a console write; the pstore console re-enters the mmcpstore write path, whose error printk (src/driver/mmcpstore/normal.ts:42) happens with ctx.rmwMutex (mmcpstore->rmw_lock) held, taken at src/driver/mmcpstore/io.ts:39 → "CPU0 takes mmcpstore->rmw_lock, which it already holds". Linux defers a printk made while the console lock is held (console_unlock prints it later). See test/fuzz-corpus/console-power-loss-deadlock.json',
-    },
     () => {
       const b = new MemoryBacking(CARD);
       const r = mkimage({ image: b, size: CARD, pstoreSize: PSTORE, seed: 1 });

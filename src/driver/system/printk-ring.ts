@@ -38,6 +38,9 @@ export interface RingRecord extends PrintkRecord {
   next: number | null;
 }
 
+/** Records held back while a console writes; a console that keeps logging about itself is cut off there. */
+export const MAX_DEFERRED_CONSOLE_RECORDS = 256;
+
 export interface PrintkRingOptions {
   /** local_clock(): nanoseconds since boot. */
   clock: () => bigint;
@@ -257,9 +260,29 @@ export class PrintkRing {
     for (const c of this.consoles) this.emitTo(c, r);
   }
 
+  /**
+   * console_lock: a record logged while a console is being written (an
+   * error printed by the storage under a pstore console, say) is not
+   * written re-entrantly; the lock holder prints it once the current write
+   * is done, as console_unlock() does.
+   */
+  private emitting = false;
+  private readonly deferred: [Console, RingRecord][] = [];
+
   private emitTo(c: Console, r: RingRecord): void {
     if (this.suppressed(r.level)) return;
-    c.write(recordPrintText(r, this.consoleOptions), r);
+    if (this.emitting) {
+      if (this.deferred.length < MAX_DEFERRED_CONSOLE_RECORDS) this.deferred.push([c, r]);
+      return;
+    }
+    this.emitting = true;
+    try {
+      c.write(recordPrintText(r, this.consoleOptions), r);
+      for (let next = this.deferred.shift(); next; next = this.deferred.shift()) next[0].write(recordPrintText(next[1], this.consoleOptions), next[1]);
+    } finally {
+      this.emitting = false;
+      this.deferred.length = 0;
+    }
   }
 }
 

@@ -259,9 +259,17 @@ export class System {
       const enc = new TextEncoder();
       att.console = {
         name: core.backendName,
+        // Legacy consoles are called with local IRQs off (printk_safe_enter_irqsave in
+        // console_emit_next_record), so a storage backend behind the pstore console
+        // cannot sleep there: mmcpstore answers -EBUSY and the zone waits for the flusher.
         write: (text) => {
           const data = enc.encode(text);
-          att.consoleWrites.push({ size: data.length, ret: core.writeConsole(data) });
+          const flags = this.cpus.localIrqSave();
+          try {
+            att.consoleWrites.push({ size: data.length, ret: core.writeConsole(data) });
+          } finally {
+            this.cpus.localIrqRestore(flags);
+          }
         },
       };
       // CON_PRINTBUFFER: the console starts with what is already in the ring.
