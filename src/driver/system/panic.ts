@@ -239,6 +239,18 @@ export class PanicHandler {
     this.notifiers.sort((a, b) => (b.priority ?? 0) - (a.priority ?? 0));
   }
 
+  /**
+   * A lock held by a stopped CPU, or one this CPU cannot get, means the
+   * real kernel spins there until a watchdog resets the board: record the
+   * hang; anything else is a bug in the model and propagates.
+   */
+  private hang(phases: PanicPhase[], result: { outcome: string; error?: Error }, e: unknown): void {
+    if (!(e instanceof DeadlockError || e instanceof LockContendedError)) throw e;
+    this.phase(phases, 'hang', e.message);
+    result.outcome = 'hung';
+    result.error = e;
+  }
+
   private phase(list: PanicPhase[], name: PanicPhaseName, detail?: string): void {
     const p: PanicPhase = {
       name,
@@ -314,13 +326,8 @@ export class PanicHandler {
       result.dumps = this.dumpers.dump(KmsgDumpReason.PANIC, message);
       this.phase(phases, 'kmsg-dump-done');
     } catch (e) {
-      if (e instanceof DeadlockError || e instanceof LockContendedError) {
-        this.phase(phases, 'hang', e.message);
-        result.outcome = 'hung';
-        result.error = e;
-        return finish();
-      }
-      throw e;
+      this.hang(phases, result, e);
+      return finish();
     }
 
     if (this.config.crashKexecPostNotifiers && this.config.kexecLoaded) {
@@ -371,13 +378,8 @@ export class PanicHandler {
     try {
       flags = this.dieLock.lockIrqSave();
     } catch (e) {
-      if (e instanceof DeadlockError || e instanceof LockContendedError) {
-        this.phase(phases, 'hang', e.message);
-        result.outcome = 'hung';
-        result.error = e;
-        return result;
-      }
-      throw e;
+      this.hang(phases, result, e);
+      return result;
     }
     this.phase(phases, 'die-lock');
     this.ring.consoleVerbose();
@@ -398,13 +400,8 @@ export class PanicHandler {
       result.dumps = this.dumpers.dump(KmsgDumpReason.OOPS, `${str}: ${message}`);
       this.phase(phases, 'oops-dump-done');
     } catch (e) {
-      if (e instanceof DeadlockError || e instanceof LockContendedError) {
-        this.phase(phases, 'hang', e.message);
-        result.outcome = 'hung';
-        result.error = e;
-        return result;
-      }
-      throw e;
+      this.hang(phases, result, e);
+      return result;
     }
 
     if (cpus.inInterrupt() || this.config.panicOnOops) {
