@@ -35,9 +35,9 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_MESSAGE = 'sysrq triggered crash';
 
 /** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
-export function openImageBacking(path: string, readOnly: boolean): BlockBacking {
+export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
   try {
-    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw' });
+    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds });
   } catch (e) {
     throw imageOpenError(path, e);
   }
@@ -213,7 +213,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const tracer = traceSink(o.trace, io);
   const session = openBoard({
     image,
-    openImage: openImageBacking,
+    openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0),
     readOnly: b.readOnly,
     layout: probe.layout,
     seed: o.seed ?? DEFAULT_SEED,

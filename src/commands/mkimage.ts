@@ -49,7 +49,7 @@ async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
   try {
-    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? DEFAULT_SEED, layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: openImageBacking });
+    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? DEFAULT_SEED, layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0) });
   } catch (e) {
     if (e instanceof PartLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
     const code = errnoCode(e);

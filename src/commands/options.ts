@@ -70,6 +70,8 @@ export interface CliOptions {
   /** mmcpstore driver model: the corrected one or the posted v4. */
   driver?: 'fixed' | 'posted';
   seed?: number;
+  /** Writers: seconds to wait for another writer's lock on the image before giving up (exit 75). */
+  wait?: number;
   /** mkimage --size: the card's user area. */
   cardSize?: number;
   pstoreSize?: number;
@@ -173,6 +175,17 @@ export function parseKib(option: string, text: string): number {
   const n = Number(text);
   // The kernel stores these in an int and multiplies by 1024.
   if (!Number.isSafeInteger(n) || n > 0x1fffff) throw new UsageError(`--${option}: '${text}' KiB is out of range`, { option, value: text });
+  return n;
+}
+
+/** Lock waits are real time, so they are bounded: at most an hour. */
+export const MAX_WAIT_SECONDS = 3600;
+
+export function parseWaitSeconds(text: string): number {
+  const n = Number(text);
+  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n >= 0 && n <= MAX_WAIT_SECONDS)) {
+    throw new UsageError(`--wait: '${text}' is not a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, { option: 'wait', value: text });
+  }
   return n;
 }
 
@@ -390,6 +403,11 @@ export const OPTIONS = [
     key: 'driver', long: 'driver', arg: 'fixed|posted', group: 'params', commands: BOOTS,
     description: 'mmcpstore driver model: fixed (the corrected driver) or posted (the v4 patch as posted)',
     defaultText: 'fixed', parse: choice('driver', ['fixed', 'posted'] as const),
+  }),
+  opt({
+    key: 'wait', long: 'wait', arg: 'SECONDS', group: 'general', commands: ['mkimage', ...BOOTS],
+    description: 'when another process is writing the image, wait up to SECONDS for its lock instead of failing at once (exit 75 when the time runs out)',
+    defaultText: '0', parse: parseWaitSeconds,
   }),
   opt({
     key: 'seed', long: 'seed', arg: 'N', group: 'params', commands: ['mkimage', ...BOOTS],
