@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ROOT, cleanEnv, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
+import { ROOT, cleanEnv, fakeIo, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
 
 const BIN = path.join(ROOT, 'bin/mmcpstore.js');
 
@@ -49,4 +49,14 @@ test('bin/mmcpstore.js passes exit statuses through: --version 0, unknown option
   const m = bin(['inspect', '-i', 'missing.img']);
   assert.equal(m.status, 66);
   assert.equal(m.stderr, "mmcpstore: cannot open 'missing.img': No such file or directory\n");
+});
+
+test('the entry point answers --version itself with what the full command tree prints', async () => {
+  const fast = bin(['--version']).stdout.toString();
+  const fastShort = bin(['-V']).stdout.toString();
+  const { main } = await import('../../src/cli.js');
+  const { io, out } = fakeIo();
+  assert.equal(await main(['--version'], io), 0);
+  assert.equal(fast, out.text);
+  assert.equal(fastShort, fast);
 });
