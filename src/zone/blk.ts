@@ -8,7 +8,7 @@ import { EBUSY, EINVAL } from './errno.js';
 import { checkDeviceOps, type PstoreDeviceInfo, type PstoreZoneInfo } from './device-info.js';
 import type { BlockRegion } from './file-region.js';
 import type { KernelProfile } from './kernel-profile.js';
-import { zoneSizesFromParams, type BlkParams } from './params.js';
+import { PSTORE_FLAGS_ALL, zoneSizesFromParams, type BlkParams } from './params.js';
 import { ZoneContext, ZoneRegisterError, type ZoneLogLine } from './zone.js';
 
 /** KBUILD_MODNAME of blk.c: the backend name in every record file name. */
@@ -34,7 +34,7 @@ export interface Registration {
 export function registerPstoreDevice(dev: PstoreDeviceInfo, params: BlkParams, options: RegisterOptions = {}): Registration {
   const problems = checkDeviceOps(dev);
   if (problems.length) throw new ZoneRegisterError(problems.join('; '));
-  const sizes = zoneSizesFromParams(params, dev.flags || 0xffffffff);
+  const sizes = zoneSizesFromParams(params, dev.flags || PSTORE_FLAGS_ALL);
   const info: PstoreZoneInfo = {
     name: PSTORE_BLK_NAME,
     totalSize: dev.totalSize,

@@ -824,4 +824,3 @@ export class ZoneContext {
   }
 }
 
-export { ENOMSG, EBUSY };
