@@ -1,14 +1,19 @@
 #!/usr/bin/env node
-// Compiled entry point: `npm ci` builds dist/ through the `prepare` script, so
-// start-up never compiles TypeScript.
+// The entry point. `npm ci` builds dist/bundle/ through the `prepare` script
+// (scripts/bundle.mjs): the whole CLI in one CommonJS file plus V8's compiled
+// code for it, so start-up neither compiles TypeScript nor resolves, reads and
+// compiles seventy modules (docs/performance.md).
 const args = process.argv.slice(2);
 if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
-  // Answered here, as commander would: loading the command tree is most of
-  // the start-up cost, and scripts call --version often.
+  // Answered here, as commander would: scripts call --version often.
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(`${pkg.version}\n`);
 } else {
-  const { main } = await import('../dist/cli.js');
-  process.exitCode = await main(args);
+  const { loadBundle } = await import('./load-bundle.js');
+  // scripts/bundle.mjs sets MMCPSTORE_WRITE_CODE_CACHE to record the cache after a typical run.
+  const writeCache = process.env.MMCPSTORE_WRITE_CODE_CACHE;
+  const cli = loadBundle({ useCache: !writeCache });
+  process.exitCode = await cli.main(args);
+  if (writeCache) (await import('node:fs')).writeFileSync(writeCache, cli.createCachedData());
 }

@@ -13,9 +13,12 @@ import { examplesText } from './commands/command.js';
 import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './commands/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
 import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
-import { imageList, runMany } from './commands/pool.js';
+
+/** Set by the bundler (scripts/bundle.mjs); undefined when run from source or dist/. */
+declare const __MMCPSTORE_VERSION__: string | undefined;
 
 function packageVersion(): string {
+  if (typeof __MMCPSTORE_VERSION__ === 'string') return __MMCPSTORE_VERSION__;
   try {
     // src/cli.ts and dist/cli.js both sit one level below package.json.
     const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
@@ -76,9 +79,10 @@ export type CommandRunner = (spec: CommandSpec, options: CliOptions) => Promise<
 
 /**
  * The whole command tree. `runner` receives the parsed options; tests pass a
- * recorder to check parsing apart from behaviour.
+ * recorder to check parsing apart from behaviour. With `only` (the command
+ * being run) the other commands get their name and summary alone.
  */
-export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<void>[] = []): Command {
+export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<void>[] = [], only?: string): Command {
   const program = new Command('mmcpstore');
   program
     .description('Build, write and recover Linux pstore/blk crash-dump partition images.')
@@ -93,8 +97,11 @@ export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<voi
     })
     .addHelpText('after', `\nRun \`mmcpstore <command> --help\` for a command's options and examples.\n${exitCodesHelp()}\n${examplesText(PROGRAM_EXAMPLES)}`);
   for (const spec of COMMANDS) {
-    const specs = optionsFor(spec.name);
     const cmd = program.command(spec.name).summary(spec.summary).description(spec.description).helpOption('-h, --help', 'show help');
+    // Running one command, the others need only their name and summary (for --help and
+    // "did you mean"): building ~40 options per command is a few ms of every start.
+    if (only !== undefined && spec.name !== only) continue;
+    const specs = optionsFor(spec.name);
     for (const o of specs) cmd.addOption(commanderOption(o));
     const arg = spec.argument;
     if (arg) {
@@ -122,12 +129,15 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
     configureColor(io, options.color);
     debug = !!options.debug;
     if (spec.manyImages && (options.images !== undefined || options.imagesFrom !== undefined)) {
+      // The worker pool loads only for several images.
+      const { imageList, runMany } = await import('./commands/pool.js');
       await runMany(spec, options, await imageList(options, io), io);
     } else await spec.run(options, io);
   };
   let status: number;
   try {
-    await buildProgram(io, runner, pending).parseAsync(argv, { from: 'user' });
+    const only = COMMANDS.find((c) => c.name === argv[0])?.name;
+    await buildProgram(io, runner, pending, only).parseAsync(argv, { from: 'user' });
     status = EXIT.ok;
   } catch (e) {
     status = await report(e, io, debug);

@@ -8,6 +8,11 @@
  *   await streamRecords({ image: 'big.img' }, { record: (f) => save(f.name, f.data) });
  */
 export * from './zone/index.js';
+import { useCardPath } from './commands/image.js';
+import { openPstoreSource } from './commands/card-source.js';
+
+// The library's readers are synchronous: the card path is loaded with the library, not on demand.
+useCardPath(openPstoreSource);
 export {
   inspectImage,
   recoverImage,

@@ -12,14 +12,13 @@ import {
   MmcpstoreAttachError,
   attachPstore,
   closeBoard,
-  imageFileSize,
   openBoard,
   type AttachOptions,
   type BoardSession,
-  type ImageLayoutKind,
   type PstoreState,
 } from '../driver/board/index.js';
-import { BlkdevError, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import { BlkdevError } from '../driver/mmc/partitions/index.js';
+import { probeCard, type CardProbe } from './card-probe.js';
 import type { BlkParams } from '../zone/index.js';
 import { imageOptionsFrom } from './command.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
@@ -54,63 +53,6 @@ function imageOpenError(path: string, e: unknown): Error {
   if (code && MISSING_INPUT_CODES.has(code)) return new InputError(msg, { code });
   if (code) return new IoError(msg, { code });
   return e as Error;
-}
-
-/** Where the card's user area sits in the file, and its partition table (read straight from the file, no boot). */
-export interface CardProbe {
-  layout: ImageLayoutKind;
-  /** byte offset of the user area in the file */
-  userOffset: number;
-  userSize: number;
-  scan: ScanResult;
-  /** partition number of the one labelled "pstore", if any */
-  pstoreNumber: number | null;
-}
-
-function readAt(fd: number, offset: number, length: number): Uint8Array {
-  const buf = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const n = fs.readSync(fd, buf, done, length - done, offset + done);
-    if (n === 0) break;
-    done += n;
-  }
-  return buf;
-}
-
-/**
- * Does the file look like a whole card (a GPT or MBR partition table at the start of the user
- * area, in either layout)? Reads a few sectors; null for anything else (a raw pstore region).
- */
-export function probeCard(path: string): CardProbe | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch {
-    return null;
-  }
-  try {
-    const st = fs.fstatSync(fd);
-    const size = st.isFile() ? st.size : 0;
-    const qemuOffset = imageFileSize(0, 'qemu');
-    const candidates: [ImageLayoutKind, number][] = [['user-area', 0]];
-    if (size > qemuOffset) candidates.push(['qemu', qemuOffset]);
-    for (const [layout, userOffset] of candidates) {
-      const userSize = size - userOffset;
-      if (userSize < 34 * SECTOR || userSize % SECTOR !== 0) continue;
-      const lba0 = readAt(fd, userOffset, SECTOR);
-      if (lba0[510] !== 0x55 || lba0[511] !== 0xaa) continue;
-      const scan = scanPartitions((lba) => readAt(fd, userOffset + lba * SECTOR, SECTOR), userSize / SECTOR);
-      if (scan.scheme === 'none' || scan.partitions.length === 0) continue;
-      const p = scan.partitions.find((q) => q.label === 'pstore');
-      return { layout, userOffset, userSize, scan, pstoreNumber: p ? p.number : null };
-    }
-    return null;
-  } catch {
-    return null;
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /** A Tracer writing to our stderr (one line per event), or undefined without --trace. */

@@ -3,8 +3,8 @@
  * whose partition table has a partition labelled "pstore" (and no --offset/--size), the emulated
  * board boots read-only over the image, the blkdev is resolved as the kernel would (any form), and
  * mmcpstore is registered with pstore/blk: recovery then reads every zone through the driver
- * (block layer → SDHCI registers → card). image.ts calls openPstoreSource(); a null answer means
- * "a raw pstore region", read as before.
+ * (block layer → SDHCI registers → card). image.ts calls openPstoreSource() when card-probe.ts
+ * says the image wants it, after loading this module (it brings the whole emulated board).
  *
  * The FileRegion returned covers the partition in the file: the zone table and --params auto read
  * the headers from it directly (the bytes are the same), and closing it shuts the board down.
@@ -13,7 +13,8 @@ import { attachPstore, closeBoard, openBoard, type BoardSession } from '../drive
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import type { PstoreCore, Registration } from '../zone/index.js';
 import { FileRegion } from '../zone/index.js';
-import { DEFAULT_SEED, SECTOR, attachError, openImageBacking, probeCard, traceSink, type CardProbe } from './board-session.js';
+import { DEFAULT_SEED, SECTOR, attachError, openImageBacking, traceSink } from './board-session.js';
+import type { CardProbe } from './card-probe.js';
 import { DataError, UsageError } from './errors.js';
 import { openRegion, type ImageOptions, type ResolvedParams } from './image.js';
 import { processIo } from './io.js';
@@ -32,28 +33,12 @@ export interface PstoreSource {
   close(): void;
 }
 
-/** True when the options ask for a plain region (an explicit --offset/--size, or mmcpstore.sector_* without --blkdev). */
-function explicitRegion(opts: ImageOptions, params: { offset?: number; size?: number }): boolean {
-  return opts.offset !== undefined || opts.size !== undefined || params.offset !== undefined || params.size !== undefined;
-}
-
 /**
- * The card path, or null for a raw pstore region. `params.offset/size` (from mmcpstore.sector_offset /
+ * Boots the board over the card `probe` found (card-probe.ts decides whether the card path is
+ * wanted) and resolves the blkdev. `params.offset/size` (from mmcpstore.sector_offset /
  * sector_count) are taken relative to the partition when --blkdev is given, as the driver does.
  */
-export function openPstoreSource(opts: ImageOptions, params: { offset?: number; size?: number }): PstoreSource | null {
-  let probe: CardProbe | null;
-  if (opts.blkdev !== undefined) {
-    if (opts.offset !== undefined || opts.size !== undefined) {
-      throw new UsageError('--blkdev names a partition of a card image; --offset/--size cannot be combined with it (use mmcpstore.sector_offset/sector_count in --params for a window of the partition)', { option: 'blkdev' });
-    }
-    probe = probeCard(opts.image);
-    if (!probe) throw new DataError(`--blkdev: '${opts.image}' is not a card image (no GPT or MBR partition table at the start of the user area)`, { option: 'blkdev' });
-  } else {
-    if (explicitRegion(opts, params)) return null;
-    probe = probeCard(opts.image);
-    if (!probe || probe.pstoreNumber === null) return null;
-  }
+export function openPstoreSource(opts: ImageOptions, params: { offset?: number; size?: number }, probe: CardProbe): PstoreSource {
   const blkdev = opts.blkdev ?? `/dev/mmcblk0p${probe.pstoreNumber}`;
   const tracer = opts.trace !== undefined ? traceSink(opts.trace, processIo()) : undefined;
   const session = openBoard({

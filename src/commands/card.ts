@@ -5,7 +5,8 @@
  */
 import { closeBoard, openBoard } from '../driver/board/index.js';
 import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
-import { DEFAULT_SEED, SECTOR, openImageBacking, oneImage, requireCard, traceSink, type CardProbe } from './board-session.js';
+import { DEFAULT_SEED, SECTOR, openImageBacking, oneImage, requireCard, traceSink } from './board-session.js';
+import type { CardProbe } from './card-probe.js';
 import { UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { humanSize } from './mkimage.js';

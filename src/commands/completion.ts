@@ -2,7 +2,6 @@
  * `mmcpstore completion bash|zsh`: a completion script generated from the
  * option table (options.ts) and the command list, so it never lags behind.
  */
-import type { CommandSpec } from './command.js';
 import type { Io } from './io.js';
 import { optionsFor, type CliOptions, type CommandName, type OptionSpec } from './options.js';
 
@@ -97,21 +96,11 @@ export function zshCompletion(names: readonly CommandName[], summaries: Readonly
   return lines.join('\n');
 }
 
-export const completion: CommandSpec = {
-  name: 'completion',
-  summary: 'print a shell completion script (bash or zsh)',
-  description: 'Prints a completion script for bash or zsh, generated from the same option table as --help and the man page.',
-  examples: [
-    ['mmcpstore completion bash > /etc/bash_completion.d/mmcpstore', 'install for bash'],
-    ['mmcpstore completion zsh > "${fpath[1]}/_mmcpstore"', 'install for zsh'],
-    ['mmcpstore completion bash >> ~/.bash_completion', 'install for the current user'],
-  ],
-  argument: { name: 'shell', key: 'shell', choices: ['bash', 'zsh'], description: 'bash or zsh' },
-  run: async (o: CliOptions, io: Io) => {
-    const { COMMANDS } = await import('./index.js');
-    // Imported here: index.ts lists this command too.
-    const names = COMMANDS.map((c) => c.name);
-    const summaries = Object.fromEntries(COMMANDS.map((c) => [c.name, c.summary]));
-    await io.stdout.write(o.shell === 'zsh' ? zshCompletion(names, summaries) : bashCompletion(names));
-  },
-};
+
+export async function runCompletion(o: CliOptions, io: Io): Promise<void> {
+  // Imported here: index.ts lists this command too.
+  const { COMMANDS } = await import('./index.js');
+  const names = COMMANDS.map((c) => c.name);
+  const summaries = Object.fromEntries(COMMANDS.map((c) => [c.name, c.summary]));
+  await io.stdout.write(o.shell === 'zsh' ? zshCompletion(names, summaries) : bashCompletion(names));
+}

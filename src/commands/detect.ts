@@ -18,7 +18,6 @@ import {
   type ScanStats,
   type SignatureHit,
 } from '../zone/index.js';
-import type { CommandSpec } from './command.js';
 import { InputError, IoError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
 import { SCHEMA_VERSION, checkImageLock } from './image.js';
 import type { Io } from './io.js';
@@ -212,7 +211,7 @@ export function renderDetect(r: DetectReport, verbose: boolean): string {
   return out.join('\n') + '\n';
 }
 
-async function runDetect(o: CliOptions, io: Io): Promise<void> {
+export async function runDetect(o: CliOptions, io: Io): Promise<void> {
   if (o.image === undefined) throw new UsageError('--image FILE is required (the disk or eMMC image to scan)', { option: 'image' });
   const report = detectImage(o.image);
   if (o.json) await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
@@ -220,16 +219,3 @@ async function runDetect(o: CliOptions, io: Io): Promise<void> {
   if (!report.regions.length) throw new NoDataError(`no pstore/zone region found in '${o.image}' (${report.scan.chunks} chunks read, ${report.scan.zeroChunks} all zero)`);
 }
 
-export const detect: CommandSpec = {
-  name: 'detect',
-  summary: 'find every pstore/zone region in a disk or eMMC image and infer its parameters',
-  description:
-    'Scans a whole disk or eMMC image (streamed in 1 MiB chunks, all-zero chunks skipped) for pstore/zone signatures, ' +
-    'and lists each region found with its offset, size, the GPT/MBR partition it lies in, the module parameters inferred ' +
-    'from its zones and how sure that is (exact, likely, ambiguous). Exits 3 when there is none.',
-  examples: [
-    ['mmcpstore detect --image emmc.img', 'regions, partitions and inferred parameters'],
-    ['mmcpstore detect -i emmc.img --json | jq \'.regions[] | {offset, size, params: .layout.params}\'', 'the same as JSON'],
-  ],
-  run: runDetect,
-};

@@ -4,25 +4,10 @@
  */
 import { erase as eraseRecord, recoverFiles } from '../driver/board/index.js';
 import { withBoard } from './board-session.js';
-import type { CommandSpec } from './command.js';
 import { IoError, NoDataError, UsageError } from './errors.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 
-export const erase: CommandSpec = {
-  name: 'erase',
-  summary: 'erase a record (NAME) or all of them, as unlinking in /sys/fs/pstore does',
-  description:
-    'Boots the board over the card image, mounts pstorefs (recovery), and unlinks NAME (a pstorefs file name, ' +
-    'e.g. dmesg-pstore_blk-0) or with --all every record; pstore/zone erases the zone through mmcpstore. ' +
-    'Exits 3 when NAME is not a record.',
-  examples: [
-    ['mmcpstore erase -i disk.img dmesg-pstore_blk-0', 'one record'],
-    ['mmcpstore erase -i disk.img --all', 'every record'],
-  ],
-  argument: { name: 'NAME', key: 'text', optional: true, description: 'the record\'s pstorefs file name' },
-  run: runErase,
-};
 
 /** A pstorefs file name: no path separators, no dot-dot, printable. */
 export function checkRecordName(name: string): void {
@@ -31,7 +16,7 @@ export function checkRecordName(name: string): void {
   }
 }
 
-async function runErase(o: CliOptions, io: Io): Promise<void> {
+export async function runErase(o: CliOptions, io: Io): Promise<void> {
   const name = o.text;
   if (name === undefined && !o.all) throw new UsageError('erase: give a record NAME or --all', { option: 'all' });
   if (name !== undefined && o.all) throw new UsageError('erase: NAME and --all cannot be combined', { option: 'all' });

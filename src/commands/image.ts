@@ -10,36 +10,19 @@
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import {
-  FileRegion,
-  LayoutError,
-  ParamError,
-  PstoreCore,
-  RecoveryFailedError,
-  ZoneRegisterError,
-  decodePszBuffer,
-  formatBlkParams,
-  genericBlkDevice,
-  kernelProfile,
-  mergeBlkParams,
-  parseParamString,
-  registerPstoreDevice,
-  zoneSignature,
-  zonesInDiskOrder,
-  PSZ_BUFFER,
-  SECTOR_SIZE,
-  type BlkParams,
-  type BlockRegion,
-  type PstoreFile,
-  type ZoneDesc,
-  type ZoneKind,
-  type ZoneStatus,
-  type ZoneContext,
-  type SymbolLookup,
-  detectLayout,
-  type DetectedLayout,
-} from '../zone/index.js';
-import { openPstoreSource } from './card-source.js';
+import { genericBlkDevice, registerPstoreDevice } from '../zone/blk.js';
+import { decodePszBuffer, zoneSignature, PSZ_BUFFER } from '../zone/codec.js';
+import { FileRegion, type BlockRegion } from '../zone/file-region.js';
+import { detectLayout, type DetectedLayout } from '../zone/forensics/detect.js';
+import type { SymbolLookup } from '../zone/ftrace.js';
+import { kernelProfile } from '../zone/kernel-profile.js';
+import { LayoutError, zonesInDiskOrder, SECTOR_SIZE, type ZoneDesc } from '../zone/layout.js';
+import { ParamError, formatBlkParams, mergeBlkParams, parseParamString, type BlkParams } from '../zone/params.js';
+import { PstoreCore, RecoveryFailedError, type PstoreFile } from '../zone/platform.js';
+import type { ZoneKind } from '../zone/types.js';
+import { ZoneRegisterError, type ZoneStatus, type ZoneContext } from '../zone/zone.js';
+import { cardProbeFor, type CardProbe } from './card-probe.js';
+import type { PstoreSource } from './card-source.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
 
 export const SCHEMA_VERSION = 1;
@@ -424,6 +407,35 @@ function applyDetection(opts: ImageOptions, params: ReturnType<typeof resolvePar
   return d;
 }
 
+type CardSourceOpener = (opts: ImageOptions, params: { offset?: number; size?: number }, probe: CardProbe) => PstoreSource;
+/**
+ * The card path (card-source.ts) brings the whole emulated board, so it is not imported here:
+ * the library entry registers it at load (useCardPath), the commands load it on first need
+ * (loadCardPathFor) before the synchronous readers below run.
+ */
+let cardSourceOpener: CardSourceOpener | undefined;
+
+export function useCardPath(opener: CardSourceOpener): void {
+  cardSourceOpener = opener;
+}
+
+/** Loads the card path when `opts` reads a card image; cheap (a few sectors) otherwise. */
+export async function loadCardPathFor(opts: ImageOptions): Promise<void> {
+  if (cardSourceOpener) return;
+  let probe: CardProbe | null;
+  try {
+    probe = cardProbeFor(opts, resolveParams(opts));
+  } catch {
+    return; // the reader reports the same error, worded for the user
+  }
+  if (probe) cardSourceOpener = (await import('./card-source.js')).openPstoreSource;
+}
+
+function cardPath(): CardSourceOpener {
+  if (!cardSourceOpener) throw new Error('the card path is not loaded: call loadCardPathFor() before reading a card image');
+  return cardSourceOpener;
+}
+
 /** One open registration over an image region: what every reader starts from. */
 interface Session {
   opts: ImageOptions;
@@ -442,7 +454,8 @@ function openSession(opts: ImageOptions): Session {
   const params = resolveParams(opts);
   if (opts.checkLock ?? true) checkImageLock(opts.image);
   // A whole card image (--blkdev, or a partition labelled pstore): through the emulated driver.
-  const card = openPstoreSource(opts, params);
+  const probe = cardProbeFor(opts, params);
+  const card = probe ? cardPath()(opts, params, probe) : null;
   const { region: fileRegion, fileSize } = card ?? openRegion(opts.image, params.offset, params.size);
   const region = guarded(fileRegion, opts.image);
   try {
@@ -450,7 +463,7 @@ function openSession(opts: ImageOptions): Session {
     const detected = auto ? applyDetection(opts, params, region) : null;
     let reg;
     try {
-      reg = card ? card.attach(params) : registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel) });
+      reg = card ? card.attach(params) : registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel), deferKmsgData: true });
     } catch (e) {
       if (e instanceof LayoutError || e instanceof ZoneRegisterError) {
         throw new DataError(`pstore/zone refuses this layout: ${e.message} (${params.cmdline}, region ${fileRegion.size} bytes)`, {
@@ -547,6 +560,7 @@ export interface RecordStreamHandlers {
  * throws RecoveryAbortedError when pstore/zone's recovery aborts.
  */
 export async function streamRecords(opts: ImageOptions, handlers: RecordStreamHandlers): Promise<ImageReport> {
+  await loadCardPathFor(opts);
   const s = openSession(opts);
   try {
     const records: RecordInfo[] = [];

@@ -1,14 +1,18 @@
-/** Every command, in the order `mmcpstore --help` lists them. */
+/**
+ * Every command, in the order `mmcpstore --help` lists them. Only the specs
+ * (help, examples) load here; each command's work loads when it runs, so
+ * start-up pays for the command being run, not for all of them.
+ */
 import type { CommandSpec } from './command.js';
-import { inspect } from './inspect.js';
-import { recover } from './recover.js';
-import { detect } from './detect.js';
-import { completion } from './completion.js';
-import { mkimage } from './mkimage.js';
-import { panic } from './panic.js';
-import { oops } from './oops.js';
-import { pmsg, consoleCommand } from './pmsg.js';
-import { erase } from './erase.js';
+import { inspect } from './specs/inspect.js';
+import { recover } from './specs/recover.js';
+import { detect } from './specs/detect.js';
+import { completion } from './specs/completion.js';
+import { mkimage } from './specs/mkimage.js';
+import { panic } from './specs/panic.js';
+import { oops } from './specs/oops.js';
+import { pmsg, consoleCommand } from './specs/pmsg.js';
+import { erase } from './specs/erase.js';
 
 export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect, completion, mkimage, panic, oops, pmsg, consoleCommand, erase];
 

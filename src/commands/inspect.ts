@@ -3,34 +3,19 @@
  * disk order, then the records pstorefs would show. Read-only.
  */
 import type { ChalkInstance } from 'chalk';
-import { detectLayout, explainImage, kernelProfile, parseParamString, type Explanation, type ZoneStatus } from '../zone/index.js';
-import { imageOptionsFrom, type CommandSpec } from './command.js';
+import { detectLayout } from '../zone/forensics/detect.js';
+import { explainImage, type Explanation } from '../zone/forensics/explain.js';
+import { kernelProfile } from '../zone/kernel-profile.js';
+import { parseParamString } from '../zone/params.js';
+import type { ZoneStatus } from '../zone/zone.js';
+import { imageOptionsFrom } from './command.js';
 import { NoDataError } from './errors.js';
-import { analyseImage, inspectImage, noRecordsMessage, type ImageOptions, type ImageReport, type ZoneRow } from './image.js';
+import { analyseImage, inspectImage, loadCardPathFor, noRecordsMessage, type ImageOptions, type ImageReport, type ZoneRow } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { hex, renderTable, type Cell } from './table.js';
 import { renderZoneMap } from './render/zonemap.js';
-import { runInspectCard } from './card.js';
 
-export const inspect: CommandSpec = {
-  name: 'inspect',
-  summary: 'show the zone layout, each zone\'s verdict and the records of an image',
-  description:
-    'Registers pstore/blk over the image (read-only) with the given module parameters, runs pstore/zone\'s ' +
-    'recovery, and prints every zone in disk order with its header and the kernel\'s verdict, then the ' +
-    'records /sys/fs/pstore would show. Exits 3 when there is no record.',
-  examples: [
-    ['mmcpstore inspect --image pstore.img', 'zones and records with the default parameters (kmsg_size=64)'],
-    ['mmcpstore inspect -i disk.img --offset 2048s --size 1M --kmsg-size 32', 'a pstore partition inside a disk image'],
-    ['mmcpstore inspect -i pstore.img --params "$(cat /proc/cmdline)"', 'the parameters of a kernel command line'],
-    ['mmcpstore inspect -i pstore.img --json | jq \'.zones[] | select(.status != "ok")\'', 'zones the kernel skipped'],
-    ['mmcpstore inspect -i pstore.img --explain', 'why each zone shows nothing, and kernel settings that explain an empty pstore'],
-    ['mmcpstore inspect --images-from farm.txt --json', 'the images listed in farm.txt on a worker pool, one JSON object per line'],
-  ],
-  manyImages: true,
-  run: runInspect,
-};
 
 /** inspect's report plus the per-zone explanations (`--explain`). */
 export function explainReport(opts: ImageOptions): ImageReport & { explain: Explanation } {
@@ -76,9 +61,11 @@ function renderExplain(e: Explanation, c: ChalkInstance): string {
   return out.join('\n') + '\n';
 }
 
-async function runInspect(o: CliOptions, io: Io): Promise<void> {
-  if (o.card) return runInspectCard(o, io);
+export async function runInspect(o: CliOptions, io: Io): Promise<void> {
+  // The card view boots the emulated board: loaded only when asked for.
+  if (o.card) return (await import('./card.js')).runInspectCard(o, io);
   const opts = imageOptionsFrom(o);
+  await loadCardPathFor(opts);
   const full = o.explain ? explainReport(opts) : undefined;
   const report: ImageReport = full ?? inspectImage(opts);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);

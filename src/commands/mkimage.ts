@@ -6,25 +6,11 @@ import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
 import { LayoutError as PartLayoutError } from '../driver/mmc/partitions/index.js';
 import { openImageBacking, DEFAULT_SEED, oneImage } from './board-session.js';
-import type { CommandSpec } from './command.js';
 import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from './errors.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable } from './table.js';
 
-export const mkimage: CommandSpec = {
-  name: 'mkimage',
-  summary: 'make a blank eMMC card image with a GPT and a pstore partition',
-  description:
-    'Creates a card image whose user area holds a GPT with realistic neighbours (pstore is partition 6), ' +
-    'written through the emulated SDHCI controller and eMMC card, and prints the partition table and the ' +
-    'pstore_blk.blkdev to use. Refuses an existing file unless --force.',
-  examples: [
-    ['mmcpstore mkimage --image disk.img --size 64M --pstore-size 1M', 'a 64 MiB card, pstore = /dev/mmcblk0p6'],
-    ['mmcpstore mkimage -i disk.img --size 64M --layout qemu --force', 'boot0|boot1|RPMB|user in one file, as QEMU\'s emmc'],
-  ],
-  run: runMkimage,
-};
 
 export interface MkimageReport {
   image: string;
@@ -38,7 +24,7 @@ export interface MkimageReport {
   partitions: { number: number; name: string; start: number; sectors: number; size: number; type: string; partUuid: string; dev: string }[];
 }
 
-async function runMkimage(o: CliOptions, io: Io): Promise<void> {
+export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const image = oneImage(o);
   if (o.cardSize === undefined) throw new UsageError('--size BYTES is required (the card\'s user area, e.g. 64M)', { option: 'size' });
   const size = o.cardSize;

@@ -5,26 +5,12 @@
  */
 import { runOops, type OopsReport } from '../driver/board/index.js';
 import { DEFAULT_MESSAGE, toJson, userLogLines, withBoard } from './board-session.js';
-import type { CommandSpec } from './command.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { RecordLostError } from './panic.js';
 
-export const oops: CommandSpec = {
-  name: 'oops',
-  summary: 'boot the emulated board and oops (no panic): the dump is deferred and flushed',
-  description:
-    'Boots the board over the card image (recovery at the pstorefs mount), fills the log, and raises an oops ' +
-    'with panic_on_oops=0: pstore/zone defers the dump (-EBUSY in atomic context) and its flusher writes it ' +
-    'through mmcpstore\'s normal path 500 ms later; then a clean shutdown. Needs --max-reason 2 (the default) or more. ' +
-    'Exits 1 when the record did not land.',
-  examples: [
-    ['mmcpstore oops --image disk.img --message "Unable to handle kernel NULL pointer dereference"', 'an Oops record'],
-  ],
-  run: runOopsCommand,
-};
 
-async function runOopsCommand(o: CliOptions, io: Io): Promise<void> {
+export async function runOopsCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const message = o.message ?? DEFAULT_MESSAGE;
   const r = await withBoard(o, io, { readOnly: false }, (b) => {

@@ -5,7 +5,8 @@
  * the two agree. Parsers validate and name the option and the value they
  * refuse; they throw UsageError (exit 2), never commander's own errors.
  */
-import { KmsgDumpReason, kernelProfile, KernelVersionError, parseReason } from '../zone/index.js';
+import { KmsgDumpReason, parseReason } from '../zone/types.js';
+import { kernelProfile, KernelVersionError } from '../zone/kernel-profile.js';
 import { UsageError } from './errors.js';
 import { OUT_LAYOUTS, type OutLayout } from './outdir.js';
 

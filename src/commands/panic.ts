@@ -8,29 +8,10 @@
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
 import { DEFAULT_MESSAGE, bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
-import type { CommandSpec } from './command.js';
 import { CliError, UsageError } from './errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
 import type { CliOptions } from './options.js';
 
-export const panic: CommandSpec = {
-  name: 'panic',
-  summary: 'boot the emulated board over a card image and panic: mmcpstore writes the dmesg record',
-  description:
-    'Boots the emulated board over the image (SDHCI controller + eMMC card), registers mmcpstore for the ' +
-    'pstore partition and mounts pstorefs (earlier records survive), fills the kernel log (the seeded boot ' +
-    'log, then --log lines), and panics: the panic path writes the record through the controller\'s ' +
-    'registers. Reports the zone, offset, sizes, counter and the virtual time the write took. Scenario ' +
-    'switches put the board in a hazard of docs/scenarios.md first. Exits 1 when the record did not land, ' +
-    'with the reason the driver logged.',
-  examples: [
-    ['mmcpstore panic --image disk.img', 'a panic on the default partition (PARTLABEL pstore), fixed driver'],
-    ['mmcpstore panic -i disk.img --log my.log --message "Oops in my_driver"', 'your own log lines (a file, or - for standard input) before the panic'],
-    ['mmcpstore panic -i disk.img --inflight --driver posted', 'H1 with the posted v4 driver: silent loss'],
-    ['mmcpstore panic -i disk.img --fault busy:forever@cmd25 --json', 'H8: the card never leaves busy'],
-  ],
-  run: runPanicCommand,
-};
 
 /** The panic ran but the record did not land on the card (exit 1, docs/errors.md). */
 export class RecordLostError extends CliError {
@@ -69,7 +50,7 @@ export interface PanicCommandReport {
   panic: Omit<PanicReport, 'trace'>;
 }
 
-async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
+export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const scenario = scenarioFrom(o);
   const message = o.message ?? DEFAULT_MESSAGE;

@@ -6,7 +6,6 @@
  */
 import { writePmsg } from '../driver/board/index.js';
 import { textArgument, withBoard } from './board-session.js';
-import type { CommandSpec } from './command.js';
 import { IoError, UsageError } from './errors.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
@@ -14,32 +13,7 @@ import type { CliOptions } from './options.js';
 const ENOSPC_ETC: Readonly<Record<number, string>> = { [-28]: '-ENOSPC', [-16]: '-EBUSY', [-19]: '-ENODEV', [-22]: '-EINVAL', [-5]: '-EIO', [-12]: '-ENOMEM' };
 const errno = (n: number): string => ENOSPC_ETC[n] ?? String(n);
 
-export const pmsg: CommandSpec = {
-  name: 'pmsg',
-  summary: 'boot the emulated board and write TEXT to /dev/pmsg0 (the pmsg zone)',
-  description:
-    'Boots the board over the card image (recovery at the pstorefs mount: the pmsg zone keeps what it held), ' +
-    'writes TEXT (or standard input) to /dev/pmsg0, and shuts down cleanly, which flushes the zone through ' +
-    'mmcpstore. Needs --pmsg-size; give the same zone sizes to every command on one image.',
-  examples: [
-    ['mmcpstore pmsg -i disk.img --pmsg-size 64 "init: starting service"', 'one pmsg line'],
-    ['mmcpstore pmsg -i disk.img --pmsg-size 64 - < service.log', 'from standard input'],
-  ],
-  argument: { name: 'TEXT', key: 'text', optional: true, description: 'what to write ("-" or none: standard input); a newline is added' },
-  run: (o, io) => runWriter('pmsg', o, io),
-};
 
-export const consoleCommand: CommandSpec = {
-  name: 'console',
-  summary: 'boot the emulated board and printk TEXT: the console zone records it',
-  description:
-    'Boots the board over the card image (recovery at the pstorefs mount); pstore\'s console is registered ' +
-    'with CON_PRINTBUFFER, so it receives the boot log, then each line of TEXT (or standard input) printk\'d ' +
-    'as `echo TEXT > /dev/kmsg` does; a clean shutdown flushes the zone. Needs --console-size.',
-  examples: [['mmcpstore console -i disk.img --console-size 64 "hello from the console"', 'one console line']],
-  argument: { name: 'TEXT', key: 'text', optional: true, description: 'lines to printk ("-" or none: standard input)' },
-  run: (o, io) => runWriter('console', o, io),
-};
 
 async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promise<void> {
   const size = kind === 'pmsg' ? o.pmsgSize : o.consoleSize;
@@ -85,3 +59,6 @@ async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promi
   );
   if (r.ret < 0) throw new IoError(`${kind} write failed: ${errno(r.ret)}`, { ret: r.ret });
 }
+
+export const runPmsg = (o: CliOptions, io: Io): Promise<void> => runWriter('pmsg', o, io);
+export const runConsole = (o: CliOptions, io: Io): Promise<void> => runWriter('console', o, io);

@@ -5,51 +5,20 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  PstoreType,
-  SymbolFileError,
-  buildTimeline,
-  isAndroidPmsg,
-  parseSymbolMap,
-  pmsgToLogcat,
-  salvageZones,
-  symbolLookup,
-  type PstoreFile,
-  type SalvagedRecord,
-  type SymbolLookup,
-} from '../zone/index.js';
-import { imageOptionsFrom, type CommandSpec } from './command.js';
+import { isAndroidPmsg, pmsgToLogcat } from '../zone/forensics/logcat.js';
+import type { SalvagedRecord } from '../zone/forensics/salvage.js';
+import { SymbolFileError, parseSymbolMap, symbolLookup } from '../zone/forensics/symbols.js';
+import { buildTimeline } from '../zone/forensics/timeline.js';
+import type { SymbolLookup } from '../zone/ftrace.js';
+import type { PstoreFile } from '../zone/platform.js';
+import { PstoreType } from '../zone/types.js';
+import { imageOptionsFrom } from './command.js';
 import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from './errors.js';
-import { analyseImage, noRecordsMessage, recordInfo, recordWarnings, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, streamRecords, type ImageOptions, type ImageReport, type RecordInfo } from './image.js';
+import { analyseImage, loadCardPathFor, noRecordsMessage, recordInfo, recordWarnings, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, streamRecords, type ImageOptions, type ImageReport, type RecordInfo } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { openRecordDir, writeRecordDir, type RecordDirWriter } from './outdir.js';
 
-export const recover: CommandSpec = {
-  name: 'recover',
-  summary: 'extract the records of an image, as /sys/fs/pstore would show them',
-  description:
-    'Reads the image as the kernel would after a reboot and writes each record\'s contents to stdout, ' +
-    'each preceded on stderr by a banner line "==> NAME (Reason#count, TIME, N bytes) <==". ' +
-    'With --out DIR, writes one file per record instead, named, dated and moded as in /sys/fs/pstore ' +
-    '(or, with --layout systemd, as systemd-pstore archives them). Several images run on a worker pool. ' +
-    'Exits 3 when there is no record.',
-  examples: [
-    ['mmcpstore recover --image pstore.img', 'every record to stdout, banners on stderr'],
-    ['mmcpstore recover -i pstore.img --out crash/', 'crash/dmesg-pstore_blk-0, ... as in /sys/fs/pstore'],
-    ['mmcpstore recover -i pstore.img --params "pstore_blk.kmsg_size=32 pstore_blk.pmsg_size=128"', 'parameters as on the kernel command line'],
-    ['mmcpstore recover -i pstore.img --json | jq -r \'select(.reason == "Panic") | .data\'', 'the text of panic records only'],
-    ['mmcpstore recover -i pstore.img --salvage --out crash/', 'also damaged and erased records, under crash/salvaged/'],
-    ['mmcpstore recover -i pstore.img --type pmsg --format logcat', 'Android pmsg entries as logcat -v threadtime lines'],
-    ['mmcpstore recover -i pstore.img --type ftrace --symbols System.map', 'ftrace with function names'],
-    ['mmcpstore recover -i pstore.img --timeline', 'the newest dump, console and pmsg lines in time order'],
-    ['mmcpstore recover -i pstore.img --out archive/ --layout systemd', 'as systemd-pstore archives it: mode 0600 copies and dmesg.txt'],
-    ['mmcpstore recover -i pstore.img --type kmsg --record dmesg-pstore_blk-3', 'one record only'],
-    ['mmcpstore recover -i a.img -i b.img --out crash/', 'several images on a worker pool: crash/a.img/, crash/b.img/'],
-  ],
-  manyImages: true,
-  run: runRecover,
-};
 
 /** `==> dmesg-pstore_blk-0 (Oops#2, 2025-01-01T00:10:05Z, 29380 bytes) <==`. */
 export function banner(r: RecordInfo, image?: string): string {
@@ -220,7 +189,7 @@ function nothingSelected(o: CliOptions, image: string, held: readonly string[], 
   return new NoDataError(noRecordsMessage(report));
 }
 
-async function runRecover(o: CliOptions, io: Io): Promise<void> {
+export async function runRecover(o: CliOptions, io: Io): Promise<void> {
   const opts: ImageOptions = imageOptionsFrom(o);
   if (o.symbols !== undefined) opts.symbols = loadSymbols(o.symbols);
   if (o.format === 'logcat' && o.type !== undefined && o.type !== 'pmsg') {
@@ -269,10 +238,13 @@ async function runRecover(o: CliOptions, io: Io): Promise<void> {
 /** --salvage and --timeline need every record at once. */
 async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Promise<void> {
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  await loadCardPathFor(opts);
   let report;
   let files: PstoreFile[];
   let salvaged: SalvagedRecord[] = [];
   if (o.salvage) {
+    // Salvage brings a streaming inflater (pako): loaded only for --salvage.
+    const { salvageZones } = await import('../zone/forensics/salvage.js');
     const r = analyseImage(opts, (ctx) =>
       salvageZones({ read: (b, p) => ctx.region.readAt(b, p), layout: ctx.zone.layout, verdicts: ctx.zone.verdicts, files: ctx.files, recovered: ctx.report.recovery.ok }),
     );

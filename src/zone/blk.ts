@@ -20,6 +20,8 @@ export interface RegisterOptions {
   onLog?: (line: ZoneLogLine) => void;
   /** CONFIG_PSTORE_FTRACE of the kernel that reads (see ZoneContextOptions). */
   configPstoreFtrace?: boolean;
+  /** Load each kmsg record's data when it is read (see ZoneContextOptions). */
+  deferKmsgData?: boolean;
 }
 
 export interface Registration {

@@ -5,13 +5,13 @@
  *
  * Deflate output must not depend on the Node version, so compression never
  * uses node:zlib: the default encoder reproduces the kernel's own
- * lib/zlib_deflate byte for byte (./deflate), and pako (zlib 1.2) remains
- * as an independent encoder whose streams the kernel reads just as well.
+ * lib/zlib_deflate byte for byte (./deflate), and pako (zlib 1.2, in
+ * pako-deflate.ts, loaded only by who asks for it) remains as an independent
+ * encoder whose streams the kernel reads just as well.
  * Inflate is deterministic by definition and uses node:zlib with an output
  * cap, which is also the decompression-bomb guard.
  */
 import { inflateRawSync } from 'node:zlib';
-import pako from 'pako';
 import { kernelDeflateRaw } from './deflate/index.js';
 import type { CompressionEra } from './kernel-profile.js';
 
@@ -55,32 +55,27 @@ export function windowBits(era: CompressionEra): number {
 export type RawDeflate = (input: Uint8Array, outLimit: number, windowBits: number) => Uint8Array | null;
 
 /**
- * pako with the kernel's parameters; null when the stream would not fit:
- * as with the kernel, a stream that exactly fills avail_out does not count.
- */
-export const pakoDeflateRaw: RawDeflate = (input, outLimit, wbits) => {
-  const out = pako.deflateRaw(input, { level: COMPR_LEVEL, windowBits: wbits, memLevel: MEM_LEVEL });
-  return out.length < outLimit ? out : null;
-};
-
-/**
  * The kernel's encoder: its Z_FINISH with avail_out = bufsize only reaches
  * Z_STREAM_END when the stream is shorter than bufsize (null otherwise).
  */
 export const linuxDeflateRaw: RawDeflate = (input, outLimit, wbits) =>
   kernelDeflateRaw(input, outLimit, { level: COMPR_LEVEL, windowBits: wbits, memLevel: MEM_LEVEL });
 
-export type DeflateEncoder = 'linux' | 'pako';
-
-const ENCODERS: Record<DeflateEncoder, RawDeflate> = { linux: linuxDeflateRaw, pako: pakoDeflateRaw };
+/** 'linux' (the kernel's bytes), or another raw deflate such as pakoDeflateRaw (pako-deflate.ts). */
+export type DeflateEncoder = 'linux' | RawDeflate;
 
 /**
  * pstore_compress(): the whole input in one Z_FINISH call with avail_out =
  * bufsize; anything but Z_STREAM_END means "store uncompressed" (null).
  */
 export function pstoreCompress(input: Uint8Array, bufsize: number, era: CompressionEra, encoder: DeflateEncoder = 'linux'): Uint8Array | null {
-  return ENCODERS[encoder](input, bufsize, windowBits(era));
+  return (encoder === 'linux' ? linuxDeflateRaw : encoder)(input, bufsize, windowBits(era));
 }
+
+/** node:zlib's smallest output chunk (Z_MIN_CHUNK). */
+const INFLATE_CHUNK_MIN = 64;
+/** Largest single output chunk; bigger records are concatenated from such chunks. */
+const INFLATE_CHUNK_MAX = 8 << 20;
 
 export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
 
@@ -91,7 +86,11 @@ export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; error:
  */
 export function pstoreDecompress(payload: Uint8Array, limit: number): InflateResult {
   try {
-    const data = inflateRawSync(payload, { windowBits: ZLIB_WINDOW_BITS, maxOutputLength: Math.max(1, limit) });
+    // One output chunk big enough for any record within the limit: node:zlib otherwise inflates
+    // into 16 KiB chunks and concatenates them (a tenth of a 64 MiB recovery). One byte over the
+    // limit still fits, so maxOutputLength keeps rejecting exactly what the kernel rejects.
+    const chunkSize = Math.min(Math.max(1, limit) + 1, INFLATE_CHUNK_MAX);
+    const data = inflateRawSync(payload, { windowBits: ZLIB_WINDOW_BITS, maxOutputLength: Math.max(1, limit), chunkSize: Math.max(chunkSize, INFLATE_CHUNK_MIN) });
     return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

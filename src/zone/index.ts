@@ -10,6 +10,7 @@ export * from './params.js';
 export * from './layout.js';
 export * from './device-info.js';
 export * from './compress.js';
+export * from './pako-deflate.js';
 export * from './ftrace.js';
 export * from './zone.js';
 export * from './platform.js';

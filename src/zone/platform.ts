@@ -93,7 +93,7 @@ export interface PstoreCoreOptions {
   kmsgBytes?: number;
   /** ktime_get_real(): the clock record times come from. */
   now?: () => Timespec;
-  /** Deflate encoder: 'linux' (the kernel's bytes, default) or 'pako'. */
+  /** Deflate encoder: 'linux' (the kernel's bytes, default) or a raw deflate such as pakoDeflateRaw. */
   encoder?: DeflateEncoder;
 }
 

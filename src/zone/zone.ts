@@ -78,7 +78,7 @@ class PstoreZone {
    * datalen): the rest is fetched before anything could write the whole
    * zone back, so nothing differs from the kernel's full read.
    */
-  private rest: ((full: Uint8Array, from: number) => void) | undefined;
+  private rest: ((dst: Uint8Array, from: number) => number) | undefined;
   oldbuf: Uint8Array | null = null;
   shouldRecover = false;
   dirty = false;
@@ -99,10 +99,18 @@ class PstoreZone {
     this.rest = undefined;
   }
 
-  /** Holds the first `part.length` bytes of the zone; `fetch` supplies the rest on demand. */
-  setPartial(part: Uint8Array, fetch: (full: Uint8Array, from: number) => void): void {
+  /**
+   * Holds the first `part.length` bytes of the zone; `fetch` reads the zone's bytes from
+   * `from` on into `dst` on demand and answers like a device read (bytes, or -errno).
+   */
+  setPartial(part: Uint8Array, fetch: (dst: Uint8Array, from: number) => number): void {
     this.ram = part;
     this.rest = fetch;
+  }
+
+  /** True while only part of the zone is in RAM (the rest is fetched on demand). */
+  get partial(): boolean {
+    return this.rest !== undefined;
   }
 
   /** Keep only the first `keep` bytes in RAM when the rest can be fetched again. */
@@ -112,13 +120,23 @@ class PstoreZone {
 
   /** At least the first `len` bytes of the zone in RAM, fetching what was trimmed or never loaded. */
   upTo(len: number): Uint8Array {
+    this.load(len);
+    return this.buffer;
+  }
+
+  /**
+   * upTo() for a read that may fail: 0 once the first `len` bytes are in RAM, else the
+   * fetch's -errno (-EIO for a short read). A failed fetch leaves zeros, as upTo() does.
+   */
+  load(len: number): number {
     const ram = this.buffer;
-    if (ram.length >= len) return ram;
+    if (ram.length >= len) return 0;
     const bigger = new Uint8Array(len);
     bigger.set(ram);
-    this.rest?.(bigger, ram.length);
+    const want = len - ram.length;
+    const got = this.rest ? this.rest(bigger.subarray(ram.length), ram.length) : want;
     this.ram = bigger;
-    return bigger;
+    return got === want ? 0 : got < 0 ? got : -EIO;
   }
 
   /** The whole zone in RAM (loads what a partial recovery left on disk). */
@@ -176,6 +194,14 @@ export interface ZoneContextOptions {
    * Debian's kernels, which allocate the zones but never show them.
    */
   configPstoreFtrace?: boolean;
+  /**
+   * Read a kmsg zone's data when its record is read instead of at recovery
+   * (headers are still read and checked there). The image readers stream
+   * records, so memory then grows with the largest record, not with the
+   * region. The one difference from the kernel: a read error on a zone's data
+   * ends the listing at that record instead of failing the whole recovery.
+   */
+  deferKmsgData?: boolean;
 }
 
 export class ZoneRegisterError extends Error {}
@@ -206,6 +232,7 @@ export class ZoneContext {
   cleanerPending = false;
   private readonly onLog: ((line: ZoneLogLine) => void) | undefined;
   private readonly configPstoreFtrace: boolean;
+  private readonly deferKmsgData: boolean;
 
   /** register_pstore_zone(): validates and lays out, or throws the kernel's verdict. */
   constructor(info: PstoreZoneInfo, options: ZoneContextOptions = {}) {
@@ -213,6 +240,7 @@ export class ZoneContext {
     this.profile = options.profile ?? DEFAULT_KERNEL;
     this.onLog = options.onLog;
     this.configPstoreFtrace = options.configPstoreFtrace ?? true;
+    this.deferKmsgData = options.deferKmsgData ?? false;
     if (!info.name) throw new ZoneRegisterError('backend name must not be empty');
     if (typeof info.read !== 'function' || typeof info.write !== 'function') {
       throw new ZoneRegisterError('no valid general read/write interface');
@@ -535,6 +563,8 @@ export class ZoneContext {
         continue;
       }
       if (!this.onPanic) zone.shouldRecover = true;
+      // The headers just read are all the data phase would load when deferring.
+      if (zone.shouldRecover && this.deferKmsgData) zone.setPartial(buf.slice(), (dst, from) => this.info.read(dst, d.off + from));
       const m = `found nice zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}, datalen ${hdr.datalen}`;
       this.pr('debug', m);
       this.verdict(zone, 'ok', m, hdr);
@@ -557,13 +587,13 @@ export class ZoneContext {
       }
       if (!zone.shouldRecover) continue;
       // The kernel reads the whole zone; only header + datalen is ever used
-      // for reading, so that much is loaded now and the rest on demand.
+      // for reading, so that much is loaded now (nothing more than the meta
+      // phase's headers when deferKmsgData) and the rest on demand.
+      if (this.deferKmsgData && zone.partial) continue; // headers kept by the meta phase
       const datalen = this.verdicts.get(zone.desc)?.datalen ?? zone.bufferSize;
       const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, PSZ_KMSG_HEADER.size));
       const rcnt = this.info.read(part, zone.desc.off);
-      zone.setPartial(part, (full, from) => {
-        this.info.read(full.subarray(from), zone.desc.off + from);
-      });
+      zone.setPartial(part, (dst, from) => this.info.read(dst, zone.desc.off + from));
       if (rcnt !== part.length) {
         this.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)})`);
         return rcnt < 0 ? rcnt : -EIO;
@@ -717,7 +747,15 @@ export class ZoneContext {
       return -ENOMEM;
     }
     const payloadLen = Math.min(size, zone.bufferSize - PSZ_KMSG_HEADER.size);
-    const payload = zone.upTo(KMSG_PAYLOAD_OFFSET + payloadLen).subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + payloadLen);
+    const loaded = zone.load(KMSG_PAYLOAD_OFFSET + payloadLen);
+    if (loaded) {
+      // Only with deferKmsgData: the kernel would have failed this at recovery.
+      this.pr('err', `read ${zone.name} with id ${record.id} failed`);
+      return loaded;
+    }
+    // trim() below drops a partial zone's hold on these bytes: the record can keep them uncopied.
+    const owned = zone.partial;
+    const payload = zone.buffer.subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + payloadLen);
     if (!record.compressed) {
       // "%d": the u32 counter prints signed.
       const line = `${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`;
@@ -727,7 +765,7 @@ export class ZoneContext {
       out.set(payload, head.length);
       record.buf = out;
     } else {
-      record.buf = payload.slice();
+      record.buf = owned ? payload : payload.slice();
     }
     // The record now owns its bytes; erase needs only the headers.
     zone.trim(KMSG_PAYLOAD_OFFSET);

@@ -1,7 +1,8 @@
 /**
  * The installed entry point: `npm run build`, then bin/mmcpstore.js (which
- * imports dist/cli.js) recovers a kernel-written image exactly as the
- * kernel showed it, and passes the exit status through.
+ * runs the bundle dist/bundle/cli.cjs with its V8 code cache) recovers a
+ * kernel-written image exactly as the kernel showed it, runs the worker pool
+ * from the bundle, and passes the exit status through.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,6 +20,7 @@ before(() => {
   if (r.status !== 0) process.stderr.write(`# npm run build exited ${r.status}:\n${r.stdout}${r.stderr}\n`);
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/cli.js')), 'the build produced dist/cli.js');
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/commands/recover.js')), 'and the command modules');
+  for (const f of ['cli.cjs', 'cli.cache', 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
 });
 
 function bin(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
@@ -59,4 +61,22 @@ test('the entry point answers --version itself with what the full command tree p
   assert.equal(await main(['--version'], io), 0);
   assert.equal(fast, out.text);
   assert.equal(fastShort, fast);
+});
+
+test('the bundle\'s code cache is accepted by this Node, and the bundle exports main', async () => {
+  const { loadBundle } = (await import(path.join(ROOT, 'bin/load-bundle.js'))) as { loadBundle: () => { main: unknown; cacheRejected: boolean | null } };
+  const b = loadBundle();
+  assert.equal(b.cacheRejected, false, 'V8 took dist/bundle/cli.cache');
+  assert.equal(typeof b.main, 'function');
+});
+
+test('bin/mmcpstore.js runs several images on the worker pool from the bundle', (t) => {
+  const dir = tempDir(t);
+  const a = unpack('virtio-1m-kmsg64-deflate', dir);
+  const b = unpack('mmc-256k-kmsg64-wrap', dir);
+  const r = bin(['recover', '-i', a, '-i', b, '--kmsg-size', '64', '--json']);
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { image: string; name: string });
+  const expected = [a, b].flatMap((img, i) => sidecar(i === 0 ? 'virtio-1m-kmsg64-deflate' : 'mmc-256k-kmsg64-wrap').records_reported_by_kernel.map((rec) => `${img} ${rec.name}`));
+  assert.deepEqual(lines.map((l) => `${l.image} ${l.name}`).sort(), expected.sort());
 });

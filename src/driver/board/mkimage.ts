@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import type { BlockBacking } from '../../device/backing.js';
 import { defaultCardLayout, encodeGpt, type CardLayout } from '../mmc/partitions/index.js';
 import { closeBoard } from './run.js';
-import { openBoard, QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './session.js';
+import { openBoard } from './session.js';
+import { imageFileSize } from './image-file.js';
 import type { ImageLayoutKind } from './types.js';
 
 export interface MkimageOptions {
@@ -30,10 +31,6 @@ export interface MkimageResult {
   fileSize: number;
   /** sectors written through the stack */
   sectorsWritten: number;
-}
-
-export function imageFileSize(size: number, layout: ImageLayoutKind = 'user-area'): number {
-  return layout === 'qemu' ? size + 2 * QEMU_BOOT_SIZE + QEMU_RPMB_SIZE : size;
 }
 
 export function mkimage(o: MkimageOptions): MkimageResult {

@@ -17,9 +17,8 @@ import { PstoreCore, type PstoreFile, type Timespec } from '../../zone/platform.
 import { mergeBlkParams, type BlkParams } from '../../zone/params.js';
 import { kernelProfile } from '../../zone/kernel-profile.js';
 import type { AttachOptions, OpenBoardOptions } from './types.js';
+import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './image-file.js';
 
-export const QEMU_BOOT_SIZE = 1 << 20;
-export const QEMU_RPMB_SIZE = 128 << 10;
 
 export class MmcpstoreAttachError extends Error {
   constructor(

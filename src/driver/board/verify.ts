@@ -5,7 +5,7 @@
 import { createBoard } from '../../device/board.js';
 import { bootMmcStack } from '../mmc/host-board.js';
 import type { BoardSession } from './session.js';
-import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './session.js';
+import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './image-file.js';
 
 export interface WriteCheck {
   off: number;

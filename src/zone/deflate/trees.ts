@@ -79,7 +79,8 @@ function generateCodes(codes: Uint16Array, lengths: Uint16Array, maxCode: number
 }
 
 // ---------------------------------------------------------------------------
-// Fixed tables, computed once (zlib tr_static_init).
+// Fixed tables, computed once, on the first encoder (zlib tr_static_init from _tr_init):
+// readers never compress and should not pay for them at start-up.
 
 /** Length code (0..28) for each match length minus MIN_MATCH (0..255). */
 const LENGTH_CODE = new Uint8Array(MAX_MATCH - MIN_MATCH + 1);
@@ -99,7 +100,11 @@ const STATIC_LTREE_CODE = new Uint16Array(L_CODES + 2);
 const STATIC_DTREE_LEN = new Uint16Array(D_CODES);
 const STATIC_DTREE_CODE = new Uint16Array(D_CODES);
 
-(function initStaticTables(): void {
+let staticTablesReady = false;
+
+function initStaticTables(): void {
+  if (staticTablesReady) return;
+  staticTablesReady = true;
   let length = 0;
   let code = 0;
   for (code = 0; code < LENGTH_CODES - 1; code++) {
@@ -132,7 +137,7 @@ const STATIC_DTREE_CODE = new Uint16Array(D_CODES);
     STATIC_DTREE_LEN[d] = 5;
     STATIC_DTREE_CODE[d] = reverseBits(d, 5);
   }
-})();
+}
 
 /** Distance code of a (distance - 1). */
 function distanceCode(distMinusOne: number): number {
@@ -232,6 +237,7 @@ export class BlockEncoder {
     private readonly level: number,
     private readonly symbolBufferSize: number,
   ) {
+    initStaticTables();
     this.distances = new Uint16Array(symbolBufferSize);
     this.literalsOrLengths = new Uint8Array(symbolBufferSize);
     this.initBlock();
