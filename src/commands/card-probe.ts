@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { imageFileSize } from '../driver/board/image-file.js';
 import type { ImageLayoutKind } from '../driver/board/types.js';
-import { MSDOS_MBR_SIGNATURE, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import { MSDOS_MBR_SIGNATURE, pageCachedReader, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
 import { DataError, UsageError } from './errors.js';
 import type { ImageOptions } from './image.js';
 
@@ -62,7 +62,8 @@ export function probeCard(path: string): CardProbe | null {
       const lba0 = readAt(fd, userOffset, SECTOR);
       // The protective MBR of a GPT carries it too: no signature, no partition table.
       if ((lba0[MBR_SIGNATURE_OFFSET]! | (lba0[MBR_SIGNATURE_OFFSET + 1]! << 8)) !== MSDOS_MBR_SIGNATURE) continue;
-      const scan = scanPartitions((lba) => readAt(fd, userOffset + lba * SECTOR, SECTOR), userSize / SECTOR);
+      const sectors = userSize / SECTOR;
+      const scan = scanPartitions(pageCachedReader((lba, n) => readAt(fd, userOffset + lba * SECTOR, n * SECTOR), sectors), sectors);
       if (scan.scheme === 'none' || scan.partitions.length === 0) continue;
       const p = scan.partitions.find((q) => q.label === 'pstore');
       return { layout, userOffset, userSize, scan, pstoreNumber: p ? p.number : null };

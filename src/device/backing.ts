@@ -3,7 +3,7 @@
  * src/device touches one directly (board.ts header).
  *
  * - `FileBacking`: positional fs.readSync/fs.writeSync on a file descriptor; the image is never
- *   loaded whole. Writers take an advisory lock `<image>.lock` (created with O_EXCL, JSON
+ *   loaded whole. Writers take an advisory lock `<image>.lock` (created whole by link(2), JSON
  *   `{pid, host}`); a lock whose pid is dead on this host is stale and taken over; a live one
  *   raises `ImageLockedError`, optionally after waiting (polling on real time — the only
  *   real-time behaviour in the device model).
@@ -21,6 +21,32 @@ export interface BlockBacking {
   write(offset: number, data: Uint8Array): void;
   flush(): void;
   close(): void;
+  /** `parts` back to back from `offset`, in one positional call where the backing can (writev). */
+  writeParts?(offset: number, parts: readonly Uint8Array[]): void;
+  /** Fill `parts` back to back from `offset`, straight into them (readv): no intermediate buffer. */
+  readParts?(offset: number, parts: readonly Uint8Array[]): void;
+}
+
+const totalLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p) => n + p.length, 0);
+
+/** writeParts on any backing (one write per part where it has no writeParts of its own). */
+export function writeParts(b: BlockBacking, offset: number, parts: readonly Uint8Array[]): void {
+  if (b.writeParts) return b.writeParts(offset, parts);
+  checkRange(offset, totalLength(parts), b.size);
+  for (const p of parts) {
+    b.write(offset, p);
+    offset += p.length;
+  }
+}
+
+/** readParts on any backing (one read and copy per part where it has no readParts of its own). */
+export function readParts(b: BlockBacking, offset: number, parts: readonly Uint8Array[]): void {
+  if (b.readParts) return b.readParts(offset, parts);
+  checkRange(offset, totalLength(parts), b.size);
+  for (const p of parts) {
+    p.set(b.read(offset, p.length));
+    offset += p.length;
+  }
 }
 
 export class BackingRangeError extends RangeError {
@@ -78,14 +104,31 @@ function readLockOwner(lockPath: string): LockOwner | undefined {
       if (typeof pid === 'number' && typeof host === 'string') return { pid, host };
     }
   } catch {
-    /* unreadable or half-written lock: treated as live until it parses */
+    /* unreadable or half-written lock: see isStale */
   }
   return undefined;
 }
 
-/** A lock is stale only when we can prove its owner is dead: same host and no such pid. */
-function isStale(owner: LockOwner | undefined): boolean {
-  if (!owner || owner.host !== os.hostname()) return false;
+/**
+ * How old a lock without a readable owner must be to count as abandoned: locks are created
+ * whole (link of a written file), and where the file system cannot link, written right after
+ * the O_EXCL create; only a writer killed in between leaves one empty, and nobody fills it later.
+ */
+const UNREADABLE_LOCK_STALE_MS = 5000;
+
+/**
+ * A lock is stale only when we can prove its owner is dead: same host and no such pid, or no
+ * owner written at all long after it was created.
+ */
+function isStale(owner: LockOwner | undefined, lockPath: string): boolean {
+  if (!owner) {
+    try {
+      return Date.now() - fs.statSync(lockPath).mtimeMs > UNREADABLE_LOCK_STALE_MS;
+    } catch {
+      return false; // gone already: the next attempt takes it
+    }
+  }
+  if (owner.host !== os.hostname()) return false;
   if (owner.pid === process.pid) return false;
   try {
     process.kill(owner.pid, 0);
@@ -106,6 +149,31 @@ export interface LockOptions {
   pollMs?: number;
 }
 
+/**
+ * Creates `lockPath` holding `content`, or throws EEXIST. The content is written to a private
+ * file first and hard-linked into place, so the lock never exists empty: a writer killed at any
+ * instant leaves either no lock or one naming it (at worst a stray `<lock>.<pid>` file).
+ */
+function createLockFile(lockPath: string, content: string): void {
+  const tmp = `${lockPath}.${process.pid}`;
+  fs.writeFileSync(tmp, content, { mode: 0o644 });
+  try {
+    fs.linkSync(tmp, lockPath);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
+    // No hard links here (some FUSE and FAT mounts): O_EXCL create, then write.
+    const fd = fs.openSync(lockPath, 'wx');
+    try {
+      fs.writeSync(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
 /** Take `<image>.lock`; returns a release function. */
 export function acquireImageLock(image: string, o: LockOptions = {}): () => void {
   const lockPath = lockPathFor(image);
@@ -113,12 +181,7 @@ export function acquireImageLock(image: string, o: LockOptions = {}): () => void
   const deadline = Date.now() + (o.waitSeconds ?? 0) * 1000;
   for (;;) {
     try {
-      const fd = fs.openSync(lockPath, 'wx');
-      try {
-        fs.writeSync(fd, JSON.stringify(me) + '\n');
-      } finally {
-        fs.closeSync(fd);
-      }
+      createLockFile(lockPath, JSON.stringify(me) + '\n');
       return () => {
         const owner = readLockOwner(lockPath);
         if (owner && owner.pid === me.pid && owner.host === me.host) {
@@ -133,7 +196,7 @@ export function acquireImageLock(image: string, o: LockOptions = {}): () => void
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
     const owner = readLockOwner(lockPath);
-    if (isStale(owner)) {
+    if (isStale(owner, lockPath)) {
       try {
         fs.unlinkSync(lockPath);
       } catch {
@@ -191,12 +254,7 @@ export class FileBacking implements BlockBacking {
   read(offset: number, length: number): Uint8Array {
     checkRange(offset, length, this.size);
     const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const n = fs.readSync(this.handle, out, done, length - done, offset + done);
-      if (n === 0) break; // file shrank underneath us: rest reads as zero
-      done += n;
-    }
+    this.readInto(offset, out); // file shrank underneath us: rest reads as zero
     return out;
   }
 
@@ -205,6 +263,45 @@ export class FileBacking implements BlockBacking {
     checkRange(offset, data.length, this.size);
     let done = 0;
     while (done < data.length) done += fs.writeSync(this.handle, data, done, data.length - done, offset + done);
+  }
+
+  writeParts(offset: number, parts: readonly Uint8Array[]): void {
+    if (this.readOnly) throw new ReadOnlyBackingError(this.path);
+    checkRange(offset, totalLength(parts), this.size);
+    if (parts.length === 1) return this.write(offset, parts[0]!);
+    const n = fs.writevSync(this.handle, parts, offset);
+    if (n < totalLength(parts)) this.write(offset + n, concatFrom(parts, n)); // short writev: the rest
+  }
+
+  readParts(offset: number, parts: readonly Uint8Array[]): void {
+    const total = totalLength(parts);
+    checkRange(offset, total, this.size);
+    if (parts.length === 1) return void this.readInto(offset, parts[0]!);
+    const n = fs.readvSync(this.handle, parts, offset);
+    if (n === total) return;
+    // short readv (file shrank, or the kernel stopped early): the rest part by part
+    let at = 0;
+    for (const p of parts) {
+      if (at + p.length > n) {
+        const from = Math.max(0, n - at);
+        this.readInto(offset + at + from, p.subarray(from));
+      }
+      at += p.length;
+    }
+  }
+
+  /** Fill `out` from `offset`; past the end of the file reads as zero. Returns out.length. */
+  private readInto(offset: number, out: Uint8Array): number {
+    let done = 0;
+    while (done < out.length) {
+      const n = fs.readSync(this.handle, out, done, out.length - done, offset + done);
+      if (n === 0) {
+        out.fill(0, done);
+        break;
+      }
+      done += n;
+    }
+    return out.length;
   }
 
   flush(): void {
@@ -218,6 +315,17 @@ export class FileBacking implements BlockBacking {
     this.release?.();
     this.release = undefined;
   }
+}
+
+/** The bytes of `parts` from byte `skip` on, as one buffer (the rare short-writev path). */
+function concatFrom(parts: readonly Uint8Array[], skip: number): Uint8Array {
+  const out = new Uint8Array(totalLength(parts) - skip);
+  let at = -skip;
+  for (const p of parts) {
+    if (at + p.length > 0) out.set(at >= 0 ? p : p.subarray(-at), Math.max(0, at));
+    at += p.length;
+  }
+  return out;
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -304,6 +412,14 @@ export class RegionBacking implements BlockBacking {
   write(offset: number, data: Uint8Array): void {
     checkRange(offset, data.length, this.size);
     this.parent.write(this.offset + offset, data);
+  }
+  writeParts(offset: number, parts: readonly Uint8Array[]): void {
+    checkRange(offset, totalLength(parts), this.size);
+    writeParts(this.parent, this.offset + offset, parts);
+  }
+  readParts(offset: number, parts: readonly Uint8Array[]): void {
+    checkRange(offset, totalLength(parts), this.size);
+    readParts(this.parent, this.offset + offset, parts);
   }
   flush(): void {
     this.parent.flush();

@@ -77,6 +77,27 @@ test('a lock held on another host is never treated as stale', () => {
   assert.throws(() => FileBacking.open(p, { mode: 'rw' }), ImageLockedError);
 });
 
+test('the lock file is never seen empty: it appears whole, and no private file is left beside it', () => {
+  const p = tmpImage(4096);
+  const b = FileBacking.open(p, { mode: 'rw' });
+  const owner = JSON.parse(fs.readFileSync(lockPathFor(p), 'utf8')) as { pid: number; host: string };
+  assert.deepEqual(owner, { pid: process.pid, host: os.hostname() });
+  assert.deepEqual(fs.readdirSync(path.dirname(p)).sort(), ['disk.img', 'disk.img.lock']);
+  b.close();
+  assert.deepEqual(fs.readdirSync(path.dirname(p)), ['disk.img']);
+});
+
+test('an empty lock (a writer killed between create and write) is live while fresh, abandoned when old', () => {
+  const p = tmpImage(4096);
+  fs.writeFileSync(lockPathFor(p), '');
+  assert.throws(() => FileBacking.open(p, { mode: 'rw' }), ImageLockedError, 'a fresh empty lock may be a writer about to fill it');
+  const old = new Date(Date.now() - 60_000);
+  fs.utimesSync(lockPathFor(p), old, old);
+  const b = FileBacking.open(p, { mode: 'rw' });
+  assert.equal((JSON.parse(fs.readFileSync(lockPathFor(p), 'utf8')) as { pid: number }).pid, process.pid);
+  b.close();
+});
+
 test('memory and region backings are sparse, bounded and isolated', () => {
   const m = new MemoryBacking(1 << 30);
   m.write(1 << 29, new Uint8Array([9]));

@@ -58,6 +58,29 @@ export function* readSectors(lba: number, count: number): SectorReads<Uint8Array
   return out;
 }
 
+/** Sectors in one page of the block device's page cache (4 KiB folios). */
+export const PAGE_SECTORS = 8;
+
+/**
+ * A sector reader through the block device's page cache, as block/partitions' read_part_sector()
+ * goes: the first access to a sector reads the whole 4 KiB page holding it (read_mapping_folio,
+ * one request of PAGE_SECTORS sectors, fewer at the end of the disk), later ones hit the cache.
+ */
+export function pageCachedReader(readSectors: (lba: number, count: number) => Uint8Array, diskSectors: number): ReadSector {
+  const pages = new Map<number, Uint8Array>();
+  return (lba) => {
+    const index = Math.floor(lba / PAGE_SECTORS);
+    let page = pages.get(index);
+    if (!page) {
+      const first = index * PAGE_SECTORS;
+      page = readSectors(first, Math.min(PAGE_SECTORS, diskSectors - first));
+      pages.set(index, page);
+    }
+    const at = (lba - index * PAGE_SECTORS) * SECTOR_SIZE;
+    return page.subarray(at, at + SECTOR_SIZE);
+  };
+}
+
 /** A sector reader over an in-memory disk image (tests, tools). */
 export function imageReader(image: Uint8Array): ReadSector {
   return (lba) => {
