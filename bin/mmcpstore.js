@@ -11,9 +11,5 @@ if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) {
   process.stdout.write(`${pkg.version}\n`);
 } else {
   const { loadBundle } = await import('./load-bundle.js');
-  // scripts/bundle.mjs sets MMCPSTORE_WRITE_CODE_CACHE to record the cache after a typical run.
-  const writeCache = process.env.MMCPSTORE_WRITE_CODE_CACHE;
-  const cli = loadBundle({ useCache: !writeCache });
-  process.exitCode = await cli.main(args);
-  if (writeCache) (await import('node:fs')).writeFileSync(writeCache, cli.createCachedData());
+  process.exitCode = await loadBundle().main(args);
 }

@@ -5,7 +5,7 @@
 // them; one file whose compiled code is cached starts in ~1.35x `node -e 0`.
 // dist/ (tsc) stays the library entry and the unbundled fallback.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
@@ -42,20 +42,15 @@ await build({
   banner: { js: "import { createRequire as __mmcpstoreRequire } from 'node:module'; const require = __mmcpstoreRequire(import.meta.url);" },
 });
 
-// The code cache: V8's compiled code for cli.cjs after a typical run (inspect of a small image),
-// written by the entry point itself when MMCPSTORE_WRITE_CODE_CACHE names the file. A cache
-// from another Node/V8 build is rejected by V8 and the source compiled as usual.
+// The code cache: V8's compiled code for cli.cjs after typical runs (scripts/code-cache.mjs).
+// A cache from another Node/V8 build is rejected by V8 and the source compiled as usual.
 const work = mkdtempSync(join(tmpdir(), 'mmcpstore-bundle-'));
 try {
-  const image = join(work, 'small.img');
-  writeFileSync(image, new Uint8Array(256 << 10));
-  const cache = new URL('cli.cache', outdir).pathname;
-  const r = spawnSync(process.execPath, [new URL('bin/mmcpstore.js', root).pathname, 'inspect', '--image', image, '--kmsg-size', '64'], {
-    env: { ...process.env, MMCPSTORE_WRITE_CODE_CACHE: cache },
+  const r = spawnSync(process.execPath, [new URL('scripts/code-cache.mjs', root).pathname, new URL('cli.cache', outdir).pathname, work], {
+    env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  // An all-zero image holds no record: inspect exits 3 (no data), having run the whole read path.
-  if (r.status !== 3) throw new Error(`code-cache run exited ${r.status}: ${r.stderr}`);
+  if (r.status !== 0) throw new Error(`code-cache run exited ${r.status}: ${r.stderr}`);
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

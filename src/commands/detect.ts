@@ -23,6 +23,7 @@ import { SCHEMA_VERSION, checkImageLock } from './image.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable, type Cell } from './table.js';
+import { dataExtents } from './extents.js';
 
 export interface RegionPartition {
   scheme: 'gpt' | 'mbr';
@@ -115,7 +116,9 @@ export function detectImage(path: string, opts: { kernel?: string; checkLock?: b
   const { fd, size } = openImage(path);
   try {
     const read = reader(fd, size, path);
-    const { hits, stats } = scanSignatures(read, size);
+    // A regular file: read its data extents only, where the system can say where they are.
+    const extents = fs.fstatSync(fd).isFile() ? dataExtents(path, size) : null;
+    const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
     const sectors = Math.floor(size / 512);
     const table = scanPartitions(
       (lba) => {

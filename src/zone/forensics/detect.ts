@@ -131,11 +131,16 @@ function isZero(buf: Uint8Array, zero: Uint8Array): boolean {
 /**
  * Every zone signature in [0, size): pmsg/console/kmsg on 512-byte
  * boundaries, ftrace anywhere. Reads SCAN_CHUNK bytes at a time (plus 3 of
- * overlap) and skips all-zero chunks without searching them: Node has no
- * SEEK_DATA/SEEK_HOLE, but holes of a sparse file read back as zeros from the
- * page cache without disk I/O, so a sparse image costs little more than its data.
+ * overlap) and skips all-zero chunks without searching them. With `extents`
+ * (the file's data extents, from SEEK_DATA/SEEK_HOLE), chunks that hold no
+ * data are counted as zero without being read: reading a hole still costs
+ * the kernel a zeroed page-cache page per 4 KiB.
  */
-export function scanSignatures(read: ReadAt, size: number, opts: { chunk?: number; maxHits?: number } = {}): { hits: SignatureHit[]; stats: ScanStats } {
+export function scanSignatures(
+  read: ReadAt,
+  size: number,
+  opts: { chunk?: number; maxHits?: number; extents?: readonly (readonly [number, number])[] } = {},
+): { hits: SignatureHit[]; stats: ScanStats } {
   const chunk = opts.chunk ?? SCAN_CHUNK;
   const maxHits = opts.maxHits ?? MAX_HITS;
   const zero = new Uint8Array(chunk + 3);
@@ -143,7 +148,22 @@ export function scanSignatures(read: ReadAt, size: number, opts: { chunk?: numbe
   const stats: ScanStats = { bytes: size, zeroChunks: 0, chunks: 0, truncated: false };
   const hits: SignatureHit[] = [];
   const limit = Math.min(size, SZ_128M);
+  const extents = opts.extents;
+  let next = 0; // first extent that may still overlap a chunk
   for (let pos = 0; pos < size; pos += chunk) {
+    if (extents) {
+      // Holes read as zeros: count the chunks before the next data extent as zero, unread.
+      while (next < extents.length && extents[next]![1] <= pos) next++;
+      const data = next < extents.length ? extents[next]![0] : size;
+      // A chunk is skipped only when its read, overlap included, ends before the data (or the file).
+      const skip = data >= size ? Math.ceil((size - pos) / chunk) : Math.floor((data - pos - 3) / chunk);
+      if (skip > 0) {
+        stats.chunks += skip;
+        stats.zeroChunks += skip;
+        pos += (skip - 1) * chunk;
+        continue;
+      }
+    }
     const want = Math.min(chunk + 3, size - pos);
     const view = buf.subarray(0, want);
     const got = read(view, pos);
