@@ -26,6 +26,13 @@ export interface Mmio {
   writeb(offset: number, value: number): void;
   writew(offset: number, value: number): void;
   writel(offset: number, value: number): void;
+  /**
+   * String accessors (Linux readsl/writesl, ioread32_rep/iowrite32_rep): `count` 32-bit accesses
+   * to one register, the words little-endian in `buf` (4 × count bytes). Exactly `count` readl /
+   * writel calls in effect: same register side effects, interrupts and trace.
+   */
+  readsl(offset: number, buf: Uint8Array, count: number): void;
+  writesl(offset: number, buf: Uint8Array, count: number): void;
 }
 
 /** Read-only view of the interrupt line for the driver. */
@@ -102,6 +109,13 @@ export function createBoard(o: BoardOptions): Board {
     capabilities0: o.capabilities0,
     capabilities1: o.capabilities1,
   });
+  // a fault armed at run time must see the per-block state of a bulk run in flight
+  const armed = faults.onArm;
+  faults.onArm = () => {
+    controller.settle();
+    card.flushWrites();
+    armed?.();
+  };
   const mmio: Mmio = {
     readb: (off) => controller.read(off, 1),
     readw: (off) => controller.read(off, 2),
@@ -109,6 +123,8 @@ export function createBoard(o: BoardOptions): Board {
     writeb: (off, v) => controller.write(off, 1, v),
     writew: (off, v) => controller.write(off, 2, v),
     writel: (off, v) => controller.write(off, 4, v),
+    readsl: (off, buf, count) => controller.readRep(off, buf, count),
+    writesl: (off, buf, count) => controller.writeRep(off, buf, count),
   };
   const irqView: IrqView = {
     get level() {
@@ -127,6 +143,8 @@ export function createBoard(o: BoardOptions): Board {
     faults,
     tracer,
     close() {
+      controller.settle();
+      card.flushWrites();
       o.backing.flush();
       for (const p of layout.partitions.values()) if (p !== o.backing) p.close();
       o.backing.close();

@@ -141,6 +141,8 @@ export class FaultInjector {
   /** every fault that fired, in order (tests, inspect) */
   readonly log: { kind: FaultKind; detail: string }[] = [];
   onFire: FaultListener | undefined;
+  /** called when a fault is armed at run time (the board settles a bulk transfer first) */
+  onArm: (() => void) | undefined;
 
   constructor(specs: readonly FaultSpec[] | string = [], seed = 1) {
     const list = typeof specs === 'string' ? parseFaults(specs) : specs;
@@ -149,6 +151,7 @@ export class FaultInjector {
   }
 
   add(spec: FaultSpec | string): void {
+    this.onArm?.();
     this.armed.push({ spec: typeof spec === 'string' ? parseFault(spec) : spec, fired: false, written: 0 });
   }
 
@@ -202,6 +205,20 @@ export class FaultInjector {
       if (a && this.fire(a, `CMD${t?.index}#${t?.nth}`)) return kind === 'cmd-timeout' ? 'timeout' : 'crc';
     }
     return undefined;
+  }
+
+  /**
+   * No armed fault can fire on a data block (data-crc, data-timeout, stuck, power-loss): the
+   * controller and card may then move a run of blocks in one call (bulk transfer). `busy` and the
+   * command faults act once per command and stay exact on the bulk path.
+   */
+  get dataQuiet(): boolean {
+    return !this.armed.some((a) => a.spec.kind !== 'busy' && a.spec.kind !== 'cmd-crc' && a.spec.kind !== 'cmd-timeout' && (a.spec.probability !== undefined || !a.fired));
+  }
+
+  /** A bulk transfer moved `n` blocks without asking per block (keeps the block counter exact). */
+  skipBlocks(n: number): void {
+    this.dataBlock += n;
   }
 
   /** Wire fault for the next data block of the running data command (call once per block). */

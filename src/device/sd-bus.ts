@@ -75,6 +75,24 @@ export class SdBus {
     return { accepted: this.card.writeData(data), fault: undefined };
   }
 
+  // Bulk data (the controller's burst): a run of whole blocks in one call, only while no wire
+  // fault can fire and nothing is traced — then the per-block calls above would say nothing else.
+
+  /** Whole blocks the card can move in one call now (0: block by block). */
+  bulkBlocks(dir: 'read' | 'write'): number {
+    return this.card.bulkBlocks(dir);
+  }
+
+  /** The next `count` blocks of the read straight into `parts`; false if the image read failed. */
+  readBlocks(parts: readonly Uint8Array[], count: number): boolean {
+    return this.card.readBlocks(parts, count);
+  }
+
+  /** Whole blocks (`parts` back to back) to the card, the last at `lastAt`; returns how many it took. */
+  writeBlocks(parts: readonly Uint8Array[], lastAt: number): number {
+    return this.card.writeBlocks(parts, lastAt);
+  }
+
   dataReady(): boolean {
     const r = this.card.dataReady();
     this.tracer.emit('sdbus_data_ready', r);

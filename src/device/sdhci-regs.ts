@@ -465,18 +465,33 @@ export interface Adma2Descriptor {
 }
 export function encodeAdma2Descriptor(d: Adma2Descriptor, is64: boolean): Uint8Array {
   const out = new Uint8Array(is64 ? ADMA2_DESC64_SIZE : ADMA2_DESC32_SIZE);
-  const v = new DataView(out.buffer);
-  v.setUint16(0, d.attr & 0xffff, true);
-  v.setUint16(2, d.length & 0xffff, true);
-  v.setUint32(4, d.address % 2 ** 32 >>> 0, true);
-  if (is64) v.setUint32(8, Math.floor(d.address / 2 ** 32) >>> 0, true);
+  encodeAdma2DescriptorAt(out, 0, d.attr, d.length, d.address, is64);
   return out;
 }
+/** Encode one descriptor into `out` at `at` (a driver building its table in place). */
+export function encodeAdma2DescriptorAt(out: Uint8Array, at: number, attr: number, length: number, address: number, is64: boolean): void {
+  // little-endian by hand: a DataView per descriptor costs more than the table itself
+  const lo = address % 2 ** 32 >>> 0;
+  out[at] = attr & 0xff;
+  out[at + 1] = (attr >>> 8) & 0xff;
+  out[at + 2] = length & 0xff;
+  out[at + 3] = (length >>> 8) & 0xff;
+  out[at + 4] = lo & 0xff;
+  out[at + 5] = (lo >>> 8) & 0xff;
+  out[at + 6] = (lo >>> 16) & 0xff;
+  out[at + 7] = lo >>> 24;
+  if (is64) {
+    const hi = Math.floor(address / 2 ** 32) >>> 0;
+    out[at + 8] = hi & 0xff;
+    out[at + 9] = (hi >>> 8) & 0xff;
+    out[at + 10] = (hi >>> 16) & 0xff;
+    out[at + 11] = hi >>> 24;
+  }
+}
+const u32le = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
 export function decodeAdma2Descriptor(bytes: Uint8Array, is64: boolean): Adma2Descriptor {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = v.getUint32(4, true);
-  const hi = is64 ? v.getUint32(8, true) : 0;
-  return { attr: v.getUint16(0, true), length: v.getUint16(2, true), address: hi * 2 ** 32 + lo };
+  const hi = is64 ? u32le(bytes, 8) : 0;
+  return { attr: bytes[0]! | (bytes[1]! << 8), length: bytes[2]! | (bytes[3]! << 8), address: hi * 2 ** 32 + u32le(bytes, 4) };
 }
 export const adma2Attr = (act: number, o: { valid?: boolean; end?: boolean; int?: boolean } = {}): number =>
   compose(ADMA2_ATTR, { ACT: act, VALID: o.valid === false ? 0 : 1, END: o.end ? 1 : 0, INT: o.int ? 1 : 0 });

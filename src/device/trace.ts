@@ -103,6 +103,11 @@ export class Tracer {
     return this.enabled.has(e);
   }
 
+  /** Nothing enabled: callers may skip building arguments and take bulk paths that emit nothing. */
+  get silent(): boolean {
+    return this.enabled.size === 0;
+  }
+
   emit<E extends TraceEvent>(event: E, ...args: TraceArgs<E>): void {
     if (!this.enabled.has(event)) return;
     const fmt = TRACE[event] as (...a: TraceArgs<E>) => string;

@@ -45,7 +45,7 @@ const CASES: Case[] = [
 for (const transfer of TRANSFERS as readonly TransferKind[]) {
   for (const c of CASES) {
     test(`${transfer}: ${c.faults} on a ${c.op} → ${c.errno}, resets, then the stack works again`, () => {
-      const { board, stack } = makeRig({ transfer, size: 1 << 20, faults: c.faults, retries: false });
+      const { board, stack } = makeRig({ transfer, size: 1 << 20, armFaults: c.faults, retries: false });
       const dev = stack.devices[0]!;
       const resetsBefore = stack.sdhci.stats.resets.length;
       const t0 = board.clock.now;
@@ -68,7 +68,7 @@ for (const transfer of TRANSFERS as readonly TransferKind[]) {
 }
 
 test('the block layer retries a one-off data CRC error and the read succeeds', () => {
-  const { board, stack } = makeRig({ size: 1 << 20, faults: 'data-crc:2@cmd18' });
+  const { board, stack } = makeRig({ size: 1 << 20, armFaults: 'data-crc:2@cmd18' });
   const got = stack.devices[0]!.readSectors(8, 8);
   assert.deepEqual(got, partitionBytes(board, 0, 8 * 512, 8 * 512));
   assert.equal(stack.blk.stats.retries, 1);
@@ -76,13 +76,13 @@ test('the block layer retries a one-off data CRC error and the read succeeds', (
 });
 
 test('a persistent CRC error fails after MMC_DATA_RETRIES tries with -EILSEQ', () => {
-  const { board, stack } = makeRig({ size: 1 << 20, faults: 'data-crc:1@cmd18~1' });
+  const { board, stack } = makeRig({ size: 1 << 20, armFaults: 'data-crc:1@cmd18~1' });
   expectBlockError(() => stack.devices[0]!.readSectors(8, 8), -EILSEQ);
   assert.equal(board.faults.log.length, 2);
 });
 
 test('power-loss:3 during an 8-block write: exactly 3 blocks reach the image, the write fails -ETIMEDOUT', () => {
-  const { board, backing, stack } = makeRig({ size: 1 << 20, faults: 'power-loss:3@cmd25', retries: false });
+  const { board, backing, stack } = makeRig({ size: 1 << 20, armFaults: 'power-loss:3@cmd25', retries: false });
   const before = backing.read(64 * 512, 8 * 512);
   const data = randomBytes(8 * 512, 17);
   const t0 = board.clock.now;
@@ -96,7 +96,7 @@ test('power-loss:3 during an 8-block write: exactly 3 blocks reach the image, th
 });
 
 test('a slow switch (busy:5ms@cmd6) during a partition switch still completes', () => {
-  const { board, stack } = makeRig({ size: 1 << 20, faults: 'busy:5ms@cmd6' });
+  const { board, stack } = makeRig({ size: 1 << 20, armFaults: 'busy:5ms@cmd6' });
   const data = randomBytes(512, 4);
   stack.device('mmcblk0boot0')!.writeSectors(0, data);
   assert.deepEqual(partitionBytes(board, 1, 0, 512), data);
@@ -104,7 +104,7 @@ test('a slow switch (busy:5ms@cmd6) during a partition switch still completes', 
 });
 
 test('a stuck transfer is ended by the 10 s software timer, not a hang', () => {
-  const { board, stack } = makeRig({ size: 1 << 20, faults: 'stuck:1@cmd18', retries: false });
+  const { board, stack } = makeRig({ size: 1 << 20, armFaults: 'stuck:1@cmd18', retries: false });
   const t0 = board.clock.now;
   expectBlockError(() => stack.devices[0]!.readSectors(0, 4), -ETIMEDOUT);
   const dt = board.clock.now - t0;

@@ -1,6 +1,7 @@
 /** Shared setup for the driver tests: a board on an in-memory image and the booted MMC stack. */
 import { MemoryBacking } from '../../src/device/backing.js';
 import { createBoard, type Board, type BoardOptions } from '../../src/device/board.js';
+import { parseFaults } from '../../src/device/faults.js';
 import { Tracer } from '../../src/device/trace.js';
 import { bootMmcStack, type MmcStack } from '../../src/driver/mmc/host-board.js';
 import type { TransferKind } from '../../src/driver/sdhci/sdhci.js';
@@ -27,13 +28,16 @@ export interface Rig {
 }
 
 export function makeRig(
-  o: { transfer?: TransferKind; size?: number; image?: Uint8Array; trace?: string; retries?: boolean } & Partial<Omit<BoardOptions, 'backing' | 'trace'>> = {},
+  o: { transfer?: TransferKind; size?: number; image?: Uint8Array; trace?: string; retries?: boolean; /** faults armed once the stack has booted (not hit by the boot's own reads) */ armFaults?: string } & Partial<
+    Omit<BoardOptions, 'backing' | 'trace'>
+  > = {},
 ): Rig {
   const backing = o.image ? new MemoryBacking(o.image) : new MemoryBacking(randomBytes(o.size ?? 4 << 20, 99));
   const tracer = o.trace ? new Tracer({ enable: o.trace, record: true, sink: () => {} }) : undefined;
-  const { transfer, size: _s, image: _i, trace: _t, retries, ...rest } = o;
+  const { transfer, size: _s, image: _i, trace: _t, retries, armFaults, ...rest } = o;
   const board = createBoard({ ...rest, backing, trace: tracer });
   const stack = bootMmcStack({ board, transfer: transfer ?? 'adma2', retries });
+  for (const f of armFaults ? parseFaults(armFaults) : []) board.faults.add(f);
   return { board, backing, stack, tracer };
 }
 

@@ -5,14 +5,15 @@
  * byte stream of the data phase.
  */
 
-import type { BlockBacking } from '../backing.js';
+import { readParts, writeParts, type BlockBacking } from '../backing.js';
 import type { VirtualClock, TaskHandle } from '../clock.js';
 import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
 import { set } from '../fields.js';
-import { EMMC_COMMANDS, type CardCommand, type Outcome } from './commands.js';
+import { EMMC_COMMANDS, blockData, type CardCommand, type Outcome } from './commands.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
+import { StreamIo } from './stream-io.js';
 import { buildCid, buildCsd, buildExtCsd, defaultCid, EXT_CSD, EXT_CSD_MODES_END, type CidFields } from './registers.js';
 import { OCR, OCR_ACCESS, OCR_VOLTAGE_WINDOW, R1, R1_CLEAR_ON_READ, STATE_CODE, type CardState, type R1Flag } from './status.js';
 
@@ -43,6 +44,8 @@ export interface DataPhase {
   readonly ticket: CommandTicket | undefined;
   /** blocks moved so far */
   blocks: number;
+  /** read-ahead / write-behind of the image while I/O is batched (./stream-io.ts) */
+  io?: StreamIo;
 }
 
 export interface EmmcCardOptions {
@@ -169,15 +172,16 @@ export class EmmcCard {
    * a command (R1b, last block of a write); injected `busy:` faults extend only that one. When the
    * span ends a card in prg returns to tran (dis stays dis).
    */
-  busyFor(ns: number, why: string, final: boolean, ticket: CommandTicket | undefined = this.currentTicket): void {
+  busyFor(ns: number, why: string, final: boolean, ticket: CommandTicket | undefined = this.currentTicket, from = this.clock.now): void {
     let extra: number | 'forever' = 0;
     if (final && this.faults) extra = this.faults.extraBusy(ticket);
     if (extra === 'forever') this.busyForever = true;
-    this.busyUntil = Math.max(this.busyUntil, this.clock.now) + ns + (typeof extra === 'number' ? extra : 0);
+    this.busyUntil = Math.max(this.busyUntil, from) + ns + (typeof extra === 'number' ? extra : 0);
     this.tracer.emit('sdcard_busy', this.busyForever ? Infinity : this.busyUntil - this.clock.now, why);
     this.clock.cancel(this.busyTask);
     this.busyTask = undefined;
-    if (!this.busyForever) this.busyTask = this.clock.schedule(this.busyUntil, () => this.busyEnded(), 'sdcard busy end');
+    // a bulk run settled late: a busy that already ended needs no end task (it would change nothing)
+    if (!this.busyForever && this.busyUntil >= this.clock.now) this.busyTask = this.clock.schedule(this.busyUntil, () => this.busyEnded(), 'sdcard busy end');
   }
 
   private busyEnded(): void {
@@ -205,7 +209,7 @@ export class EmmcCard {
     this.blockLen = 512;
     this.blockCount = undefined;
     this.eraseStart = this.eraseEnd = undefined;
-    this.data = undefined;
+    this.endData();
     this.clearBusy();
     const pc = this.extCsd[EXT_CSD.PARTITION_CONFIG]!;
     this.extCsd[EXT_CSD.PARTITION_CONFIG] = pc & ~0x07;
@@ -229,7 +233,7 @@ export class EmmcCard {
   losePower(why: string): void {
     this.tracer.emit('fault_inject', 'power-loss', why);
     this.powered = false;
-    this.data = undefined;
+    this.endData();
     this.clearBusy();
   }
 
@@ -297,6 +301,7 @@ export class EmmcCard {
   // ---------------------------------------------------------------------------------------------
 
   startData(entry: CardCommand, dir: 'read' | 'write', offset: number, remaining: number | undefined, blockLen: number): void {
+    this.endData();
     this.data = {
       entry,
       dir,
@@ -313,6 +318,34 @@ export class EmmcCard {
     this.setState(dir === 'read' ? 'data' : 'rcv');
   }
 
+  /**
+   * Image I/O of the data stream may be batched (./stream-io.ts): nothing is traced and no armed
+   * fault can fire on a block, so no observer can tell when the image is read or written.
+   */
+  private get batchIo(): boolean {
+    return this.tracer.silent && (!this.faults || this.faults.dataQuiet);
+  }
+
+  /** The data phase is over (end, stop, reset, power): its staged writes reach the image first. */
+  endData(): void {
+    const d = this.data;
+    this.data = undefined;
+    if (d?.io?.pending) this.flushStream(d);
+  }
+
+  private flushStream(d: DataPhase): void {
+    try {
+      d.io!.flush();
+    } catch (e) {
+      this.ioError(e, 'write', d); // blocks already acknowledged: the general ERROR bit in the next status
+    }
+  }
+
+  /** Staged writes of the running phase to the image now (a fault is being armed, the board closes). */
+  flushWrites(): void {
+    if (this.data?.io?.pending) this.flushStream(this.data);
+  }
+
   /** Read a block of the running read from its partition (used by the command table's data phases). */
   readPartitionBlock(d: DataPhase): Uint8Array | undefined {
     const p = this.partition(d.part);
@@ -320,9 +353,13 @@ export class EmmcCard {
       this.flagLater('OUT_OF_RANGE');
       return undefined;
     }
-    let blk: Uint8Array;
+    let blk: Uint8Array | undefined;
+    if (this.batchIo) {
+      const blocks = Math.min(d.remaining ?? Infinity, Math.floor((p.size - d.offset) / d.blockLen));
+      blk = (d.io ??= new StreamIo(p)).read(d.offset, d.blockLen, blocks);
+    }
     try {
-      blk = p.read(d.offset, d.blockLen);
+      blk ??= p.read(d.offset, d.blockLen);
     } catch (e) {
       this.ioError(e, 'read', d);
       return undefined;
@@ -345,7 +382,8 @@ export class EmmcCard {
       return false;
     }
     try {
-      p.write(d.offset, block);
+      if (this.batchIo && !p.readOnly) (d.io ??= new StreamIo(p)).write(d.offset, block);
+      else p.write(d.offset, block);
     } catch (e) {
       this.ioError(e, 'write', d);
       return false;
@@ -399,10 +437,93 @@ export class EmmcCard {
       got += take;
     }
     if (d.remaining === 0 && d.buf !== undefined && d.pos >= d.buf.length) {
-      this.data = undefined;
+      this.endData();
       this.setState('tran');
     }
     return got === 0 ? null : got < n ? out.subarray(0, got) : out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // bulk data: a run of whole blocks in one backing call (the controller's burst, sdhci/burst.ts)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * How many whole blocks of the running CMD17/18/24/25 data phase can move in one call with the
+   * same result as block by block: none while a fault could fire on a block, a block is half
+   * moved, or the phase is not plain block data; never past the count or the partition's end
+   * (the block that would raise OUT_OF_RANGE stays on the per-block path).
+   */
+  bulkBlocks(dir: 'read' | 'write'): number {
+    const d = this.data;
+    if (!this.powered || !d || d.dir !== dir || d.stopped || d.entry.data !== blockData) return 0;
+    if (this._state !== (dir === 'read' ? 'data' : 'rcv')) return 0;
+    if (this.faults && !this.faults.dataQuiet) return 0;
+    if (dir === 'read' ? d.buf !== undefined && d.pos < d.buf.length : d.buf !== undefined) return 0;
+    const p = this.partition(d.part);
+    if (!p || (dir === 'write' && p.readOnly)) return 0;
+    const inPartition = Math.floor((p.size - d.offset) / d.blockLen);
+    return Math.max(0, Math.min(d.remaining ?? Infinity, inPartition));
+  }
+
+  /**
+   * The next `count` blocks of the running read straight into `parts` (views of DMA memory, one
+   * backing call), consumed as readData() would consume them. False, with nothing consumed, if the
+   * image cannot be read: the caller then goes block by block, which reports the error at its block.
+   */
+  readBlocks(parts: readonly Uint8Array[], count: number): boolean {
+    const d = this.data!;
+    try {
+      readParts(this.partition(d.part)!, d.offset, parts);
+    } catch {
+      return false;
+    }
+    d.offset += count * d.blockLen;
+    d.blocks += count;
+    this.stats.blocksRead += count;
+    this.faults?.skipBlocks(count);
+    d.buf = undefined;
+    d.pos = 0;
+    if (d.remaining !== undefined) d.remaining -= count;
+    if (d.remaining === 0) {
+      this.endData();
+      this.setState('tran');
+    }
+    return true;
+  }
+
+  /**
+   * Commit whole blocks of the running write (`parts` back to back, views of DMA memory) in one
+   * backing write, as writeData() would block by block; the last of them arrived at `lastAt`
+   * (virtual ns, <= now), so programming busy runs from there. Returns the number of blocks that
+   * reached the image: on a host I/O error the run is retried block by block and stops at the
+   * failing block, as the per-block path does.
+   */
+  writeBlocks(parts: readonly Uint8Array[], lastAt: number): number {
+    const d = this.data!;
+    const bytes = parts.reduce((n, p) => n + p.length, 0);
+    const count = bytes / d.blockLen;
+    if (d.io?.pending) this.flushStream(d); // blocks staged by the per-block path go first
+    try {
+      writeParts(this.partition(d.part)!, d.offset, parts);
+    } catch {
+      const all = concat(parts, bytes);
+      let n = 0;
+      while (n < count && this.writeData(all.subarray(n * d.blockLen, (n + 1) * d.blockLen))) n++;
+      return n;
+    }
+    this.faults?.skipBlocks(count);
+    d.offset += bytes;
+    d.blocks += count;
+    this.stats.blocksWritten += count;
+    if (d.remaining !== undefined) d.remaining -= count;
+    const last = d.remaining === 0;
+    // busy of the run's last block, from when it arrived (earlier blocks' busy has ended by then)
+    this.busyFor(this.latency.programNs(last), `program block ${d.blocks}`, last, d.ticket, lastAt);
+    if (last) {
+      this.endData();
+      this.setState('prg');
+    }
+    return count;
   }
 
   /** Bytes from the host for the running write; false if the card did not take them. */
@@ -430,7 +551,7 @@ export class EmmcCard {
             // range error: the card stops taking data and programs nothing more
             this.setState('prg');
             this.busyFor(this.latency.p.minWriteBusyNs, 'write stopped', true, d.ticket);
-            this.data = undefined;
+            this.endData();
           }
           return false;
         }
@@ -438,7 +559,7 @@ export class EmmcCard {
         if (d.remaining !== undefined) d.remaining--;
         this.busyFor(this.latency.programNs(last), `program block ${d.blocks}`, last, d.ticket);
         if (d.remaining === 0) {
-          this.data = undefined;
+          this.endData();
           this.setState('prg');
           return true;
         }
@@ -588,4 +709,13 @@ function switchAllowed(card: EmmcCard, index: number, value: number): boolean {
   }
 }
 
-
+/** `parts` as one buffer of `bytes` (the rare retry path). */
+function concat(parts: readonly Uint8Array[], bytes: number): Uint8Array {
+  const out = new Uint8Array(bytes);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}

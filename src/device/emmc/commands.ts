@@ -109,7 +109,7 @@ function selectCard(card: EmmcCard, arg: number): Outcome {
     case 'tran':
     case 'data':
       if (mine) return R1;
-      card.data = undefined;
+      card.endData();
       card.setState('stby');
       return NONE;
     case 'prg':
@@ -135,12 +135,12 @@ const sendCid = (card: EmmcCard): Outcome => ({ r: 'r2', reg: card.cid });
 
 function stopTransmission(card: EmmcCard): Outcome {
   if (card.state === 'data') {
-    card.data = undefined;
+    card.endData();
     card.setState('tran');
     return R1;
   }
   // rcv: a partial block is discarded; busy while programming what was received
-  card.data = undefined;
+  card.endData();
   card.setState('prg');
   card.busyFor(0, 'CMD12 stop', true);
   return R1B;
@@ -272,7 +272,8 @@ function appCmd(card: EmmcCard): Outcome {
   return R1;
 }
 
-const blockData: DataHandlers = {
+/** Plain block data of CMD17/18/24/25: the only data phases that may move in bulk (card.ts). */
+export const blockData: DataHandlers = {
   read: (card, d) => card.readPartitionBlock(d),
   write: (card, d, block) => card.writePartitionBlock(d, block),
 };

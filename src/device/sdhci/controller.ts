@@ -15,13 +15,42 @@
 import type { VirtualClock } from '../clock.js';
 import { LatencyModel, type BusConfig } from '../latency.js';
 import type { SimMemory } from '../memory.js';
-import { MemoryFault } from '../memory.js';
+import { MemoryFault, ViewList } from '../memory.js';
 import type { SdBus } from '../sd-bus.js';
 import type { CardResponse } from '../emmc/card.js';
 import type { Tracer } from '../trace.js';
 import * as R from '../sdhci-regs.js';
 import { get, isSet, type Field, type RegDef } from '../sdhci-regs.js';
-import { Adma2Engine, SdmaEngine, type AdmaError } from './dma.js';
+import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPosition, type DmaViews } from './dma.js';
+import { blockDoneAt, blocksDoneBy, blocksFetchedBy, type Burst } from './burst.js';
+
+/**
+ * Bytes of the register file whose reads show a burst's progress (block count, DMA addresses,
+ * Present State's DAT lines, the ADMA state, the data port): reading them settles the run. Every
+ * other read sees nothing a run changes before its end (a scheduled task), so it need not settle.
+ */
+const BURST_VISIBLE_READ = byteMask([R.BUFFER_DATA_PORT, R.BLOCK_COUNT, R.SDMA_ADDRESS, R.ADMA_ADDRESS_LO, R.ADMA_ADDRESS_HI, R.PRESENT_STATE, R.ADMA_ERROR_STATUS]);
+/** Writes settle except the interrupt status acks (write-1-to-clear; a run raises nothing before its end). */
+const BURST_VISIBLE_WRITE = byteMask(R.REGISTERS.filter((r) => r !== R.NORMAL_INT_STATUS && r !== R.ERROR_INT_STATUS), true);
+
+function byteMask(regs: readonly RegDef[], unknownToo = false): Uint8Array {
+  const m = new Uint8Array(256).fill(unknownToo ? 1 : 0);
+  if (unknownToo) for (const r of R.REGISTERS) m.fill(0, r.offset, r.offset + r.width / 8);
+  for (const r of regs) m.fill(1, r.offset, r.offset + r.width / 8);
+  return m;
+}
+
+function touches(mask: Uint8Array, offset: number, size: number): boolean {
+  for (let i = 0; i < size; i++) if (mask[(offset + i) & 0xff]) return true;
+  return false;
+}
+
+/** A DMA engine's place in its buffer or descriptor table. */
+interface DmaPosition {
+  sdma?: number;
+  adma?: AdmaPosition;
+  endSeen: boolean;
+}
 
 /** The one interrupt line of the controller. Only the controller's `updateIrq` sets it. */
 export class IrqLine {
@@ -123,6 +152,8 @@ export class SdhciController {
   private xfer: Transfer | undefined;
   /** the command most recently issued (for traces) */
   private lastCmd = 0;
+  /** a run of DMA blocks moving in bulk (./burst.ts); settled before anything can observe it */
+  private burst: Burst<Transfer> | undefined;
 
   constructor(o: SdhciOptions) {
     this.clock = o.clock;
@@ -146,39 +177,62 @@ export class SdhciController {
 
   read(offset: number, size: 1 | 2 | 4): number {
     offset &= 0xff;
+    if (this.burst && touches(BURST_VISIBLE_READ, offset, size)) this.settle();
     let value: number;
     if (offset >= R.BUFFER_DATA_PORT.offset && offset < R.BUFFER_DATA_PORT.offset + 4) {
       value = this.readDataPort(size);
     } else {
-      value = 0;
-      const cache = new Map<RegDef, number>();
-      let unknown = false;
-      for (let i = 0; i < size; i++) {
-        const r = R.registerAt(offset + i);
-        if (!r) {
-          unknown = true;
-          continue;
-        }
-        let v = cache.get(r);
-        if (v === undefined) {
-          v = this.readReg(r);
-          cache.set(r, v);
-        }
-        value |= ((v >>> ((offset + i - r.offset) * 8)) & 0xff) << (8 * i);
+      const r0 = R.registerAt(offset);
+      if (r0 && r0.offset === offset && r0.width === size * 8) {
+        value = size === 4 ? this.readReg(r0) : this.readReg(r0) & (size === 2 ? 0xffff : 0xff); // one whole register
+      } else {
+        value = this.readBytes(offset, size);
       }
-      if (unknown) this.unimplemented(`read of ${size * 8} bits at ${R.offsetName(offset)}`);
     }
     value >>>= 0;
-    this.tracer.emit('sdhci_access_read', R.offsetName(offset), size * 8, value);
+    if (this.traceAccess) this.tracer.emit('sdhci_access_read', R.offsetName(offset), size * 8, value);
     return value;
+  }
+
+  /** A read that is not one whole register: byte by byte, each register read once. */
+  private readBytes(offset: number, size: number): number {
+    let value = 0;
+    let last: RegDef | undefined;
+    let v = 0;
+    let unknown = false;
+    for (let i = 0; i < size; i++) {
+      const r = R.registerAt(offset + i);
+      if (!r) {
+        unknown = true;
+        continue;
+      }
+      if (r !== last) {
+        v = this.readReg(r);
+        last = r;
+      }
+      value |= ((v >>> ((offset + i - r.offset) * 8)) & 0xff) << (8 * i);
+    }
+    if (unknown) this.unimplemented(`read of ${size * 8} bits at ${R.offsetName(offset)}`);
+    return value;
+  }
+
+  /** Access tracing is on (argument strings are built only then). */
+  private get traceAccess(): boolean {
+    return !this.tracer.silent;
   }
 
   write(offset: number, size: 1 | 2 | 4, value: number): void {
     offset &= 0xff;
+    if (this.burst && touches(BURST_VISIBLE_WRITE, offset, size)) this.settle();
     value = size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
-    this.tracer.emit('sdhci_access_write', R.offsetName(offset), size * 8, value);
+    if (this.traceAccess) this.tracer.emit('sdhci_access_write', R.offsetName(offset), size * 8, value);
     if (offset >= R.BUFFER_DATA_PORT.offset && offset < R.BUFFER_DATA_PORT.offset + 4) {
       this.writeDataPort(size, value);
+      return;
+    }
+    const r0 = R.registerAt(offset);
+    if (r0 && r0.offset === offset && r0.width === size * 8) {
+      this.writeReg(r0, value, size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff); // one whole register
       return;
     }
     // split into per-register (value, mask) pairs, in ascending offset order
@@ -388,24 +442,18 @@ export class SdhciController {
   // ---------------------------------------------------------------------------------------------
 
   private presentState(): number {
-    const b = (f: Field, on: boolean): number => (on ? f.mask : 0);
+    // no helper closure: this is read once per PIO block and in every poll loop
     const dat0 = this.bus.dat0High();
-    return (
-      (b(R.PS.CMD_INHIBIT, this.cmdInhibit) |
-        b(R.PS.DAT_INHIBIT, this.datInhibit) |
-        b(R.PS.DAT_LINE_ACTIVE, this.datLineActive || !dat0) |
-        b(R.PS.WRITE_TRANSFER_ACTIVE, this.writeActive) |
-        b(R.PS.READ_TRANSFER_ACTIVE, this.readActive) |
-        b(R.PS.BUFFER_WRITE_ENABLE, this.bufWriteEnable) |
-        b(R.PS.BUFFER_READ_ENABLE, this.bufReadEnable) |
-        R.PS.CARD_INSERTED.mask |
-        R.PS.CARD_STATE_STABLE.mask |
-        R.PS.CARD_DETECT_PIN.mask |
-        R.PS.WRITE_PROTECT_PIN.mask |
-        (dat0 ? 0xf : 0xe) << R.PS.DAT_3_0_LEVEL.shift |
-        R.PS.CMD_LEVEL.mask) >>>
-      0
-    );
+    let v = R.PS.CARD_INSERTED.mask | R.PS.CARD_STATE_STABLE.mask | R.PS.CARD_DETECT_PIN.mask | R.PS.WRITE_PROTECT_PIN.mask | R.PS.CMD_LEVEL.mask;
+    v |= (dat0 ? 0xf : 0xe) << R.PS.DAT_3_0_LEVEL.shift;
+    if (this.cmdInhibit) v |= R.PS.CMD_INHIBIT.mask;
+    if (this.datInhibit) v |= R.PS.DAT_INHIBIT.mask;
+    if (this.datLineActive || !dat0) v |= R.PS.DAT_LINE_ACTIVE.mask;
+    if (this.writeActive) v |= R.PS.WRITE_TRANSFER_ACTIVE.mask;
+    if (this.readActive) v |= R.PS.READ_TRANSFER_ACTIVE.mask;
+    if (this.bufWriteEnable) v |= R.PS.BUFFER_WRITE_ENABLE.mask;
+    if (this.bufReadEnable) v |= R.PS.BUFFER_READ_ENABLE.mask;
+    return v >>> 0;
   }
 
   private cardPowered(): boolean {
@@ -738,6 +786,7 @@ export class SdhciController {
 
   private readBlockArrives(xfer: Transfer, epoch: number): void {
     if (!this.live(xfer, epoch)) return;
+    if (xfer.dma !== 'pio' && this.startBurst(xfer, epoch, true)) return;
     const res = this.bus.readData(xfer.blockSize);
     if (res.fault === 'stuck') {
       xfer.stuck = true;
@@ -810,6 +859,7 @@ export class SdhciController {
 
   private dmaFetchAndSend(xfer: Transfer, epoch: number): void {
     if (!this.live(xfer, epoch)) return;
+    if (this.startBurst(xfer, epoch, false)) return;
     const data = this.dmaLoad(xfer);
     if (!data) return;
     const t = this.latency.blockTransferNs(xfer.blockSize, this.busConfig()) + this.latency.writeCrcStatusNs(this.busConfig());
@@ -837,10 +887,19 @@ export class SdhciController {
 
   /** A block has fully moved; count it and go on, pause, or finish. */
   private blockDone(xfer: Transfer, epoch: number): void {
-    xfer.blocksDone++;
-    if (xfer.blocksLeft !== undefined) xfer.blocksLeft--;
-    if (xfer.useCount) this.setPlain(R.BLOCK_COUNT, (this.plain(R.BLOCK_COUNT) - 1) & 0xffff);
+    this.countBlocks(xfer, 1);
     this.tracer.emit('sdhci_transfer', `block ${xfer.blocksDone} done`, xfer.blocksLeft ?? -1);
+    this.afterBlock(xfer, epoch);
+  }
+
+  private countBlocks(xfer: Transfer, n: number): void {
+    xfer.blocksDone += n;
+    if (xfer.blocksLeft !== undefined) xfer.blocksLeft -= n;
+    if (xfer.useCount) this.setPlain(R.BLOCK_COUNT, (this.plain(R.BLOCK_COUNT) - n) & 0xffff);
+  }
+
+  /** After a block (or a burst's last block): finish, pause at an SDMA boundary, or go on. */
+  private afterBlock(xfer: Transfer, epoch: number): void {
     if (xfer.blocksLeft === 0 || (xfer.blocksLeft === undefined && xfer.endSeen)) {
       if (xfer.read) return this.finishTransfer(xfer, epoch);
       // writes: Transfer Complete only after the last block's busy
@@ -871,6 +930,161 @@ export class SdhciController {
         this.dmaFetchAndSend(xfer, epoch);
       }
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // bursts: a run of DMA blocks in one bulk call (./burst.ts)
+  // ---------------------------------------------------------------------------------------------
+
+  /**
+   * Instead of one clock task per block, move the blocks from here to the next event (the last
+   * block, an SDMA boundary) as one run: one task at the run's last block, one card call that
+   * reads or writes the DMA memory in place (views, no copy). Only when the per-block path would show nothing in between: no
+   * tracing, no fault that can fire on a block, a counted transfer, a clean descriptor table.
+   * Any MMIO access (or reset, abort, armed fault) first settles the run to the exact per-block
+   * state at that virtual time (`settle`).
+   */
+  private startBurst(xfer: Transfer, epoch: number, read: boolean): boolean {
+    if (!this.tracer.silent || xfer.blocksLeft === undefined || xfer.sdmaPaused) return false;
+    const bs = xfer.blockSize;
+    let n = Math.min(xfer.blocksLeft, this.bus.bulkBlocks(read ? 'read' : 'write'));
+    if (n < 2) return false;
+    n = xfer.sdma ? xfer.sdma.bulkBlocks(bs, n) : xfer.adma ? xfer.adma.bulkBlocks(bs, n) : 0;
+    if (n < 2) return false;
+    const bus = this.busConfig();
+    const onBus = this.latency.blockTransferNs(bs, bus);
+    let lead = 0;
+    let period = onBus;
+    if (!read) {
+      // each next fetch waits for the card's per-block busy, which must not outlast the timeout
+      const program = this.latency.programNs(false);
+      if (!this.bus.dat0High() || program > this.dataTimeoutNs()) return false;
+      lead = onBus + this.latency.writeCrcStatusNs(bus);
+      period = lead + program;
+    }
+    const start = this.clock.now;
+    const end = start + lead + (n - 1) * period;
+    const task = this.clock.schedule(end, () => this.endBurst(), 'sdhci burst');
+    this.burst = { xfer, epoch, read, start, lead, period, blocks: n, task };
+    return true;
+  }
+
+  private endBurst(): void {
+    const b = this.burst;
+    this.burst = undefined;
+    if (!b || !this.live(b.xfer, b.epoch)) return;
+    if (this.commitBurst(b, b.blocks)) this.afterBlock(b.xfer, b.epoch);
+  }
+
+  /** Bring a running burst to the exact per-block state at the current virtual time. */
+  settle(): void {
+    const b = this.burst;
+    if (!b) return;
+    this.burst = undefined;
+    this.clock.cancel(b.task);
+    if (!this.live(b.xfer, b.epoch)) return;
+    const now = this.clock.now;
+    const done = blocksDoneBy(b, now);
+    if (done >= b.blocks) {
+      if (this.commitBurst(b, b.blocks)) this.afterBlock(b.xfer, b.epoch);
+      return;
+    }
+    if (!this.commitBurst(b, done)) return;
+    const xfer = b.xfer;
+    const epoch = b.epoch;
+    const next = blockDoneAt(b, done);
+    if (b.read) {
+      this.clock.schedule(next, () => this.readBlockArrives(xfer, epoch), 'sdhci read block');
+    } else if (blocksFetchedBy(b, now) > done) {
+      // the next block was fetched and is on the bus
+      const data = this.dmaLoad(xfer);
+      if (data) this.clock.schedule(next, () => this.sendBlock(xfer, epoch, data), 'sdhci write block');
+    } else {
+      this.nextBlock(xfer, epoch); // waiting for the card's busy, then the next fetch
+    }
+  }
+
+  /**
+   * Move the first `n` blocks of a burst; false if the transfer failed on the way. The DMA engine
+   * walks the run once and hands the card the memory it covers: the card reads the image straight
+   * into it (read) or writes it out from there (write), one positional call for the run.
+   */
+  private commitBurst(b: Burst<Transfer>, n: number): boolean {
+    if (n === 0) return true;
+    const xfer = b.xfer;
+    const bytes = n * xfer.blockSize;
+    // SDMA pauses after a boundary-crossing block while blocks remain (only the run's last can cross)
+    const moreAfterLast = xfer.blocksLeft === undefined || xfer.blocksLeft - (n - 1) > 1;
+    const views: DmaViews = { out: new ViewList(), toMemory: b.read };
+    const before = b.read ? this.dmaPosition(xfer) : undefined;
+    let crossed = false;
+    if (xfer.sdma) crossed = xfer.sdma.viewsOf(bytes, views);
+    else if (!this.admaRun(xfer, bytes, views)) return false;
+    if (b.read) {
+      if (!this.bus.readBlocks(views.out.list(), n)) {
+        this.dmaRewind(xfer, before!);
+        return this.readBlocksOneByOne(b, n);
+      }
+    } else {
+      const took = this.bus.writeBlocks(views.out.list(), blockDoneAt(b, n - 1));
+      if (took < n) {
+        // a host I/O error on the image: the card stopped at that block (no CRC status → timeout)
+        this.countBlocks(xfer, took);
+        const epoch = b.epoch;
+        this.clock.after(this.dataTimeoutNs(), () => {
+          if (this.live(xfer, epoch)) this.dataFailed(R.EIS.DATA_TIMEOUT);
+        }, 'sdhci data timeout');
+        return false;
+      }
+    }
+    if (crossed && moreAfterLast) xfer.sdmaPaused = true;
+    this.countBlocks(xfer, n);
+    return true;
+  }
+
+  /**
+   * The image could not be read in one call (a host I/O error): the run's blocks as the per-block
+   * path takes them, so the card reports the error at the failing block and the host's Data
+   * Timeout falls when it would have.
+   */
+  private readBlocksOneByOne(b: Burst<Transfer>, n: number): boolean {
+    const xfer = b.xfer;
+    for (let j = 0; j < n; j++) {
+      const res = this.bus.readData(xfer.blockSize);
+      if (!res.data || res.data.length < xfer.blockSize) {
+        const epoch = b.epoch;
+        const at = Math.max(this.clock.now, blockDoneAt(b, j) + this.dataTimeoutNs());
+        this.clock.schedule(at, () => {
+          if (this.live(xfer, epoch)) this.dataFailed(R.EIS.DATA_TIMEOUT);
+        }, 'sdhci data timeout');
+        return false;
+      }
+      if (!this.dmaStore(xfer, res.data)) return false;
+      this.countBlocks(xfer, 1);
+    }
+    return true;
+  }
+
+  /** ADMA2 over a planned run (cannot fail or interrupt: bulkBlocks checked the table). */
+  private admaRun(xfer: Transfer, bytes: number, views: DmaViews): boolean {
+    const r = xfer.adma!.moveBlock(bytes, undefined, xfer.blockSize, views);
+    if (r.error) {
+      this.admaFailed(r.error);
+      return false;
+    }
+    if (r.end) xfer.endSeen = true;
+    return true;
+  }
+
+  /** Where the DMA engine stands (to walk a run again block by block). */
+  private dmaPosition(xfer: Transfer): DmaPosition {
+    return xfer.sdma ? { sdma: xfer.sdma.addr, endSeen: xfer.endSeen } : { adma: xfer.adma!.position(), endSeen: xfer.endSeen };
+  }
+
+  private dmaRewind(xfer: Transfer, p: DmaPosition): void {
+    if (xfer.sdma) xfer.sdma.addr = p.sdma!;
+    else xfer.adma!.rewind(p.adma!);
+    xfer.endSeen = p.endSeen;
   }
 
   private resumeSdma(): void {
@@ -959,6 +1173,58 @@ export class SdhciController {
   // Buffer Data Port (PIO, §2.5)
   // ---------------------------------------------------------------------------------------------
 
+  /**
+   * `count` 32-bit reads of `offset` into `dst` (readsl). The Buffer Data Port with nothing traced
+   * copies whole words of the block buffer at once and ends the block exactly where the single
+   * reads would (Buffer Read Enable off, block done); everything else is read word by word.
+   */
+  readRep(offset: number, dst: Uint8Array, count: number): void {
+    let i = 0;
+    while (i < count) {
+      const xfer = this.xfer;
+      const words = this.portRun(offset, true) ? Math.min(count - i, (xfer!.buf!.length - xfer!.pos) >>> 2) : 0;
+      if (words === 0) {
+        putWord(dst, i * 4, this.read(offset, 4));
+        i++;
+        continue;
+      }
+      dst.set(xfer!.buf!.subarray(xfer!.pos, xfer!.pos + words * 4), i * 4);
+      xfer!.pos += words * 4;
+      i += words;
+      if (xfer!.pos >= xfer!.buf!.length) {
+        this.bufReadEnable = false;
+        xfer!.buf = undefined;
+        this.blockDone(xfer!, this.dataEpoch);
+      }
+    }
+  }
+
+  /** `count` 32-bit writes of `src` to `offset` (writesl), as readRep for the Buffer Data Port. */
+  writeRep(offset: number, src: Uint8Array, count: number): void {
+    let i = 0;
+    while (i < count) {
+      const xfer = this.xfer;
+      const words = this.portRun(offset, false) ? Math.min(count - i, (xfer!.buf!.length - xfer!.pos) >>> 2) : 0;
+      if (words === 0) {
+        this.write(offset, 4, getWord(src, i * 4));
+        i++;
+        continue;
+      }
+      xfer!.buf!.set(src.subarray(i * 4, (i + words) * 4), xfer!.pos);
+      xfer!.pos += words * 4;
+      i += words;
+      if (xfer!.pos >= xfer!.buf!.length) this.writeBufferFull(xfer!);
+    }
+  }
+
+  /** Whole words can move through the data port at once: untraced, port open, the block buffer there. */
+  private portRun(offset: number, read: boolean): boolean {
+    if ((offset & 0xff) !== R.BUFFER_DATA_PORT.offset || this.traceAccess) return false;
+    if (this.burst) this.settle();
+    const xfer = this.xfer;
+    return !!xfer && !!xfer.buf && xfer.read === read && (read ? this.bufReadEnable : this.bufWriteEnable);
+  }
+
   private readDataPort(size: number): number {
     const xfer = this.xfer;
     if (!xfer || !this.bufReadEnable || !xfer.buf || !xfer.read) {
@@ -982,15 +1248,18 @@ export class SdhciController {
       return;
     }
     for (let i = 0; i < size && xfer.pos < xfer.buf.length; i++) xfer.buf[xfer.pos++] = (value >>> (8 * i)) & 0xff;
-    if (xfer.pos >= xfer.buf.length) {
-      this.bufWriteEnable = false;
-      const data = xfer.buf;
-      xfer.buf = undefined;
-      const epoch = this.dataEpoch;
-      const bus = this.busConfig();
-      const t = this.latency.blockTransferNs(xfer.blockSize, bus) + this.latency.writeCrcStatusNs(bus);
-      this.clock.after(t, () => this.sendBlock(xfer, epoch, data), 'sdhci write block');
-    }
+    if (xfer.pos >= xfer.buf.length) this.writeBufferFull(xfer);
+  }
+
+  /** The host filled the PIO block buffer: it goes out on the bus. */
+  private writeBufferFull(xfer: Transfer): void {
+    this.bufWriteEnable = false;
+    const data = xfer.buf!;
+    xfer.buf = undefined;
+    const epoch = this.dataEpoch;
+    const bus = this.busConfig();
+    const t = this.latency.blockTransferNs(xfer.blockSize, bus) + this.latency.writeCrcStatusNs(bus);
+    this.clock.after(t, () => this.sendBlock(xfer, epoch, data), 'sdhci write block');
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -999,6 +1268,7 @@ export class SdhciController {
 
   /** Named register values (no side effects), for `inspect` and tests. */
   snapshot(): Record<string, number> {
+    this.settle();
     const out: Record<string, number> = {};
     for (const r of R.REGISTERS) if (r !== R.BUFFER_DATA_PORT) out[r.name] = this.readReg(r);
     return out;
@@ -1006,8 +1276,20 @@ export class SdhciController {
 
   /** True while a data transfer is in flight (tests, inspect). */
   get transferActive(): boolean {
+    this.settle();
     return this.xfer !== undefined;
   }
+}
+
+function putWord(b: Uint8Array, at: number, w: number): void {
+  b[at] = w & 0xff;
+  b[at + 1] = (w >>> 8) & 0xff;
+  b[at + 2] = (w >>> 16) & 0xff;
+  b[at + 3] = (w >>> 24) & 0xff;
+}
+
+function getWord(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
 }
 
 function responseWord(r: CardResponse): number {

@@ -6,7 +6,7 @@
  */
 
 import type { SimMemory } from '../memory.js';
-import { MemoryFault } from '../memory.js';
+import { MemoryFault, PAGE_SIZE, type ViewList } from '../memory.js';
 import type { Tracer } from '../trace.js';
 import {
   ADMA2_ACT,
@@ -16,6 +16,7 @@ import {
   ADMA_STATE,
   decodeAdma2Descriptor,
   get,
+  type Adma2Descriptor,
   isSet,
 } from '../sdhci-regs.js';
 
@@ -42,11 +43,36 @@ export class SdmaEngine {
     return { data, crossed: this.advance(len) };
   }
 
+  /** A bulk run: the memory of the next `len` bytes as views (no copy); true if a boundary was crossed. */
+  viewsOf(len: number, views: DmaViews): boolean {
+    this.memory.views(this.addr, len, views.out, views.toMemory);
+    return this.advance(len);
+  }
+
+  /**
+   * Blocks of `blockLen` that can move in one bulk call with the per-block result: up to and
+   * including the block that crosses the next buffer boundary (the pause comes after it), and
+   * none that would leave memory.
+   */
+  bulkBlocks(blockLen: number, max: number): number {
+    const next = (Math.floor(this.addr / this.boundary) + 1) * this.boundary;
+    const toBoundary = Math.ceil((next - this.addr) / blockLen);
+    const inMemory = Math.floor((this.memory.size - this.addr) / blockLen);
+    return Math.max(0, Math.min(max, toBoundary, inMemory));
+  }
+
   private advance(len: number): boolean {
     const before = Math.floor(this.addr / this.boundary);
     this.addr = (this.addr + len) % 2 ** 32;
     return Math.floor(this.addr / this.boundary) !== before;
   }
+}
+
+/** Where a bulk run collects the memory it moves: views the card reads from or writes into. */
+export interface DmaViews {
+  readonly out: ViewList;
+  /** card→memory (a read): frames are allocated, the card writes them */
+  readonly toMemory: boolean;
 }
 
 export interface AdmaError {
@@ -78,11 +104,18 @@ interface CurrentTran {
   at: number;
 }
 
+export interface AdmaPosition {
+  readonly cur: CurrentTran | undefined;
+  readonly endSeen: boolean;
+  readonly descAddr: number;
+}
+
 /** ADMA2 with 8-byte (32-bit) or 12-byte (64-bit, v3) descriptors. */
 export class Adma2Engine {
   readonly descSize: number;
   private cur: CurrentTran | undefined;
   private endSeen = false;
+  private readonly scratch: Uint8Array;
 
   constructor(
     private readonly memory: SimMemory,
@@ -92,6 +125,18 @@ export class Adma2Engine {
     public descAddr: number,
   ) {
     this.descSize = is64 ? ADMA2_DESC64_SIZE : ADMA2_DESC32_SIZE;
+    this.scratch = new Uint8Array(this.descSize);
+  }
+
+  /** One descriptor from memory (word reads straight from the frame where it lies in one). */
+  private fetchDescriptor(at: number): Adma2Descriptor {
+    if (Math.floor(at / PAGE_SIZE) !== Math.floor((at + this.descSize - 1) / PAGE_SIZE)) {
+      this.memory.readInto(at, this.scratch); // straddles two frames
+      return decodeAdma2Descriptor(this.scratch, this.is64);
+    }
+    const w0 = this.memory.readU32(at);
+    const hi = this.is64 ? this.memory.readU32(at + 8) : 0;
+    return { attr: w0 & 0xffff, length: w0 >>> 16, address: hi * 2 ** 32 + this.memory.readU32(at + 4) };
   }
 
   private fail(state: number, lengthMismatch: boolean, why: string, descAddr = this.descAddr): AdmaBlockResult {
@@ -100,22 +145,30 @@ export class Adma2Engine {
 
   /**
    * Move one block: card→mem when `block` is given (read), mem→card when it is not (write,
-   * `len` bytes gathered).
+   * `len` bytes gathered). With `views` (a bulk run) nothing is copied: the memory the
+   * descriptors point at is appended to `views.out` for the card to fill or drain in one call.
    */
-  moveBlock(len: number, block?: Uint8Array): AdmaBlockResult {
-    const gathered = block ? undefined : new Uint8Array(len);
+  moveBlock(len: number, block?: Uint8Array, blockLen = len, views?: DmaViews): AdmaBlockResult {
+    const gathered = block || views ? undefined : new Uint8Array(len);
     let moved = 0;
     let dmaInterrupt = false;
     let empty = 0;
+    // a bulk run (len = k blocks) counts descriptor fetches per block, as k calls would
+    let countingFor = 0;
     try {
       while (moved < len) {
         if (!this.cur || this.cur.left === 0) {
           if (this.endSeen) return this.fail(ADMA_STATE.ST_TFR, true, 'End descriptor reached with data outstanding');
+          const blockNo = Math.floor(moved / blockLen);
+          if (blockNo !== countingFor) {
+            countingFor = blockNo;
+            empty = 0;
+          }
           // ST_FDS / ST_CADR: fetch until a Tran descriptor
           for (;;) {
             if (++empty > MAX_EMPTY_DESCRIPTORS) return this.fail(ADMA_STATE.ST_FDS, false, 'descriptor loop without data');
             const at = this.descAddr;
-            const d = decodeAdma2Descriptor(this.memory.read(at, this.descSize), this.is64);
+            const d = this.fetchDescriptor(at);
             this.tracer.emit('sdhci_adma_desc', at, d.attr, d.length, d.address);
             if (!isSet(ADMA2_ATTR.VALID, d.attr)) return this.fail(ADMA_STATE.ST_FDS, false, 'descriptor not valid', at);
             const act = get(ADMA2_ATTR.ACT, d.attr);
@@ -138,12 +191,14 @@ export class Adma2Engine {
         }
         const cur = this.cur;
         const n = Math.min(len - moved, cur.left);
-        if (block) {
+        if (views) {
+          this.memory.views(cur.addr, n, views.out, views.toMemory);
+        } else if (block) {
           this.tracer.emit('sdhci_dma', this.is64 ? 'adma64' : 'adma32', 'read', cur.addr, n);
           this.memory.write(cur.addr, block.subarray(moved, moved + n));
         } else {
           this.tracer.emit('sdhci_dma', this.is64 ? 'adma64' : 'adma32', 'write', cur.addr, n);
-          gathered!.set(this.memory.read(cur.addr, n), moved);
+          this.memory.readInto(cur.addr, gathered!.subarray(moved, moved + n));
         }
         cur.addr += n;
         cur.left -= n;
@@ -158,6 +213,65 @@ export class Adma2Engine {
       throw e;
     }
     return { data: gathered, dmaInterrupt, end: this.endSeen && (this.cur?.left ?? 0) === 0, error: undefined };
+  }
+
+  /**
+   * Whole blocks of `blockLen` the descriptor table carries from here with nothing but data:
+   * valid Tran (and Link / plain Nop) descriptors without Int or End, inside memory. A bulk
+   * moveBlock over that many blocks then equals as many single-block calls; anything else (an
+   * interrupt, the end, an error) is left to the per-block path. Reads descriptors, changes nothing.
+   */
+  bulkBlocks(blockLen: number, max: number): number {
+    const size = this.memory.size;
+    const noData = ADMA2_ATTR.INT.mask | ADMA2_ATTR.END.mask;
+    let descAddr = this.descAddr;
+    let addr = this.cur?.addr ?? 0;
+    let left = this.cur?.left ?? 0;
+    let blocks = 0;
+    if (this.endSeen || (left > 0 && (this.cur!.attr & noData) !== 0)) return 0;
+    while (blocks < max) {
+      let moved = 0;
+      let empty = 0;
+      while (moved < blockLen) {
+        if (left === 0) {
+          for (;;) {
+            if (++empty > MAX_EMPTY_DESCRIPTORS || descAddr + this.descSize > size) return blocks;
+            const at = descAddr;
+            const d = this.fetchDescriptor(at);
+            if (!isSet(ADMA2_ATTR.VALID, d.attr) || (d.attr & noData) !== 0) return blocks;
+            const act = get(ADMA2_ATTR.ACT, d.attr);
+            if (act === ADMA2_ACT.LINK) {
+              descAddr = this.is64 ? d.address : d.address % 2 ** 32;
+              continue;
+            }
+            descAddr = at + this.descSize;
+            if (act === ADMA2_ACT.TRAN) {
+              addr = d.address;
+              left = d.length === 0 ? 65536 : d.length;
+              break;
+            }
+          }
+        }
+        const n = Math.min(blockLen - moved, left);
+        if (addr + n > size) return blocks;
+        addr += n;
+        left -= n;
+        moved += n;
+      }
+      blocks++;
+    }
+    return blocks;
+  }
+
+  /** Where the walk stands (a bulk run that must be walked again block by block rewinds here). */
+  position(): AdmaPosition {
+    return { cur: this.cur && { ...this.cur }, endSeen: this.endSeen, descAddr: this.descAddr };
+  }
+
+  rewind(p: AdmaPosition): void {
+    this.cur = p.cur && { ...p.cur };
+    this.endSeen = p.endSeen;
+    this.descAddr = p.descAddr;
   }
 
   /** After the last block: bytes left in the current Tran descriptor are a length mismatch. */

@@ -8,6 +8,7 @@
 import {
   mmcBlockDisk,
   resolveBlkdev,
+  pageCachedReader,
   scanPartitions,
   ExtMinorAllocator,
   type BlockDisk,
@@ -127,7 +128,8 @@ export class MmcBlockDevice {
   }
 
   readSectors(lba: number, count: number): Uint8Array {
-    const out = new Uint8Array(count * SECTOR);
+    // every byte is filled by the read (or the read throws and the buffer is dropped): no zeroing
+    const out = uninitialized(count * SECTOR);
     this.rw(lba, out, false);
     return out;
   }
@@ -191,7 +193,8 @@ export class MmcBlockDevice {
     const arg = card.blockaddr ? lba : lba * SECTOR;
     const multi = blocks > 1;
     const opcode = write ? (multi ? MMC.WRITE_MULTIPLE_BLOCK : MMC.WRITE_BLOCK) : multi ? MMC.READ_MULTIPLE_BLOCK : MMC.READ_SINGLE_BLOCK;
-    const data = mmcData(write ? buf : new Uint8Array(buf.length), blocks, write ? MMC_DATA_WRITE : MMC_DATA_READ);
+    // reads land in the caller's buffer (the request's pages), as DMA does in Linux
+    const data = mmcData(buf, blocks, write ? MMC_DATA_WRITE : MMC_DATA_READ);
     mmcSetDataTimeout(data, card);
     const mrq: MmcRequest = { cmd: mmcCommand(opcode, arg, MMC_RSP_R1 | MMC_CMD_ADTC), data, completed: false };
     if (multi) {
@@ -201,7 +204,6 @@ export class MmcBlockDevice {
     mmcWaitForReq(host, mrq);
     let err = mrqError(mrq);
     if (err) return { err, what: describe(mrq), mrq };
-    if (!write) buf.set(data.buf);
     const st = mrq.cmd.resp[0] & CMD_ERRORS;
     if (st) return { err: -EIO, what: `card status 0x${(mrq.cmd.resp[0] >>> 0).toString(16)}`, mrq };
     if (write) {
@@ -337,7 +339,8 @@ export interface MmcBlkDisks {
 export function mmcBlkProbe(card: MmcCard, o: MmcBlkOptions & { scan?: ScanOptions; perdevMinors?: number } = {}): MmcBlkDisks {
   const blk = new MmcBlk(card, o);
   const user = blk.devices[0]!;
-  const scan = scanPartitions((lba) => user.readSectors(lba, 1), user.sectors, o.scan);
+  // Through the page cache, as read_part_sector() reads: one 4 KiB request per page, not per sector.
+  const scan = scanPartitions(pageCachedReader((lba, n) => user.readSectors(lba, n), user.sectors), user.sectors, o.scan);
   const ext = new ExtMinorAllocator();
   const disks: BlockDisk[] = [];
   let devidx = 0;
@@ -386,4 +389,10 @@ export function findBlkdev(d: MmcBlkDisks, spec: string): FoundBlkdev {
   if (!device) throw new MmcBlockError(resolved.disk.name, -EIO, 'disk has no block device');
   const partition = resolved.partition ? d.partitions.find((p) => p.node === resolved.partition) : undefined;
   return { resolved, device, partition };
+}
+
+/** A plain Uint8Array of `n` bytes whose contents are not cleared first (Buffer.allocUnsafeSlow's memory). */
+function uninitialized(n: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(n);
+  return new Uint8Array(b.buffer, b.byteOffset, n);
 }

@@ -1,9 +1,16 @@
 /**
  * DMA mapping for the SDHCI driver over the board's simulated system memory: the kernel buffer of
- * a request (`data.buf`) is "mapped" into pages the controller can reach (dma_map_sg), and
- * unmapped (copied back for reads) when the request completes. ADMA2 gets one page per
- * scatterlist entry at scattered addresses (like page-cache pages); SDMA uses one contiguous
- * bounce buffer (sdhci_allocate_bounce_buffer) placed so that it crosses a 512 KiB SDMA boundary.
+ * a request (`data.buf`) is mapped into pages the controller can reach (dma_map_sg), and unmapped
+ * when the request completes. ADMA2 gets one page per scatterlist entry at scattered addresses
+ * (like page-cache pages); SDMA uses one contiguous bounce buffer (sdhci_allocate_bounce_buffer)
+ * placed so that it crosses a 512 KiB SDMA boundary.
+ *
+ * Direct mapping (the default): as dma_map_sg hands the device the physical addresses of the
+ * caller's own pages, the whole pages of `data.buf` become the memory frames at those addresses
+ * (SimMemory.mapPages), so the controller reads and writes the buffer in place; only a partial
+ * last page is copied in (writes) and back (reads). The SDMA bounce buffer is aliased the same
+ * way: its copy in and out is elided, which nothing but its stale contents after the request
+ * could tell. `direct = false` copies everything (the original model; tests compare the two).
  */
 import type { Board } from '../../device/board.js';
 import * as R from '../../device/sdhci-regs.js';
@@ -33,53 +40,66 @@ export interface DmaSegment {
   len: number;
   /** offset of this segment in data.buf */
   off: number;
+  /** leading bytes of the segment mapped in place (whole pages); the rest is copied */
+  mapped: number;
 }
 
-/** dma_map_sg(): one segment per page of `buf`; writes (DMA_TO_DEVICE) are copied in now. */
-export function dmaMapPages(mem: SimMemory, buf: Uint8Array, base: number, toDevice: boolean): DmaSegment[] {
+/** Map `len` bytes of `buf` from `off` at `addr`: whole pages in place (direct), the rest copied in for writes. */
+function mapSegment(mem: SimMemory, buf: Uint8Array, off: number, len: number, addr: number, toDevice: boolean, direct: boolean): DmaSegment {
+  const mapped = direct ? len - (len % PAGE) : 0;
+  if (mapped > 0) mem.mapPages(addr, buf.subarray(off, off + mapped));
+  if (toDevice && mapped < len) mem.write(addr + mapped, buf.subarray(off + mapped, off + len));
+  return { addr, len, off, mapped };
+}
+
+/** dma_map_sg(): one segment per page of `buf`; writes (DMA_TO_DEVICE) are readable by the device now. */
+export function dmaMapPages(mem: SimMemory, buf: Uint8Array, base: number, toDevice: boolean, direct = true): DmaSegment[] {
   const segs: DmaSegment[] = [];
   for (let off = 0, i = 0; off < buf.length; off += PAGE, i++) {
-    const len = Math.min(PAGE, buf.length - off);
-    const addr = base + i * 2 * PAGE;
-    segs.push({ addr, len, off });
-    if (toDevice) mem.write(addr, buf.subarray(off, off + len));
+    segs.push(mapSegment(mem, buf, off, Math.min(PAGE, buf.length - off), base + i * 2 * PAGE, toDevice, direct));
   }
   return segs;
 }
 
 /** The bounce buffer as a single segment. */
-export function dmaMapBounce(mem: SimMemory, buf: Uint8Array, toDevice: boolean): DmaSegment[] {
+export function dmaMapBounce(mem: SimMemory, buf: Uint8Array, toDevice: boolean, direct = true): DmaSegment[] {
   if (buf.length > SDHCI_BOUNCE_SIZE) throw new RangeError(`request of ${buf.length} bytes exceeds the ${SDHCI_BOUNCE_SIZE}-byte bounce buffer`);
-  if (toDevice) mem.write(DMA_LAYOUT.bounce, buf);
-  return [{ addr: DMA_LAYOUT.bounce, len: buf.length, off: 0 }];
+  return [mapSegment(mem, buf, 0, buf.length, DMA_LAYOUT.bounce, toDevice, direct)];
 }
 
-/** dma_unmap_sg(): for reads, copy `bytes` bytes back into the kernel buffer. */
+/**
+ * dma_unmap_sg(): the mapped pages go back; for reads the copied (unmapped) bytes among the
+ * first `bytes` are copied back into the kernel buffer (mapped ones already are there).
+ */
 export function dmaUnmap(mem: SimMemory, segs: readonly DmaSegment[], buf: Uint8Array, fromDevice: boolean, bytes: number): void {
-  if (!fromDevice) return;
   for (const s of segs) {
-    const n = Math.min(s.len, bytes - s.off);
-    if (n <= 0) break;
-    buf.set(mem.read(s.addr, n), s.off);
+    if (s.mapped > 0) mem.unmapPages(s.addr, s.mapped);
+    if (!fromDevice) continue;
+    const end = Math.min(s.len, bytes - s.off);
+    if (end > s.mapped) mem.readInto(s.addr + s.mapped, buf.subarray(s.off + s.mapped, s.off + end)); // straight into the kernel buffer
   }
 }
 
 /**
  * sdhci_adma_table_pre(): one Tran|Valid descriptor per segment (split at 64 KiB, the largest
- * length a descriptor holds), then the Nop|End|Valid terminator. Returns the descriptor count.
+ * length a descriptor holds), then the Nop|End|Valid terminator. The table is built in a local
+ * buffer and stored with one memory write (Linux fills its coherent table in place the same way).
+ * Returns the descriptor count.
  */
 export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly DmaSegment[], is64: boolean): number {
   const sz = is64 ? R.ADMA2_DESC64_SIZE : R.ADMA2_DESC32_SIZE;
-  let at = tableAddr;
-  let n = 0;
+  let count = 1;
+  for (const s of segs) count += Math.max(1, Math.ceil(s.len / 65536));
+  const table = new Uint8Array(count * sz);
+  let at = 0;
   for (const s of segs) {
     for (let done = 0; done < s.len; done += 65536) {
       const len = Math.min(65536, s.len - done);
-      mem.write(at, R.encodeAdma2Descriptor({ attr: R.ADMA2_TRAN_VALID, length: len & 0xffff, address: s.addr + done }, is64));
+      R.encodeAdma2DescriptorAt(table, at, R.ADMA2_TRAN_VALID, len & 0xffff, s.addr + done, is64);
       at += sz;
-      n++;
     }
   }
-  mem.write(at, R.encodeAdma2Descriptor({ attr: R.ADMA2_NOP_END_VALID, length: 0, address: 0 }, is64));
-  return n + 1;
+  R.encodeAdma2DescriptorAt(table, at, R.ADMA2_NOP_END_VALID, 0, 0, is64);
+  mem.write(tableAddr, table.subarray(0, at + sz));
+  return at / sz + 1;
 }

@@ -15,6 +15,7 @@ import * as R from '../../device/sdhci-regs.js';
 import { ETIMEDOUT, EBUSY } from '../mmc/errno.js';
 import type { MmcHost, MmcRequest } from '../mmc/types.js';
 import { sdhciPriv, sdhciSetIos, type SdhciHost } from './sdhci.js';
+import { dmaUnmap } from './dma.js';
 
 export interface SdhciPanicConfig {
   /** software reset used to drain: CMD|DATA (default) or ALL (power-cycles the card: it then needs re-init) */
@@ -118,6 +119,8 @@ export function sdhciPanicPrepare(mmc: MmcHost): number {
   host.deferredCmd = null;
   host.pendingReset = false;
   host.mrqsDone.fill(null);
+  // its pages are unmapped (nothing copied back: the request is abandoned)
+  if (host.dmaSegs) dmaUnmap(host.memory, host.dmaSegs, new Uint8Array(0), false, 0);
   host.dmaSegs = null;
   host.cpu.delTimer(host.timer);
   host.cpu.delTimer(host.dataTimer);

@@ -130,6 +130,8 @@ export class SdhciHost {
   pioOffset = 0;
   descSz = 8;
   dmaSegs: DmaSegment[] | null = null;
+  /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
+  dmaDirect = true;
   readonly timer: KernelTimer;
   readonly dataTimer: KernelTimer;
   readonly log: string[] = [];
@@ -502,12 +504,12 @@ export class SdhciHost {
       // sdhci_pre_dma_transfer: map the scatterlist
       if (this.flags & SDHCI_USE_ADMA) {
         const base = this.flags & SDHCI_USE_64_BIT_DMA ? DMA_LAYOUT.pages64 : DMA_LAYOUT.pages32;
-        this.dmaSegs = dmaMapPages(this.memory, data.buf, base, !read);
+        this.dmaSegs = dmaMapPages(this.memory, data.buf, base, !read, this.dmaDirect);
         writeAdmaTable(this.memory, DMA_LAYOUT.admaTable, this.dmaSegs, (this.flags & SDHCI_USE_64_BIT_DMA) !== 0);
         this.writel(DMA_LAYOUT.admaTable % 2 ** 32, R.ADMA_ADDRESS_LO);
         if (this.flags & SDHCI_USE_64_BIT_DMA) this.writel(Math.floor(DMA_LAYOUT.admaTable / 2 ** 32), R.ADMA_ADDRESS_HI);
       } else {
-        this.dmaSegs = dmaMapBounce(this.memory, data.buf, !read);
+        this.dmaSegs = dmaMapBounce(this.memory, data.buf, !read, this.dmaDirect);
         this.writel(this.sdmaAddress(), R.SDMA_ADDRESS);
       }
       data.hostCookie = COOKIE_MAPPED;
@@ -772,26 +774,37 @@ export class SdhciHost {
     this.finishDataInner(false);
   }
 
-  /** sdhci_transfer_pio() */
+  /**
+   * sdhci_transfer_pio(). Linux's sdhci_read_block_pio / sdhci_write_block_pio do one readl /
+   * writel of SDHCI_BUFFER per 4 bytes; here the whole words of a block go through readsl /
+   * writesl (ioread32_rep), which the board defines as exactly that many readl / writel — the
+   * same accesses, in one call. A block size that is not a multiple of 4 ends with one single
+   * access for its last bytes, as the per-word loop does.
+   */
   transferPio(): void {
     const data = this.data!;
     if (this.blocks === 0) return;
     const read = (data.flags & MMC_DATA_READ) !== 0;
     const mask = read ? R.PS.BUFFER_READ_ENABLE.mask : R.PS.BUFFER_WRITE_ENABLE.mask;
+    const port = R.BUFFER_DATA_PORT.offset;
     while (this.readl(R.PRESENT_STATE) & mask) {
       const buf = data.buf;
-      const end = this.pioOffset + data.blksz;
+      const start = this.pioOffset;
+      const end = start + data.blksz;
+      const words = data.blksz >>> 2;
+      const tail = start + words * 4;
       if (read) {
-        for (let o = this.pioOffset; o < end; o += 4) {
+        if (words > 0) this.mmio.readsl(port, buf.subarray(start, tail), words);
+        if (tail < end) {
           const w = this.readl(R.BUFFER_DATA_PORT);
-          buf[o] = w & 0xff;
-          buf[o + 1] = (w >>> 8) & 0xff;
-          buf[o + 2] = (w >>> 16) & 0xff;
-          buf[o + 3] = (w >>> 24) & 0xff;
+          for (let i = 0; i < 4; i++) if (tail + i < buf.length) buf[tail + i] = (w >>> (8 * i)) & 0xff;
         }
       } else {
-        for (let o = this.pioOffset; o < end; o += 4) {
-          this.writel((buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24)) >>> 0, R.BUFFER_DATA_PORT);
+        if (words > 0) this.mmio.writesl(port, buf.subarray(start, tail), words);
+        if (tail < end) {
+          let w = 0;
+          for (let i = 0; i < 4; i++) w |= (buf[tail + i] ?? 0) << (8 * i);
+          this.writel(w >>> 0, R.BUFFER_DATA_PORT);
         }
       }
       this.pioOffset = end;
