@@ -15,10 +15,14 @@ export interface TaskHandle {
   readonly label: string;
 }
 
-interface Entry {
-  handle: TaskHandle;
-  seq: number;
-  task: Task;
+/** A queued task; it is its own handle (one object per task: the data path schedules several per request). */
+class Entry implements TaskHandle {
+  constructor(
+    readonly id: number,
+    readonly at: number,
+    readonly label: string,
+    readonly task: Task,
+  ) {}
 }
 
 export class VirtualClock {
@@ -35,19 +39,18 @@ export class VirtualClock {
   /** Run `task` at absolute time `at` (clamped to now). Returns a handle for `cancel`. */
   schedule(at: number, task: Task, label = 'task'): TaskHandle {
     const when = Math.max(Math.ceil(at), this.nowNs);
-    const handle: TaskHandle = Object.freeze({ id: ++this.seq, at: when, label });
-    const entry: Entry = { handle, seq: handle.id, task };
-    // binary search: first index whose (at, seq) is greater than ours
+    const entry = new Entry(++this.seq, when, label, task);
+    // binary search: first index whose (at, id) is greater than ours (ids grow, so: after every at <= when)
     let lo = 0;
     let hi = this.queue.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const e = this.queue[mid]!;
-      if (e.handle.at < when || (e.handle.at === when && e.seq < entry.seq)) lo = mid + 1;
+      if (this.queue[mid]!.at <= when) lo = mid + 1;
       else hi = mid;
     }
-    this.queue.splice(lo, 0, entry);
-    return handle;
+    if (lo === this.queue.length) this.queue.push(entry);
+    else this.queue.splice(lo, 0, entry);
+    return entry;
   }
 
   /** Run `task` `delay` ns from now. */
@@ -58,19 +61,19 @@ export class VirtualClock {
   /** Remove a pending task; returns false if it already ran or was cancelled. */
   cancel(handle: TaskHandle | undefined): boolean {
     if (!handle) return false;
-    const i = this.queue.findIndex((e) => e.handle === handle);
+    const i = this.queue.indexOf(handle as Entry);
     if (i < 0) return false;
     this.queue.splice(i, 1);
     return true;
   }
 
   isPending(handle: TaskHandle | undefined): boolean {
-    return handle !== undefined && this.queue.some((e) => e.handle === handle);
+    return handle !== undefined && this.queue.includes(handle as Entry);
   }
 
   /** Time of the next pending task, or undefined. */
   nextDue(): number | undefined {
-    return this.queue[0]?.handle.at;
+    return this.queue[0]?.at;
   }
 
   get pending(): number {
@@ -82,9 +85,9 @@ export class VirtualClock {
     let ran = 0;
     for (;;) {
       const head = this.queue[0];
-      if (!head || head.handle.at > t) break;
+      if (!head || head.at > t) break;
       this.queue.shift();
-      this.nowNs = head.handle.at;
+      this.nowNs = head.at;
       head.task();
       ran++;
     }

@@ -27,6 +27,8 @@ interface Leaf {
   readonly offs: Float64Array;
   /** pages a mapping hides: their own frame, null if none, undefined if the page is not mapped */
   hidden: (Uint8Array | null | undefined)[] | undefined;
+  /** per page, bumped whenever its contents may change (see SimMemory.pageGeneration) */
+  readonly gens: Uint32Array;
 }
 
 export class SimMemory {
@@ -53,7 +55,7 @@ export class SimMemory {
     let l = this.leaves.get(key);
     if (!l) {
       if (!create) return undefined;
-      l = { frames: new Array<Uint8Array | undefined>(LEAF_PAGES).fill(undefined), offs: new Float64Array(LEAF_PAGES), hidden: undefined };
+      l = { frames: new Array<Uint8Array | undefined>(LEAF_PAGES).fill(undefined), offs: new Float64Array(LEAF_PAGES), hidden: undefined, gens: new Uint32Array(LEAF_PAGES) };
       this.leaves.set(key, l);
     }
     this.lastKey = key;
@@ -108,27 +110,53 @@ export class SimMemory {
       const inPage = a - pageNo * PAGE_SIZE;
       const n = Math.min(data.length - done, PAGE_SIZE - inPage);
       const f = this.frame(pageNo, true)!;
-      f.buf.set(data.subarray(done, done + n), f.off + inPage);
+      // rewriting the same bytes (a driver refilling its descriptor table) keeps the generation
+      if (!sameBytes(f.buf, f.off + inPage, data, done, n)) {
+        f.buf.set(data.subarray(done, done + n), f.off + inPage);
+        this.touch(pageNo);
+      }
       done += n;
     }
   }
 
+  /** The page's contents may change: a new generation. */
+  private touch(pageNo: number): void {
+    this.leaf(pageNo, true)!.gens[pageNo % LEAF_PAGES]++;
+  }
+
   /**
-   * Map `view` (a whole number of pages) at page-aligned `addr`: its pages become the frames
-   * there until unmapPages. Mapping over a mapping replaces it (the own frame stays hidden).
+   * A number that changes whenever the page's contents may have changed through this memory
+   * (write, a mapping made or undone, frames handed out for a DMA engine to fill); -1 for a
+   * mapped page, whose owner may change it behind the memory's back. Lets a DMA engine keep what
+   * it read from descriptor pages as long as they stay the same.
    */
-  mapPages(addr: number, view: Uint8Array): void {
-    if (addr % PAGE_SIZE !== 0 || view.length % PAGE_SIZE !== 0) throw new RangeError(`mapPages: 0x${addr.toString(16)} +${view.length} is not whole pages`);
-    this.check(addr, view.length);
+  pageGeneration(pageNo: number): number {
+    const l = this.leaf(pageNo, false);
+    if (!l) return 0;
+    const i = pageNo % LEAF_PAGES;
+    return l.hidden?.[i] !== undefined ? -1 : l.gens[i]!;
+  }
+
+  /**
+   * Map `len` bytes of `view` from `from` (a whole number of pages) at page-aligned `addr`: those
+   * pages become the frames there until unmapPages. Mapping over a mapping replaces it (the own
+   * frame stays hidden).
+   */
+  mapPages(addr: number, view: Uint8Array, from = 0, len = view.length - from): void {
+    if (addr % PAGE_SIZE !== 0 || len % PAGE_SIZE !== 0 || from < 0 || from + len > view.length) {
+      throw new RangeError(`mapPages: 0x${addr.toString(16)} +${len} is not whole pages`);
+    }
+    this.check(addr, len);
     const first = addr / PAGE_SIZE;
-    for (let k = 0; k < view.length >>> PAGE_SHIFT; k++) {
+    for (let k = 0; k < len >>> PAGE_SHIFT; k++) {
       const pageNo = first + k;
       const l = this.leaf(pageNo, true)!;
       const i = pageNo % LEAF_PAGES;
       const hidden = (l.hidden ??= new Array<Uint8Array | null | undefined>(LEAF_PAGES).fill(undefined));
       if (hidden[i] === undefined) hidden[i] = l.frames[i] ?? null;
       l.frames[i] = view;
-      l.offs[i] = k * PAGE_SIZE;
+      l.offs[i] = from + k * PAGE_SIZE;
+      l.gens[i]!++;
     }
   }
 
@@ -144,6 +172,7 @@ export class SimMemory {
       l!.hidden![i] = undefined;
       l!.frames[i] = own ?? undefined;
       l!.offs[i] = 0;
+      l!.gens[i]!++;
     }
   }
 
@@ -160,8 +189,13 @@ export class SimMemory {
       const pageNo = Math.floor(a / PAGE_SIZE);
       const inPage = a - pageNo * PAGE_SIZE;
       const n = Math.min(len - done, PAGE_SIZE - inPage);
-      const f = this.frame(pageNo, forWrite);
-      if (f) out.add(f.buf.buffer, f.buf.byteOffset + f.off + inPage, n);
+      // the frame, looked up in place (no {buf, off} object per page: a run covers many pages)
+      const l = this.leaf(pageNo, forWrite);
+      const i = pageNo % LEAF_PAGES;
+      let buf = l?.frames[i];
+      if (!buf && forWrite) buf = this.frame(pageNo, true)!.buf;
+      if (forWrite) l!.gens[i]!++; // the caller fills it
+      if (buf) out.add(buf.buffer, buf.byteOffset + l!.offs[i]! + inPage, n);
       else out.add(ZERO_PAGE.buffer, ZERO_PAGE.byteOffset + inPage, n);
       done += n;
     }
@@ -194,6 +228,15 @@ export class SimMemory {
   get allocatedPages(): number {
     return this.ownPages;
   }
+}
+
+/** a[ao, ao+n) equals b[bo, bo+n) (short ranges by hand, longer ones by the native memcmp) */
+function sameBytes(a: Uint8Array, ao: number, b: Uint8Array, bo: number, n: number): boolean {
+  if (n <= 32) {
+    for (let i = 0; i < n; i++) if (a[ao + i] !== b[bo + i]) return false;
+    return true;
+  }
+  return Buffer.compare(a.subarray(ao, ao + n), b.subarray(bo, bo + n)) === 0;
 }
 
 /**

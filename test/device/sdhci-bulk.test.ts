@@ -230,3 +230,89 @@ test('a power-loss fault armed in the middle of a write-behind PIO write loses e
   }
   assert.equal(bulk.board.clock.now, perBlock.board.clock.now);
 });
+
+/** ADMA2 (32-bit) write of `data` from pages at `pageBase` (every other page), table at 0x1000. */
+function admaWriteFrom(b: Board, lba: number, data: Uint8Array, pageBase: number): void {
+  const table = 0x1000;
+  const pages = data.length / 4096;
+  for (let i = 0; i < pages; i++) {
+    b.memory.write(pageBase + i * 8192, data.subarray(i * 4096, (i + 1) * 4096));
+    b.memory.write(table + i * 8, R.encodeAdma2Descriptor({ attr: R.ADMA2_TRAN_VALID, length: 4096, address: pageBase + i * 8192 }, false));
+  }
+  b.memory.write(table + pages * 8, R.encodeAdma2Descriptor({ attr: R.ADMA2_NOP_END_VALID, length: 0, address: 0 }, false));
+  b.mmio.writeb(R.HOST_CONTROL1.offset, R.set(R.HC1.DMA_SELECT, 0, R.DMA_SELECT.ADMA2_32));
+  b.mmio.writel(R.ADMA_ADDRESS_LO.offset, table);
+  cmd(b, 23, data.length / BLOCK, 'r1');
+  dataCmd(b, 25, lba * BLOCK, data.length / BLOCK, tmValue({ read: false, multi: true, dma: true }));
+}
+
+function sameAsPerBlock(bulk: ReturnType<typeof makeBoard>, perBlock: ReturnType<typeof makeBoard>): void {
+  assert.deepEqual(bulk.backing.read(0, 1 << 20), perBlock.backing.read(0, 1 << 20));
+  assert.equal(bulk.board.clock.now, perBlock.board.clock.now, 'same virtual time');
+  assert.deepEqual(bulk.board.card.stats, perBlock.board.card.stats);
+  assert.deepEqual(bulk.board.controller.snapshot(), perBlock.board.controller.snapshot());
+}
+
+test('the ADMA2 table walk kept from one request serves the next only while the table is unchanged', () => {
+  const { bulk, perBlock } = pair();
+  const a = filled(32 * 1024, 7);
+  const b = filled(32 * 1024, 8);
+  for (const r of [bulk, perBlock]) {
+    admaWriteFrom(r.board, 0, a, 0x100000);
+    waitTransfer(r.board);
+    admaWriteFrom(r.board, 64, a, 0x100000); // the same table bytes rewritten: the kept walk applies
+    waitTransfer(r.board);
+    admaWriteFrom(r.board, 128, b, 0x200000); // same table address, other descriptors
+    waitTransfer(r.board);
+    r.board.memory.write(0x200000 + 3 * 8192, filled(4096, 9)); // data pages only: the walk still applies
+    admaWriteFrom(r.board, 192, b.subarray(0, 16 * 1024), 0x200000); // shorter table (End earlier)
+    waitTransfer(r.board);
+  }
+  assert.deepEqual(bulk.backing.read(0, 32 * 1024), a);
+  assert.deepEqual(bulk.backing.read(64 * BLOCK, 32 * 1024), a);
+  assert.deepEqual(bulk.backing.read(128 * BLOCK, 32 * 1024), b);
+  sameAsPerBlock(bulk, perBlock);
+});
+
+test('a descriptor the driver rewrites during a bulk run is read as the per-block path reads it', () => {
+  const { bulk, perBlock } = pair();
+  const data = filled(32 * 1024, 11);
+  const late = filled(4096, 12);
+  for (const r of [bulk, perBlock]) {
+    r.board.memory.write(0x300000, late);
+    admaWriteFrom(r.board, 20, data, 0x100000);
+    // part of the run has gone (no MMIO access: nothing settles it), then the last descriptor changes
+    r.board.clock.advance(200_000);
+    r.board.memory.write(0x1000 + 7 * 8, R.encodeAdma2Descriptor({ attr: R.ADMA2_TRAN_VALID, length: 4096, address: 0x300000 }, false));
+    waitTransfer(r.board);
+  }
+  const want = data.slice();
+  want.set(late, 7 * 4096);
+  assert.deepEqual(bulk.backing.read(20 * BLOCK, data.length), want);
+  sameAsPerBlock(bulk, perBlock);
+});
+
+test('an ADMA2 read whose data lands on its own descriptor table goes as the per-block path goes', () => {
+  const { bulk, perBlock } = pair();
+  const data = filled(16 * 1024, 13);
+  for (const r of [bulk, perBlock]) {
+    admaWriteFrom(r.board, 300, data, 0x100000);
+    waitTransfer(r.board);
+    // table at 0x1000: the first descriptor reads 4 KiB onto the table page itself
+    const table = 0x1000;
+    r.board.memory.write(table, R.encodeAdma2Descriptor({ attr: R.ADMA2_TRAN_VALID, length: 4096, address: 0x1000 }, false));
+    for (let i = 1; i < 4; i++) r.board.memory.write(table + i * 8, R.encodeAdma2Descriptor({ attr: R.ADMA2_TRAN_VALID, length: 4096, address: 0x400000 + i * 8192 }, false));
+    r.board.memory.write(table + 4 * 8, R.encodeAdma2Descriptor({ attr: R.ADMA2_NOP_END_VALID, length: 0, address: 0 }, false));
+    r.board.mmio.writel(R.ADMA_ADDRESS_LO.offset, table);
+    cmd(r.board, 23, 32, 'r1');
+    dataCmd(r.board, 18, 300 * BLOCK, 32, tmValue({ read: true, multi: true, dma: true }));
+    for (;;) {
+      const st = r.board.mmio.readl(R.NORMAL_INT_STATUS.offset);
+      if (st & (R.NIS.TRANSFER_COMPLETE.mask | R.NIS.ERROR.mask)) break;
+      r.board.clock.runUntil(r.board.clock.nextDue() ?? r.board.clock.now + 1000);
+    }
+  }
+  assert.deepEqual(bulk.board.memory.read(0x1000, 4096), perBlock.board.memory.read(0x1000, 4096));
+  assert.deepEqual(bulk.board.memory.read(0x400000, 32 * 1024), perBlock.board.memory.read(0x400000, 32 * 1024));
+  sameAsPerBlock(bulk, perBlock);
+});

@@ -6,7 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DMA_LAYOUT } from '../../src/driver/sdhci/dma.js';
+import { DMA_LAYOUT, dmaMapPages, dmaUnmap, writeAdmaTable } from '../../src/driver/sdhci/dma.js';
+import { SimMemory } from '../../src/device/memory.js';
+import * as R from '../../src/device/sdhci-regs.js';
 import { makeRig, partitionBytes, randomBytes, type Rig } from './helpers.js';
 
 /** Requests of whole pages, partial last pages, single blocks and more than one bounce buffer. */
@@ -59,3 +61,29 @@ for (const transfer of ['adma2', 'sdma'] as const) {
     assert.notDeepEqual(r.board.memory.read(at, 512), new Uint8Array(512).fill(0x11));
   });
 }
+
+test('the ADMA2 table is stored whole for every request, also when its segments repeat', () => {
+  const mem = new SimMemory();
+  const buf = new Uint8Array(3 * 4096 + 512);
+  const sg: ReturnType<typeof dmaMapPages> = [];
+  const expect = (segs: ReturnType<typeof dmaMapPages>, is64: boolean): Uint8Array => {
+    const sz = is64 ? R.ADMA2_DESC64_SIZE : R.ADMA2_DESC32_SIZE;
+    const out = new Uint8Array((segs.length + 1) * sz);
+    segs.forEach((s, i) => R.encodeAdma2DescriptorAt(out, i * sz, R.ADMA2_TRAN_VALID, s.len & 0xffff, s.addr, is64));
+    R.encodeAdma2DescriptorAt(out, segs.length * sz, R.ADMA2_NOP_END_VALID, 0, 0, is64);
+    return out;
+  };
+  for (const is64 of [false, false, true, true]) {
+    const segs = dmaMapPages(mem, buf, is64 ? DMA_LAYOUT.pages64 : DMA_LAYOUT.pages32, true, true, sg);
+    assert.equal(segs, sg, 'the scatterlist storage is reused');
+    assert.equal(segs.length, 4);
+    mem.write(DMA_LAYOUT.admaTable, new Uint8Array(64).fill(0xee)); // a stray write over the table
+    const want = expect(segs, is64);
+    assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, segs, is64), 5);
+    assert.deepEqual(mem.read(DMA_LAYOUT.admaTable, want.length), want);
+    dmaUnmap(mem, segs, buf, false, buf.length);
+  }
+  const short = dmaMapPages(mem, buf.subarray(0, 4096), DMA_LAYOUT.pages32, true, true, sg);
+  assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, short, false), 2);
+  assert.deepEqual(mem.read(DMA_LAYOUT.admaTable, 16), expect(short, false));
+});

@@ -416,23 +416,23 @@ export class EmmcCard {
   readData(n: number): Uint8Array | null {
     const d = this.data;
     if (!this.powered || !d || d.dir !== 'read' || this._state !== 'data') return null;
+    if (d.entry.data === blockData && (!d.buf || d.pos >= d.buf.length) && this.loadBlock(d) && d.buf!.length === n) {
+      // exactly one whole block: handed out as it is, no copy (its readers copy it, nothing writes it)
+      const out = d.buf!;
+      d.pos = n;
+      if (d.remaining === 0) {
+        this.endData();
+        this.setState('tran');
+      }
+      return out;
+    }
     const out = new Uint8Array(n);
     let got = 0;
     while (got < n) {
-      if (!d.buf || d.pos >= d.buf.length) {
-        if (d.remaining === 0 || d.stopped) break;
-        const blk = d.entry.data?.read?.(this, d);
-        if (!blk) {
-          d.stopped = true;
-          break;
-        }
-        d.buf = blk;
-        d.pos = 0;
-        d.blocks++;
-        if (d.remaining !== undefined) d.remaining--;
-      }
-      const take = Math.min(n - got, d.buf.length - d.pos);
-      out.set(d.buf.subarray(d.pos, d.pos + take), got);
+      if ((!d.buf || d.pos >= d.buf.length) && !this.loadBlock(d)) break;
+      const buf = d.buf!;
+      const take = Math.min(n - got, buf.length - d.pos);
+      out.set(buf.subarray(d.pos, d.pos + take), got);
       d.pos += take;
       got += take;
     }
@@ -441,6 +441,21 @@ export class EmmcCard {
       this.setState('tran');
     }
     return got === 0 ? null : got < n ? out.subarray(0, got) : out;
+  }
+
+  /** The read phase's next block into d.buf; false at its end (count reached, stopped, or no data). */
+  private loadBlock(d: DataPhase): boolean {
+    if (d.remaining === 0 || d.stopped) return false;
+    const blk = d.entry.data?.read?.(this, d);
+    if (!blk) {
+      d.stopped = true;
+      return false;
+    }
+    d.buf = blk;
+    d.pos = 0;
+    d.blocks++;
+    if (d.remaining !== undefined) d.remaining--;
+    return true;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -532,14 +547,21 @@ export class EmmcCard {
     if (!this.powered || !d || d.dir !== 'write' || this._state !== 'rcv' || d.stopped) return false;
     let used = 0;
     while (used < bytes.length) {
-      if (!d.buf) {
-        d.buf = new Uint8Array(d.blockLen);
-        d.pos = 0;
+      if (!d.buf && d.entry.data === blockData && bytes.length - used >= d.blockLen) {
+        // a whole block: taken in place (block writes copy it out before returning)
+        d.buf = used === 0 && bytes.length === d.blockLen ? bytes : bytes.subarray(used, used + d.blockLen);
+        d.pos = d.blockLen;
+        used += d.blockLen;
+      } else {
+        if (!d.buf) {
+          d.buf = new Uint8Array(d.blockLen);
+          d.pos = 0;
+        }
+        const take = Math.min(bytes.length - used, d.blockLen - d.pos);
+        d.buf.set(bytes.subarray(used, used + take), d.pos);
+        d.pos += take;
+        used += take;
       }
-      const take = Math.min(bytes.length - used, d.blockLen - d.pos);
-      d.buf.set(bytes.subarray(used, used + take), d.pos);
-      d.pos += take;
-      used += take;
       if (d.pos === d.blockLen) {
         const block = d.buf;
         d.buf = undefined;

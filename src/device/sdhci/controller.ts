@@ -21,7 +21,7 @@ import type { CardResponse } from '../emmc/card.js';
 import type { Tracer } from '../trace.js';
 import * as R from '../sdhci-regs.js';
 import { get, isSet, type Field, type RegDef } from '../sdhci-regs.js';
-import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPosition, type DmaViews } from './dma.js';
+import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPlanCache, type AdmaPosition, type DmaViews } from './dma.js';
 import { blockDoneAt, blocksDoneBy, blocksFetchedBy, type Burst } from './burst.js';
 
 /**
@@ -113,6 +113,8 @@ interface Transfer {
   adma: Adma2Engine | undefined;
   /** PIO/DMA staging buffer for the current block */
   buf: Uint8Array | undefined;
+  /** PIO writes: the block buffer, reused block after block (the card copies a block when it takes it) */
+  pioBlock: Uint8Array | undefined;
   pos: number;
   /** SDMA waiting for the host to rewrite the address after a boundary interrupt */
   sdmaPaused: boolean;
@@ -154,6 +156,8 @@ export class SdhciController {
   private lastCmd = 0;
   /** a run of DMA blocks moving in bulk (./burst.ts); settled before anything can observe it */
   private burst: Burst<Transfer> | undefined;
+  /** the last ADMA2 table walk, reused while the table's pages are unchanged (dma.ts AdmaPlan) */
+  private readonly admaPlans: AdmaPlanCache = { plan: undefined };
 
   constructor(o: SdhciOptions) {
     this.clock = o.clock;
@@ -235,24 +239,30 @@ export class SdhciController {
       this.writeReg(r0, value, size === 4 ? 0xffffffff : size === 2 ? 0xffff : 0xff); // one whole register
       return;
     }
-    // split into per-register (value, mask) pairs, in ascending offset order
-    const parts: { r: RegDef; v: number; m: number }[] = [];
-    let unknown = false;
+    // split into per-register (value, mask) pairs, in ascending offset order; a register's bytes
+    // are contiguous, so a pair is written where the register changes (no allocation per access)
+    for (let i = 0; i < size; i++) {
+      if (!R.registerAt(offset + i)) {
+        this.unimplemented(`write of ${size * 8} bits at ${R.offsetName(offset)}`);
+        break;
+      }
+    }
+    let cur: RegDef | undefined;
+    let v = 0;
+    let m = 0;
     for (let i = 0; i < size; i++) {
       const r = R.registerAt(offset + i);
-      if (!r) {
-        unknown = true;
-        continue;
+      if (!r) continue;
+      if (r !== cur) {
+        if (cur) this.writeReg(cur, v, m);
+        cur = r;
+        v = m = 0;
       }
       const shift = (offset + i - r.offset) * 8;
-      const byte = (value >>> (8 * i)) & 0xff;
-      let p = parts.find((x) => x.r === r);
-      if (!p) parts.push((p = { r, v: 0, m: 0 }));
-      p.v = (p.v | (byte << shift)) >>> 0;
-      p.m = (p.m | (0xff << shift)) >>> 0;
+      v = (v | (((value >>> (8 * i)) & 0xff) << shift)) >>> 0;
+      m = (m | (0xff << shift)) >>> 0;
     }
-    if (unknown) this.unimplemented(`write of ${size * 8} bits at ${R.offsetName(offset)}`);
-    for (const p of parts) this.writeReg(p.r, p.v, p.m);
+    if (cur) this.writeReg(cur, v, m);
   }
 
   readb = (offset: number): number => this.read(offset, 1);
@@ -747,6 +757,7 @@ export class SdhciController {
       sdma: undefined,
       adma: undefined,
       buf: undefined,
+      pioBlock: undefined,
       pos: 0,
       sdmaPaused: false,
       endSeen: false,
@@ -758,7 +769,7 @@ export class SdhciController {
     } else if (dma === 'adma32' || dma === 'adma64') {
       const lo = this.plain(R.ADMA_ADDRESS_LO);
       const hi = dma === 'adma64' ? this.plain(R.ADMA_ADDRESS_HI) : 0;
-      xfer.adma = new Adma2Engine(this.memory, this.tracer, dma === 'adma64', hi * 2 ** 32 + lo);
+      xfer.adma = new Adma2Engine(this.memory, this.tracer, dma === 'adma64', hi * 2 ** 32 + lo, this.admaPlans);
     }
     this.xfer = xfer;
     if (bs === 0 || blocksLeft === 0) {
@@ -772,7 +783,7 @@ export class SdhciController {
       this.clock.after(first, () => this.readBlockArrives(xfer, epoch), 'sdhci read block');
     } else if (dma === 'pio') {
       this.bufWriteEnable = true;
-      xfer.buf = new Uint8Array(bs);
+      xfer.buf = xfer.pioBlock = new Uint8Array(bs);
       xfer.pos = 0;
       this.raiseNormal(R.NIS.BUFFER_WRITE_READY);
     } else {
@@ -888,7 +899,7 @@ export class SdhciController {
   /** A block has fully moved; count it and go on, pause, or finish. */
   private blockDone(xfer: Transfer, epoch: number): void {
     this.countBlocks(xfer, 1);
-    this.tracer.emit('sdhci_transfer', `block ${xfer.blocksDone} done`, xfer.blocksLeft ?? -1);
+    if (!this.tracer.silent) this.tracer.emit('sdhci_transfer', `block ${xfer.blocksDone} done`, xfer.blocksLeft ?? -1); // no string per block untraced
     this.afterBlock(xfer, epoch);
   }
 
@@ -922,7 +933,8 @@ export class SdhciController {
     this.whenNotBusy(epoch, () => {
       if (!this.live(xfer, epoch)) return;
       if (xfer.dma === 'pio') {
-        xfer.buf = new Uint8Array(xfer.blockSize);
+        // every byte is written before the block goes out; the card took the last one in sendBlock
+        xfer.buf = xfer.pioBlock ??= new Uint8Array(xfer.blockSize);
         xfer.pos = 0;
         this.bufWriteEnable = true;
         this.raiseNormal(R.NIS.BUFFER_WRITE_READY);
@@ -949,7 +961,7 @@ export class SdhciController {
     const bs = xfer.blockSize;
     let n = Math.min(xfer.blocksLeft, this.bus.bulkBlocks(read ? 'read' : 'write'));
     if (n < 2) return false;
-    n = xfer.sdma ? xfer.sdma.bulkBlocks(bs, n) : xfer.adma ? xfer.adma.bulkBlocks(bs, n) : 0;
+    n = xfer.sdma ? xfer.sdma.bulkBlocks(bs, n) : xfer.adma ? xfer.adma.bulkBlocks(bs, n, read) : 0;
     if (n < 2) return false;
     const bus = this.busConfig();
     const onBus = this.latency.blockTransferNs(bs, bus);

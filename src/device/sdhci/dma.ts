@@ -110,12 +110,51 @@ export interface AdmaPosition {
   readonly descAddr: number;
 }
 
+/**
+ * What bulkBlocks found walking the table from one position: the Tran descriptors a run covers,
+ * in order, so the run's moveBlock replays them instead of walking again. Valid while the pages
+ * the descriptors were read from keep their generation (SimMemory.pageGeneration): a driver
+ * rewriting its table with the same bytes keeps it, so the next request from the same table
+ * address walks nothing; any other change (or a mapped table page) means walking again.
+ */
+interface AdmaPlan {
+  // where the walk started
+  readonly is64: boolean;
+  readonly blockLen: number;
+  readonly descAddr: number;
+  readonly curAddr: number;
+  readonly curLeft: number;
+  readonly curAttr: number;
+  readonly curAt: number;
+  /** whole blocks the table carries from there (up to the walk's limit) */
+  readonly blocks: number;
+  /** the walk stopped at something the bulk path leaves alone (not at its limit) */
+  readonly stopped: boolean;
+  /** per Tran descriptor, 5 numbers: address, length, attributes, its own address, descAddr after it */
+  readonly trans: number[];
+  /** descriptor pages read, each followed by its generation then */
+  readonly pages: number[];
+  /** some Tran descriptor points into a descriptor page (a read there would rewrite the table) */
+  readonly dataOnTable: boolean;
+  /** false if a descriptor page was mapped (its owner can change it unseen): walk every time */
+  readonly reusable: boolean;
+}
+
+/** A planned run's result: nothing but data (a plan holds no Int, End or error). */
+const RUN_MOVED: AdmaBlockResult = Object.freeze({ data: undefined, dmaInterrupt: false, end: false, error: undefined });
+
+/** The last plan, kept across transfers by the controller (one per controller). */
+export interface AdmaPlanCache {
+  plan: AdmaPlan | undefined;
+}
+
 /** ADMA2 with 8-byte (32-bit) or 12-byte (64-bit, v3) descriptors. */
 export class Adma2Engine {
   readonly descSize: number;
   private cur: CurrentTran | undefined;
   private endSeen = false;
-  private readonly scratch: Uint8Array;
+  /** a descriptor straddling two frames is gathered here (allocated on first need) */
+  private scratch: Uint8Array | undefined;
 
   constructor(
     private readonly memory: SimMemory,
@@ -123,16 +162,17 @@ export class Adma2Engine {
     readonly is64: boolean,
     /** address of the next descriptor to fetch (mirrors ADMA System Address) */
     public descAddr: number,
+    private readonly plans: AdmaPlanCache = { plan: undefined },
   ) {
     this.descSize = is64 ? ADMA2_DESC64_SIZE : ADMA2_DESC32_SIZE;
-    this.scratch = new Uint8Array(this.descSize);
   }
 
   /** One descriptor from memory (word reads straight from the frame where it lies in one). */
   private fetchDescriptor(at: number): Adma2Descriptor {
     if (Math.floor(at / PAGE_SIZE) !== Math.floor((at + this.descSize - 1) / PAGE_SIZE)) {
-      this.memory.readInto(at, this.scratch); // straddles two frames
-      return decodeAdma2Descriptor(this.scratch, this.is64);
+      const scratch = (this.scratch ??= new Uint8Array(this.descSize));
+      this.memory.readInto(at, scratch); // straddles two frames
+      return decodeAdma2Descriptor(scratch, this.is64);
     }
     const w0 = this.memory.readU32(at);
     const hi = this.is64 ? this.memory.readU32(at + 8) : 0;
@@ -149,6 +189,10 @@ export class Adma2Engine {
    * descriptors point at is appended to `views.out` for the card to fill or drain in one call.
    */
   moveBlock(len: number, block?: Uint8Array, blockLen = len, views?: DmaViews): AdmaBlockResult {
+    if (views) {
+      const plan = this.planFor(blockLen);
+      if (plan && len <= plan.blocks * blockLen) return this.replay(plan, len, views);
+    }
     const gathered = block || views ? undefined : new Uint8Array(len);
     let moved = 0;
     let dmaInterrupt = false;
@@ -221,24 +265,56 @@ export class Adma2Engine {
    * moveBlock over that many blocks then equals as many single-block calls; anything else (an
    * interrupt, the end, an error) is left to the per-block path. Reads descriptors, changes nothing.
    */
-  bulkBlocks(blockLen: number, max: number): number {
+  bulkBlocks(blockLen: number, max: number, toMemory = false): number {
+    if (this.endSeen || max <= 0) return 0;
+    let plan = this.planFor(blockLen);
+    if (!plan || (plan.blocks < max && !plan.stopped)) plan = this.plans.plan = this.walk(blockLen, max);
+    // a read whose data lands on a descriptor page changes descriptors the per-block path reads
+    // after it: such a table is left to the per-block path
+    if (toMemory && plan.dataOnTable) return 0;
+    return Math.min(max, plan.blocks);
+  }
+
+  /** The cached plan if it starts where the engine stands and its descriptor pages are unchanged. */
+  private planFor(blockLen: number): AdmaPlan | undefined {
+    const p = this.plans.plan;
+    if (!p || !p.reusable || p.blockLen !== blockLen || p.is64 !== this.is64 || p.descAddr !== this.descAddr || this.endSeen) return undefined;
+    const c = this.cur;
+    if (c ? p.curLeft !== c.left || p.curAddr !== c.addr || p.curAttr !== c.attr || p.curAt !== c.at : p.curLeft !== 0) return undefined;
+    for (let i = 0; i < p.pages.length; i += 2) if (this.memory.pageGeneration(p.pages[i]!) !== p.pages[i + 1]) return undefined;
+    return p;
+  }
+
+  /** Walk the table for bulkBlocks (reads descriptors, changes nothing). */
+  private walk(blockLen: number, max: number): AdmaPlan {
     const size = this.memory.size;
     const noData = ADMA2_ATTR.INT.mask | ADMA2_ATTR.END.mask;
+    const c = this.cur;
+    const start = { is64: this.is64, blockLen, descAddr: this.descAddr, curAddr: c?.addr ?? 0, curLeft: c?.left ?? 0, curAttr: c?.attr ?? 0, curAt: c?.at ?? 0 };
+    const trans: number[] = [];
+    const pages: number[] = [];
     let descAddr = this.descAddr;
-    let addr = this.cur?.addr ?? 0;
-    let left = this.cur?.left ?? 0;
+    let addr = start.curAddr;
+    let left = start.curLeft;
+    if (left > 0) trans.push(addr, left, start.curAttr, start.curAt, descAddr);
     let blocks = 0;
-    if (this.endSeen || (left > 0 && (this.cur!.attr & noData) !== 0)) return 0;
-    while (blocks < max) {
+    let stopped = left > 0 && (start.curAttr & noData) !== 0;
+    const page = (at: number): void => {
+      for (let p = Math.floor(at / PAGE_SIZE); p <= Math.floor((at + this.descSize - 1) / PAGE_SIZE); p++) {
+        if (pages[pages.length - 2] !== p) pages.push(p, this.memory.pageGeneration(p));
+      }
+    };
+    walk: while (!stopped && blocks < max) {
       let moved = 0;
       let empty = 0;
       while (moved < blockLen) {
         if (left === 0) {
           for (;;) {
-            if (++empty > MAX_EMPTY_DESCRIPTORS || descAddr + this.descSize > size) return blocks;
+            if (++empty > MAX_EMPTY_DESCRIPTORS || descAddr + this.descSize > size) break walk;
             const at = descAddr;
+            page(at);
             const d = this.fetchDescriptor(at);
-            if (!isSet(ADMA2_ATTR.VALID, d.attr) || (d.attr & noData) !== 0) return blocks;
+            if (!isSet(ADMA2_ATTR.VALID, d.attr) || (d.attr & noData) !== 0) break walk;
             const act = get(ADMA2_ATTR.ACT, d.attr);
             if (act === ADMA2_ACT.LINK) {
               descAddr = this.is64 ? d.address : d.address % 2 ** 32;
@@ -248,19 +324,49 @@ export class Adma2Engine {
             if (act === ADMA2_ACT.TRAN) {
               addr = d.address;
               left = d.length === 0 ? 65536 : d.length;
+              trans.push(addr, left, d.attr, at, descAddr);
               break;
             }
           }
         }
         const n = Math.min(blockLen - moved, left);
-        if (addr + n > size) return blocks;
+        if (addr + n > size) break walk;
         addr += n;
         left -= n;
         moved += n;
       }
       blocks++;
     }
-    return blocks;
+    if (blocks < max) stopped = true;
+    let reusable = true;
+    for (let i = 1; i < pages.length; i += 2) if (pages[i]! < 0) reusable = false;
+    return { ...start, blocks, stopped, trans, pages, dataOnTable: this.dataOnDescriptorPages(trans, pages), reusable };
+  }
+
+  private dataOnDescriptorPages(trans: readonly number[], pages: readonly number[]): boolean {
+    for (let t = 0; t < trans.length; t += 5) {
+      const first = Math.floor(trans[t]! / PAGE_SIZE);
+      const last = Math.floor((trans[t]! + trans[t + 1]! - 1) / PAGE_SIZE);
+      for (let i = 0; i < pages.length; i += 2) if (pages[i]! >= first && pages[i]! <= last) return true;
+    }
+    return false;
+  }
+
+  /** moveBlock over `len` bytes of a plan: the views of its Tran descriptors, the engine left where the walk would leave it. */
+  private replay(p: AdmaPlan, len: number, views: DmaViews): AdmaBlockResult {
+    const t = p.trans;
+    let moved = 0;
+    let i = 0;
+    let n = 0;
+    for (; ; i += 5) {
+      n = Math.min(len - moved, t[i + 1]!);
+      this.memory.views(t[i]!, n, views.out, views.toMemory);
+      moved += n;
+      if (moved >= len) break;
+    }
+    this.cur = { addr: t[i]! + n, left: t[i + 1]! - n, attr: t[i + 2]!, at: t[i + 3]! };
+    this.descAddr = t[i + 4]!;
+    return RUN_MOVED;
   }
 
   /** Where the walk stands (a bulk run that must be walked again block by block rewinds here). */

@@ -45,20 +45,30 @@ export interface DmaSegment {
 }
 
 /** Map `len` bytes of `buf` from `off` at `addr`: whole pages in place (direct), the rest copied in for writes. */
-function mapSegment(mem: SimMemory, buf: Uint8Array, off: number, len: number, addr: number, toDevice: boolean, direct: boolean): DmaSegment {
+function mapSegment(mem: SimMemory, buf: Uint8Array, off: number, len: number, addr: number, toDevice: boolean, direct: boolean, reuse?: DmaSegment): DmaSegment {
   const mapped = direct ? len - (len % PAGE) : 0;
-  if (mapped > 0) mem.mapPages(addr, buf.subarray(off, off + mapped));
+  if (mapped > 0) mem.mapPages(addr, buf, off, mapped);
   if (toDevice && mapped < len) mem.write(addr + mapped, buf.subarray(off + mapped, off + len));
-  return { addr, len, off, mapped };
+  if (!reuse) return { addr, len, off, mapped };
+  reuse.addr = addr;
+  reuse.len = len;
+  reuse.off = off;
+  reuse.mapped = mapped;
+  return reuse;
 }
 
-/** dma_map_sg(): one segment per page of `buf`; writes (DMA_TO_DEVICE) are readable by the device now. */
-export function dmaMapPages(mem: SimMemory, buf: Uint8Array, base: number, toDevice: boolean, direct = true): DmaSegment[] {
-  const segs: DmaSegment[] = [];
-  for (let off = 0, i = 0; off < buf.length; off += PAGE, i++) {
-    segs.push(mapSegment(mem, buf, off, Math.min(PAGE, buf.length - off), base + i * 2 * PAGE, toDevice, direct));
+/**
+ * dma_map_sg(): one segment per page of `buf`; writes (DMA_TO_DEVICE) are readable by the device
+ * now. `into` (the host's scatterlist, reused from request to request as Linux reuses its
+ * sg table) receives the segments; its old entries are overwritten.
+ */
+export function dmaMapPages(mem: SimMemory, buf: Uint8Array, base: number, toDevice: boolean, direct = true, into: DmaSegment[] = []): DmaSegment[] {
+  let i = 0;
+  for (let off = 0; off < buf.length; off += PAGE, i++) {
+    into[i] = mapSegment(mem, buf, off, Math.min(PAGE, buf.length - off), base + i * 2 * PAGE, toDevice, direct, into[i]);
   }
-  return segs;
+  into.length = i;
+  return into;
 }
 
 /** The bounce buffer as a single segment. */
@@ -90,16 +100,34 @@ export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly
   const sz = is64 ? R.ADMA2_DESC64_SIZE : R.ADMA2_DESC32_SIZE;
   let count = 1;
   for (const s of segs) count += Math.max(1, Math.ceil(s.len / 65536));
-  const table = new Uint8Array(count * sz);
+  // the table's CPU-side buffer is allocated once, as Linux allocates its coherent table at probe;
+  // it still holds the last table, so the same segments need no encoding again (still stored)
+  if (table.bytes.length < count * sz) table.bytes = new Uint8Array(count * sz);
   let at = 0;
-  for (const s of segs) {
-    for (let done = 0; done < s.len; done += 65536) {
-      const len = Math.min(65536, s.len - done);
-      R.encodeAdma2DescriptorAt(table, at, R.ADMA2_TRAN_VALID, len & 0xffff, s.addr + done, is64);
-      at += sz;
+  if (sameSegments(segs, is64)) at = table.used - sz;
+  else {
+    table.segs.length = 0;
+    for (const s of segs) {
+      table.segs.push(s.addr, s.len);
+      for (let done = 0; done < s.len; done += 65536) {
+        const len = Math.min(65536, s.len - done);
+        R.encodeAdma2DescriptorAt(table.bytes, at, R.ADMA2_TRAN_VALID, len & 0xffff, s.addr + done, is64);
+        at += sz;
+      }
     }
+    R.encodeAdma2DescriptorAt(table.bytes, at, R.ADMA2_NOP_END_VALID, 0, 0, is64);
+    table.is64 = is64;
+    table.used = at + sz;
   }
-  R.encodeAdma2DescriptorAt(table, at, R.ADMA2_NOP_END_VALID, 0, 0, is64);
-  mem.write(tableAddr, table.subarray(0, at + sz));
+  mem.write(tableAddr, table.bytes.subarray(0, at + sz));
   return at / sz + 1;
+}
+
+/** The last table built: its bytes and the (address, length) of the segments it was built from. */
+const table = { bytes: new Uint8Array(0), segs: [] as number[], is64: false, used: 0 };
+
+function sameSegments(segs: readonly DmaSegment[], is64: boolean): boolean {
+  if (table.used === 0 || table.is64 !== is64 || table.segs.length !== segs.length * 2) return false;
+  for (let i = 0; i < segs.length; i++) if (table.segs[2 * i] !== segs[i]!.addr || table.segs[2 * i + 1] !== segs[i]!.len) return false;
+  return true;
 }

@@ -130,6 +130,8 @@ export class SdhciHost {
   pioOffset = 0;
   descSz = 8;
   dmaSegs: DmaSegment[] | null = null;
+  /** the scatterlist's storage, reused by the next mapping once the last one is unmapped */
+  private readonly sgTable: DmaSegment[] = [];
   /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
   dmaDirect = true;
   readonly timer: KernelTimer;
@@ -504,7 +506,7 @@ export class SdhciHost {
       // sdhci_pre_dma_transfer: map the scatterlist
       if (this.flags & SDHCI_USE_ADMA) {
         const base = this.flags & SDHCI_USE_64_BIT_DMA ? DMA_LAYOUT.pages64 : DMA_LAYOUT.pages32;
-        this.dmaSegs = dmaMapPages(this.memory, data.buf, base, !read, this.dmaDirect);
+        this.dmaSegs = dmaMapPages(this.memory, data.buf, base, !read, this.dmaDirect, this.dmaSegs ? [] : this.sgTable);
         writeAdmaTable(this.memory, DMA_LAYOUT.admaTable, this.dmaSegs, (this.flags & SDHCI_USE_64_BIT_DMA) !== 0);
         this.writel(DMA_LAYOUT.admaTable % 2 ** 32, R.ADMA_ADDRESS_LO);
         if (this.flags & SDHCI_USE_64_BIT_DMA) this.writel(Math.floor(DMA_LAYOUT.admaTable / 2 ** 32), R.ADMA_ADDRESS_HI);
