@@ -2,25 +2,28 @@
 // cache for it: the file is run in a function as Node wraps a CommonJS module, plus the
 // `import.meta` the bundle was built to take. A cache V8 rejects (another Node build, other
 // flags) only costs the compile it would have saved.
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import vm from 'node:vm';
+'use strict';
+const { existsSync, readFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { join } = require('node:path');
+const { pathToFileURL } = require('node:url');
+const vm = require('node:vm');
 
-const BUNDLE = new URL('../dist/bundle/cli.cjs', import.meta.url);
-export const CODE_CACHE = new URL('../dist/bundle/cli.cache', import.meta.url);
+const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
+const CODE_CACHE = join(__dirname, '..', 'dist', 'bundle', 'cli.cache');
 
 /** { main, cacheRejected, createCachedData }; `useCache: false` compiles from source (to write the cache). */
-export function loadBundle({ useCache = true } = {}) {
-  const filename = fileURLToPath(BUNDLE);
+function loadBundle({ useCache = true } = {}) {
   const source = `(function (exports, require, module, __filename, __mmcpstoreImportMeta) {${readFileSync(BUNDLE, 'utf8')}\n})`;
   const cachedData = useCache && existsSync(CODE_CACHE) ? readFileSync(CODE_CACHE) : undefined;
-  const script = new vm.Script(source, { filename, cachedData });
+  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
   const cli = { exports: {} };
-  script.runInThisContext()(cli.exports, createRequire(BUNDLE), cli, filename, { url: BUNDLE.href });
+  script.runInThisContext()(cli.exports, createRequire(BUNDLE), cli, BUNDLE, { url: pathToFileURL(BUNDLE).href });
   return {
     main: cli.exports.main,
     cacheRejected: cachedData === undefined ? null : script.cachedDataRejected === true,
     createCachedData: () => script.createCachedData(),
   };
 }
+
+module.exports = { loadBundle, CODE_CACHE };

@@ -20,7 +20,7 @@ import { LayoutError, zonesInDiskOrder, SECTOR_SIZE, type ZoneDesc } from '../zo
 import { ParamError, formatBlkParams, mergeBlkParams, parseParamString, type BlkParams } from '../zone/params.js';
 import { PstoreCore, RecoveryFailedError, type PstoreFile } from '../zone/platform.js';
 import type { ZoneKind } from '../zone/types.js';
-import { ZoneRegisterError, type ZoneStatus, type ZoneContext } from '../zone/zone.js';
+import { ZoneRegisterError, type ZoneStatus, type ZoneContext, type ZoneVerdict } from '../zone/zone.js';
 import { cardProbeFor, type CardProbe } from './card-probe.js';
 import type { PstoreSource } from './card-source.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
@@ -342,7 +342,7 @@ export function recordInfo(f: PstoreFile): RecordInfo {
   };
 }
 
-function zoneRow(region: BlockRegion, desc: ZoneDesc, verdict: { status: ZoneStatus; message: string } | undefined): ZoneRow {
+function zoneRow(region: BlockRegion, desc: ZoneDesc, verdict: ZoneVerdict | undefined): ZoneRow {
   const row: ZoneRow = {
     kind: desc.kind,
     index: desc.index,
@@ -355,6 +355,15 @@ function zoneRow(region: BlockRegion, desc: ZoneDesc, verdict: { status: ZoneSta
     status: verdict?.status ?? 'not-read',
     message: verdict?.message ?? 'not examined by recovery',
   };
+  // Recovery already read this header (a read-only session: the bytes cannot have changed).
+  if (verdict?.signature !== undefined && verdict.datalen !== undefined && verdict.start !== undefined) {
+    row.signature = verdict.signature;
+    if (row.signature) {
+      row.datalen = verdict.datalen;
+      row.start = verdict.start;
+    }
+    return row;
+  }
   const hdr = new Uint8Array(PSZ_BUFFER.size);
   try {
     if (region.readAt(hdr, desc.off) === hdr.length) {

@@ -47,6 +47,8 @@ export type ZoneStatus =
 export interface ZoneVerdict {
   zone: ZoneDesc;
   status: ZoneStatus;
+  /** The header recovery read, where it read one: did it carry the zone's signature? */
+  signature?: boolean;
   datalen?: number;
   start?: number;
   message: string;
@@ -289,9 +291,10 @@ export class ZoneContext {
     this.onLog?.(line);
   }
 
-  private verdict(zone: PstoreZone, status: ZoneStatus, message: string, hdr?: { datalen: number; start: number }): void {
+  private verdict(zone: PstoreZone, status: ZoneStatus, message: string, hdr?: { sig: number; datalen: number; start: number }): void {
     const v: ZoneVerdict = { zone: zone.desc, status, message };
     if (hdr) {
+      v.signature = hdr.sig === zoneSignature(zone.desc.type);
       v.datalen = hdr.datalen;
       v.start = hdr.start;
     }
