@@ -26,4 +26,4 @@ function loadBundle({ useCache = true } = {}) {
   };
 }
 
-module.exports = { loadBundle, CODE_CACHE };
+module.exports = { loadBundle };
