@@ -122,7 +122,10 @@ export function processIo(): Io {
     stdout: new OutStream(process.stdout, 'stdout'),
     stderr: new OutStream(process.stderr, 'stderr'),
     env: process.env,
-    stdin: process.stdin,
+    // On first use only: creating process.stdin loads Node's stream machinery (~2 ms of start-up).
+    get stdin() {
+      return process.stdin;
+    },
   };
 }
 
