@@ -1,9 +1,9 @@
 // The command line as shipped (docs/performance.md, "Start-up"): esbuild bundles src/cli.ts
-// into one CommonJS file, dist/bundle/cli.cjs, which bin/mmcpstore.js compiles with a V8 code
+// into one CommonJS file, dist/bundle/cli.cjs, which bin/load-bundle.js runs with a V8 code
 // cache made here; the worker-pool thread is bundled apart, as an ES module (worker.js).
 // An ES-module tree of ~70 files spends most of its start-up resolving, reading and compiling
 // them; one file whose compiled code is cached starts in ~1.35x `node -e 0`.
-// dist/ (tsc) stays the library entry and the unbundled fallback.
+// dist/ (tsc) stays the library entry.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
