@@ -428,19 +428,16 @@ export function useCardPath(opener: CardSourceOpener): void {
   cardSourceOpener = opener;
 }
 
-/** What loadCardPathFor() found, for the read that follows it (the same options object). */
-const probed = new WeakMap<ImageOptions, CardProbe | null>();
-
 /** Loads the card path when `opts` reads a card image; cheap (a few sectors) otherwise. */
 export async function loadCardPathFor(opts: ImageOptions): Promise<void> {
+  if (cardSourceOpener) return;
   let probe: CardProbe | null;
   try {
     probe = cardProbeFor(opts, resolveParams(opts));
   } catch {
     return; // the reader reports the same error, worded for the user
   }
-  probed.set(opts, probe);
-  if (probe && !cardSourceOpener) cardSourceOpener = (await import('./card-source.js')).openPstoreSource;
+  if (probe) cardSourceOpener = (await import('./card-source.js')).openPstoreSource;
 }
 
 function cardPath(): CardSourceOpener {
@@ -466,9 +463,7 @@ function openSession(opts: ImageOptions): Session {
   const params = resolveParams(opts);
   if (opts.checkLock ?? true) checkImageLock(opts.image);
   // A whole card image (--blkdev, or a partition labelled pstore): through the emulated driver.
-  // The partition table was read a moment ago when the command loaded the card path.
-  const probe = probed.has(opts) ? probed.get(opts)! : cardProbeFor(opts, params);
-  probed.delete(opts);
+  const probe = cardProbeFor(opts, params);
   const card = probe ? cardPath()(opts, params, probe) : null;
   const { region: fileRegion, fileSize } = card ?? openRegion(opts.image, params.offset, params.size);
   const region = guarded(fileRegion, opts.image);

@@ -89,8 +89,9 @@ export function pstoreDecompress(payload: Uint8Array, limit: number): InflateRes
     // One output chunk big enough for any record within the limit: node:zlib otherwise inflates
     // into 16 KiB chunks and concatenates them (a tenth of a 64 MiB recovery). One byte over the
     // limit still fits, so maxOutputLength keeps rejecting exactly what the kernel rejects.
-    const chunkSize = Math.min(Math.max(1, limit) + 1, INFLATE_CHUNK_MAX);
-    const data = inflateRawSync(payload, { windowBits: ZLIB_WINDOW_BITS, maxOutputLength: Math.max(1, limit), chunkSize: Math.max(chunkSize, INFLATE_CHUNK_MIN) });
+    const maxOutputLength = Math.max(1, limit);
+    const chunkSize = Math.max(INFLATE_CHUNK_MIN, Math.min(maxOutputLength + 1, INFLATE_CHUNK_MAX));
+    const data = inflateRawSync(payload, { windowBits: ZLIB_WINDOW_BITS, maxOutputLength, chunkSize });
     return { ok: true, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
