@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { parseFault, parseFaults, FaultSpecError, FaultInjector } from '../../src/device/faults.js';
 import { DEFAULT_LATENCY } from '../../src/device/latency.js';
 import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitInt, waitTransfer } from './host.js';

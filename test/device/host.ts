@@ -6,7 +6,7 @@
 
 import { MemoryBacking } from '../../src/device/backing.js';
 import { createBoard, type Board, type BoardOptions } from '../../src/device/board.js';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 
 export const BLOCK = 512;
 

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
 import { clearInt, filled, makeBoard, waitInt } from './host.js';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { R1, r1State, r1Flags, OCR } from '../../src/device/emmc/status.js';
 import { EXT_CSD, EXT_CSD_REV_5_1, CARD_TYPE, getBits } from '../../src/device/emmc/registers.js';
 import { cmd, dataCmd, initCard, makeBoard, pioRead, powerUp, RCA, tmValue, waitTransfer } from './host.js';

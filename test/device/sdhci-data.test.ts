@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
 import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitInt, waitTransfer } from './host.js';

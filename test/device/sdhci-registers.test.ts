@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { Tracer } from '../../src/device/trace.js';
 import { cmd, makeBoard, powerUp } from './host.js';
 

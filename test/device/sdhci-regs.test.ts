@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 
 test('command words match the values Linux writes for eMMC (spec §1.3)', () => {
   assert.equal(R.mmcCommandWord(0, 'none'), 0x0000);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Tracer, eventsMatching, TRACE_EVENTS } from '../../src/device/trace.js';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { cmd, initCard, makeBoard, powerUp } from './host.js';
 
 test('globs enable families of events', () => {

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { EXT_CSD } from '../../src/driver/mmc/mmc-ops.js';
 import { makeRig } from './helpers.js';
 

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DMA_LAYOUT, dmaMapPages, dmaUnmap, writeAdmaTable } from '../../src/driver/sdhci/dma.js';
 import { SimMemory } from '../../src/device/memory.js';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { makeRig, partitionBytes, randomBytes, type Rig } from './helpers.js';
 
 /** Requests of whole pages, partial last pages, single blocks and more than one bounce buffer. */

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import * as R from '../../src/device/sdhci-regs.js';
+import * as R from '../../src/hw/sdhci-regs.js';
 import { DMA_LAYOUT } from '../../src/driver/sdhci/dma.js';
 import { SDHCI_AUTO_CMD23, SDHCI_USE_64_BIT_DMA, SDHCI_USE_ADMA, SDHCI_USE_SDMA } from '../../src/driver/sdhci/sdhci.js';
 import { TRANSFERS, makeRig, partitionBytes, randomBytes } from './helpers.js';

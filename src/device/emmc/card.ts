@@ -10,7 +10,7 @@ import type { VirtualClock, TaskHandle } from '../clock.js';
 import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
-import { set } from '../fields.js';
+import { set } from '../../hw/fields.js';
 import { EMMC_COMMANDS, blockData, type CardCommand, type Outcome } from './commands.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
 import { StreamIo } from './stream-io.js';

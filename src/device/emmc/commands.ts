@@ -10,7 +10,7 @@
  * - A command in a state it does not accept is illegal (`sdcard_illegal`).
  */
 
-import type { MmcResponse } from '../sdhci-regs.js';
+import type { MmcResponse } from '../../hw/sdhci-regs.js';
 import type { DataPhase, EmmcCard } from './card.js';
 import { EXT_CSD, EXT_CSD_ACTION_BYTES, HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';

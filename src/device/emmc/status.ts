@@ -3,7 +3,7 @@
  * CURRENT_STATE is reported by name in traces ("tran -> prg"), never as a number.
  */
 
-import { bit, field, get, set } from '../fields.js';
+import { bit, field, get, set } from '../../hw/fields.js';
 
 export const CARD_STATES = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis', 'btst', 'slp', 'ina'] as const;
 export type CardState = (typeof CARD_STATES)[number];

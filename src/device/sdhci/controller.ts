@@ -1,6 +1,6 @@
 /**
  * SDHCI 3.00 host controller model (spec §1 register map, §2 behaviour). Register offsets, access
- * types and bit fields come from ../sdhci-regs.ts only.
+ * types and bit fields come from src/hw/sdhci-regs.ts only.
  *
  * - One MMIO entry point per direction (`read(offset, size)`, `write(offset, size, value)`); the
  *   sub-word masking for 8/16/32-bit accesses is done once, in `write`, by splitting the access
@@ -19,8 +19,8 @@ import { MemoryFault, ViewList } from '../memory.js';
 import type { SdBus } from '../sd-bus.js';
 import type { CardResponse } from '../emmc/card.js';
 import type { Tracer } from '../trace.js';
-import * as R from '../sdhci-regs.js';
-import { get, isSet, type Field, type RegDef } from '../sdhci-regs.js';
+import * as R from '../../hw/sdhci-regs.js';
+import { get, isSet, type Field, type RegDef } from '../../hw/sdhci-regs.js';
 import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPlanCache, type AdmaPosition, type DmaViews } from './dma.js';
 import { blockDoneAt, blocksDoneBy, blocksFetchedBy, type Burst } from './burst.js';
 

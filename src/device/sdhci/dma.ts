@@ -18,7 +18,7 @@ import {
   get,
   type Adma2Descriptor,
   isSet,
-} from '../sdhci-regs.js';
+} from '../../hw/sdhci-regs.js';
 
 /** SDMA: a linear buffer with a pause at every buffer boundary crossing while blocks remain. */
 export class SdmaEngine {

@@ -6,7 +6,7 @@
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcStartRequest, withHost } from '../mmc/core.js';
 import { EXT_CSD_PART_CONFIG_ACC_RPMB } from '../mmc/mmc-ops.js';
 import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
-import * as R from '../../device/sdhci-regs.js';
+import * as R from '../../hw/sdhci-regs.js';
 import { sdhciInstallPanicOps, sdhciRemovePanicOps } from '../sdhci/panic.js';
 import type { BoardSession } from './session.js';
 import type { PanicScenario } from './types.js';

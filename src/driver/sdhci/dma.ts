@@ -13,7 +13,7 @@
  * could tell. `direct = false` copies everything (the original model; tests compare the two).
  */
 import type { Board } from '../../device/board.js';
-import * as R from '../../device/sdhci-regs.js';
+import * as R from '../../hw/sdhci-regs.js';
 
 type SimMemory = Board['memory'];
 

@@ -11,7 +11,7 @@
  * The open points of §6 are switches (`SdhciPanicConfig`): reset mask, lock re-initialisation,
  * drain timeout, whether a runtime-suspended host is woken through its registers.
  */
-import * as R from '../../device/sdhci-regs.js';
+import * as R from '../../hw/sdhci-regs.js';
 import { ETIMEDOUT, EBUSY } from '../mmc/errno.js';
 import type { MmcHost, MmcRequest } from '../mmc/types.js';
 import { sdhciPriv, sdhciSetIos, type SdhciHost } from './sdhci.js';

@@ -9,7 +9,7 @@
  * a reset or used DMA; then the IRQ thread (or `complete_work`) finishes it.
  */
 import type { Board, Mmio } from '../../device/board.js';
-import * as R from '../../device/sdhci-regs.js';
+import * as R from '../../hw/sdhci-regs.js';
 import { Cpu, KernelTimer, SpinLock, type IrqReturn } from '../mmc/cpu.js';
 import { EILSEQ, EIO, ENOMEDIUM, ETIMEDOUT } from '../mmc/errno.js';
 import {
