@@ -50,6 +50,7 @@ export const reg32 = (offset: number, name: string, o: RegOpts): RegDef => reg(3
 export { field, bit, get, set, compose, isSet } from './fields.js';
 export type { Field } from './fields.js';
 import { field, bit, get, compose, isSet } from './fields.js';
+import { MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_CRC, MMC_RSP_FLAGS, MMC_RSP_OPCODE, MMC_RSP_PRESENT, type MmcResponse } from './mmc-protocol.js';
 
 // ------------------------------------------------------------------------------------------------
 // Registers (§1.1). Offsets are byte offsets in the 256-byte MMIO window; little-endian.
@@ -174,21 +175,21 @@ export const CMD = {
 export const RESPONSE_TYPE = { NONE: 0, R136: 1, R48: 2, R48_BUSY: 3 } as const;
 export const COMMAND_TYPE = { NORMAL: 0, SUSPEND: 1, RESUME: 2, ABORT: 3 } as const;
 
-/** MMC response kinds as Linux names them; `commandFlagsFor` gives the SDHCI low byte (§1.3). */
-export type MmcResponse = 'none' | 'r1' | 'r1b' | 'r2' | 'r3';
+/**
+ * The SDHCI low byte for an MMC response kind (§1.3), as Linux's sdhci_send_command() derives it
+ * from the MMC_RSP_* flags: 136-bit, 48-bit with busy, 48-bit or none; CRC and index checks as
+ * the response carries them.
+ */
 export function commandFlagsFor(resp: MmcResponse): { responseType: number; crcCheck: boolean; indexCheck: boolean } {
-  switch (resp) {
-    case 'none':
-      return { responseType: RESPONSE_TYPE.NONE, crcCheck: false, indexCheck: false };
-    case 'r1':
-      return { responseType: RESPONSE_TYPE.R48, crcCheck: true, indexCheck: true };
-    case 'r1b':
-      return { responseType: RESPONSE_TYPE.R48_BUSY, crcCheck: true, indexCheck: true };
-    case 'r2':
-      return { responseType: RESPONSE_TYPE.R136, crcCheck: true, indexCheck: false };
-    case 'r3':
-      return { responseType: RESPONSE_TYPE.R48, crcCheck: false, indexCheck: false };
-  }
+  const flags = MMC_RSP_FLAGS[resp];
+  const responseType = !(flags & MMC_RSP_PRESENT)
+    ? RESPONSE_TYPE.NONE
+    : flags & MMC_RSP_136
+      ? RESPONSE_TYPE.R136
+      : flags & MMC_RSP_BUSY
+        ? RESPONSE_TYPE.R48_BUSY
+        : RESPONSE_TYPE.R48;
+  return { responseType, crcCheck: (flags & MMC_RSP_CRC) !== 0, indexCheck: (flags & MMC_RSP_OPCODE) !== 0 };
 }
 
 export interface CommandWord {

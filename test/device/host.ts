@@ -7,6 +7,7 @@
 import { MemoryBacking } from '../../src/device/backing.js';
 import { createBoard, type Board, type BoardOptions } from '../../src/device/board.js';
 import * as R from '../../src/hw/sdhci-regs.js';
+import type { MmcResponse } from '../../src/hw/mmc-protocol.js';
 
 export const BLOCK = 512;
 
@@ -69,7 +70,7 @@ export interface CmdResult {
 }
 
 /** Issue a command without data and wait for Command Complete (and Transfer Complete for R1b). */
-export function cmd(b: Board, index: number, arg: number, resp: R.MmcResponse, tm = 0): CmdResult {
+export function cmd(b: Board, index: number, arg: number, resp: MmcResponse, tm = 0): CmdResult {
   b.mmio.writel(R.ARGUMENT.offset, arg >>> 0);
   b.mmio.writew(R.TRANSFER_MODE.offset, tm);
   b.mmio.writew(R.COMMAND.offset, R.mmcCommandWord(index, resp, false));

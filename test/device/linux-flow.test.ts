@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
+import type { MmcResponse } from '../../src/hw/mmc-protocol.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
 import { clearInt, filled, makeBoard, waitInt } from './host.js';
@@ -19,7 +20,7 @@ function setClock(b: Board, div: number): void {
 }
 
 /** sdhci_send_command + polled completion; returns RESPONSE0 or throws on an error interrupt. */
-function send(b: Board, index: number, arg: number, resp: R.MmcResponse): number {
+function send(b: Board, index: number, arg: number, resp: MmcResponse): number {
   for (let i = 0; i < 1000 && b.mmio.readl(R.PRESENT_STATE.offset) & R.PS.CMD_INHIBIT.mask; i++) b.clock.advance(1000);
   b.mmio.writel(R.ARGUMENT.offset, arg);
   b.mmio.writew(R.TRANSFER_MODE.offset, 0);

@@ -11,6 +11,7 @@ import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
 import { set } from '../../hw/fields.js';
+import { MMC, rcaOfArg } from '../../hw/mmc-protocol.js';
 import { EMMC_COMMANDS, blockData, type CardCommand, type Outcome } from './commands.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
 import { StreamIo } from './stream-io.js';
@@ -47,6 +48,9 @@ export interface DataPhase {
   /** read-ahead / write-behind of the image while I/O is batched (./stream-io.ts) */
   io?: StreamIo;
 }
+
+/** Commands that keep an erase sequence (CMD35/36/38) going, and status polling between them. */
+const ERASE_SEQUENCE_OPCODES: readonly number[] = [MMC.ERASE_GROUP_START, MMC.ERASE_GROUP_END, MMC.ERASE, MMC.SEND_STATUS];
 
 export interface EmmcCardOptions {
   layout: EmmcLayout;
@@ -612,13 +616,13 @@ export class EmmcCard {
     if (!entry) return this.illegal(index);
     this.tracer.emit('sdcard_command', entry.name, index, arg, before);
     // a CMD23 count survives only until the next command (which must be CMD18/CMD25)
-    if (index !== 18 && index !== 25 && index !== 23) this.blockCount = undefined;
+    if (index !== MMC.READ_MULTIPLE_BLOCK && index !== MMC.WRITE_MULTIPLE_BLOCK && index !== MMC.SET_BLOCK_COUNT) this.blockCount = undefined;
     // an erase sequence is reset by any other command (ERASE_RESET), except status polling
-    if (this.eraseStart !== undefined && ![35, 36, 38, 13].includes(index)) {
+    if (this.eraseStart !== undefined && !ERASE_SEQUENCE_OPCODES.includes(index)) {
       this.eraseStart = this.eraseEnd = undefined;
       this.flag('ERASE_RESET');
     }
-    if (entry.addressed && arg >>> 16 !== this.rca && index !== 7) return { kind: 'none' }; // not for us
+    if (entry.addressed && rcaOfArg(arg) !== this.rca && index !== MMC.SELECT_CARD) return { kind: 'none' }; // not for us
     if (!entry.states.includes(before)) return this.illegal(index);
     if (!entry.handler) {
       this.tracer.emit('sdcard_unimplemented', index, entry.name);

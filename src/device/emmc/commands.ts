@@ -10,12 +10,26 @@
  * - A command in a state it does not accept is illegal (`sdcard_illegal`).
  */
 
-import type { MmcResponse } from '../../hw/sdhci-regs.js';
+import {
+  decodeSwitchArg,
+  MMC_CMD23_ARG_REL_WR,
+  MMC_CMD23_BLOCKS_MASK,
+  MMC_DISCARD_ARG,
+  MMC_ERASE_ARG,
+  MMC_SECURE_ERASE_ARG,
+  MMC_SECURE_TRIM1_ARG,
+  MMC_SECURE_TRIM2_ARG,
+  MMC_SWITCH_MODE_CMD_SET,
+  MMC_SWITCH_MODE_SET_BITS,
+  MMC_SWITCH_MODE_CLEAR_BITS,
+  MMC_TRIM_ARG,
+  rcaOfArg,
+  type MmcCommandType,
+  type MmcResponse,
+} from '../../hw/mmc-protocol.js';
 import type { DataPhase, EmmcCard } from './card.js';
 import { EXT_CSD, EXT_CSD_ACTION_BYTES, HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
-
-export type CommandType = 'bc' | 'bcr' | 'ac' | 'adtc';
 
 /** What a handler asks the card to answer. */
 export type Outcome = { r: 'none' } | { r: 'r1' } | { r: 'r1b' } | { r: 'r2'; reg: Uint8Array } | { r: 'r3'; ocr: number };
@@ -31,7 +45,7 @@ export interface CardCommand {
   readonly index: number;
   readonly name: string;
   readonly cls: number;
-  readonly type: CommandType;
+  readonly type: MmcCommandType;
   readonly response: MmcResponse;
   /** argument bits 31:16 carry an RCA; other cards stay silent */
   readonly addressed: boolean;
@@ -71,20 +85,18 @@ function allSendCid(card: EmmcCard): Outcome {
 }
 
 function setRelativeAddr(card: EmmcCard, arg: number): Outcome {
-  card.rca = arg >>> 16;
+  card.rca = rcaOfArg(arg);
   card.setState('stby');
   return R1;
 }
 
 function switchCmd(card: EmmcCard, arg: number): Outcome {
-  const access = (arg >>> 24) & 3;
-  const index = (arg >>> 16) & 0xff;
-  const value = (arg >>> 8) & 0xff;
+  const { access, index, value } = decodeSwitchArg(arg);
   card.setState('prg');
   let result = 'command set (ignored)';
-  if (access !== 0) {
+  if (access !== MMC_SWITCH_MODE_CMD_SET) {
     const old = card.extCsd[index] ?? 0;
-    const next = access === 1 ? old | value : access === 2 ? old & ~value & 0xff : value;
+    const next = access === MMC_SWITCH_MODE_SET_BITS ? old | value : access === MMC_SWITCH_MODE_CLEAR_BITS ? old & ~value & 0xff : value;
     if (index < 512 && card.switchByte(index, next)) {
       card.extCsd[index] = EXT_CSD_ACTION_BYTES.has(index) ? 0 : next;
       result = 'ok';
@@ -100,7 +112,7 @@ function switchCmd(card: EmmcCard, arg: number): Outcome {
 }
 
 function selectCard(card: EmmcCard, arg: number): Outcome {
-  const mine = arg >>> 16 === card.rca && card.rca !== 0;
+  const mine = rcaOfArg(arg) === card.rca && card.rca !== 0;
   switch (card.state) {
     case 'stby':
       if (!mine) return NONE;
@@ -170,7 +182,7 @@ function startRead(card: EmmcCard, arg: number, self: CardCommand, multi: boolea
 }
 
 function setBlockCount(card: EmmcCard, arg: number): Outcome {
-  card.blockCount = { count: arg & 0xffff, reliable: (arg & 0x80000000) !== 0 };
+  card.blockCount = { count: arg & MMC_CMD23_BLOCKS_MASK, reliable: (arg & MMC_CMD23_ARG_REL_WR) !== 0 };
   return R1;
 }
 
@@ -219,12 +231,12 @@ function eraseGroupEnd(card: EmmcCard, arg: number): Outcome {
 
 /** CMD38 arguments (§3.2). */
 const ERASE_KINDS: Readonly<Record<number, 'erase' | 'trim' | 'discard'>> = {
-  0x00000000: 'erase',
-  0x00000001: 'trim',
-  0x00000003: 'discard',
-  0x80000000: 'erase',
-  0x80000001: 'trim',
-  0x80008000: 'trim',
+  [MMC_ERASE_ARG]: 'erase',
+  [MMC_TRIM_ARG]: 'trim',
+  [MMC_DISCARD_ARG]: 'discard',
+  [MMC_SECURE_ERASE_ARG]: 'erase',
+  [MMC_SECURE_TRIM1_ARG]: 'trim',
+  [MMC_SECURE_TRIM2_ARG]: 'trim',
 };
 
 function erase(card: EmmcCard, arg: number): Outcome {
@@ -289,7 +301,7 @@ const ADDRESSED_STATES: readonly CardState[] = ['stby', 'tran', 'data', 'rcv', '
 interface Spec {
   name: string;
   cls: number;
-  type: CommandType;
+  type: MmcCommandType;
   response: MmcResponse;
   states: readonly CardState[];
   addressed?: boolean;

@@ -19,6 +19,7 @@ import { MemoryFault, ViewList } from '../memory.js';
 import type { SdBus } from '../sd-bus.js';
 import type { CardResponse } from '../emmc/card.js';
 import type { Tracer } from '../trace.js';
+import { MMC } from '../../hw/mmc-protocol.js';
 import * as R from '../../hw/sdhci-regs.js';
 import { get, isSet, type Field, type RegDef } from '../../hw/sdhci-regs.js';
 import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPlanCache, type AdmaPosition, type DmaViews } from './dma.js';
@@ -583,7 +584,7 @@ export class SdhciController {
     const c = R.decodeCommand(word);
     const arg = this.plain(R.ARGUMENT);
     const tm = this.plain(R.TRANSFER_MODE);
-    const isStop = c.index === 12 || c.type === R.COMMAND_TYPE.ABORT;
+    const isStop = c.index === MMC.STOP_TRANSMISSION || c.type === R.COMMAND_TYPE.ABORT;
     const usesDat = c.dataPresent || c.responseType === R.RESPONSE_TYPE.R48_BUSY;
     if (this.cmdInhibit) {
       this.guestError(`CMD${c.index} issued while Command Inhibit (CMD)`);
@@ -618,7 +619,7 @@ export class SdhciController {
     if (autoCmd23) {
       this.clock.after(this.latency.commandNs(48, hz), () => {
         if (cmdEpoch !== this.cmdEpoch) return;
-        const res = this.bus.doCommand(23, this.plain(R.SDMA_ADDRESS), false);
+        const res = this.bus.doCommand(MMC.SET_BLOCK_COUNT, this.plain(R.SDMA_ADDRESS), false);
         if (res.response.kind === 'none' || res.crcError) {
           this.autoCmdFailed(res.response.kind === 'none' ? R.ACES.TIMEOUT : R.ACES.CRC);
           this.cmdInhibit = false;
@@ -651,7 +652,7 @@ export class SdhciController {
         this.cmdInhibit = false;
         this.raiseNormal(R.NIS.CMD_COMPLETE);
         if (c.dataPresent) this.startData(c.index);
-        else if (c.responseType === R.RESPONSE_TYPE.R48_BUSY) this.waitBusyThenComplete(c.index === 12);
+        else if (c.responseType === R.RESPONSE_TYPE.R48_BUSY) this.waitBusyThenComplete(c.index === MMC.STOP_TRANSMISSION);
       }, 'sdhci cmd complete');
     }, 'sdhci cmd to card');
   }
@@ -1129,7 +1130,7 @@ export class SdhciController {
     const hz = this.sdClockHz() || this.latency.p.defaultBus.clockHz;
     this.clock.after(this.latency.commandNs(48, hz), () => {
       if (epoch !== this.dataEpoch) return;
-      const res = this.bus.doCommand(12, 0, false);
+      const res = this.bus.doCommand(MMC.STOP_TRANSMISSION, 0, false);
       if (res.response.kind === 'none' || res.crcError) {
         this.autoCmdFailed(res.response.kind === 'none' ? R.ACES.TIMEOUT : R.ACES.CRC);
         return;

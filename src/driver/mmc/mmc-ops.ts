@@ -3,6 +3,7 @@
  * Linux builds (opcode, argument, response flags, retries) and waits for it through the core.
  */
 import { EBADMSG, EINVAL } from './errno.js';
+import { MMC_SWITCH_MODE_WRITE_BYTE } from '../../hw/mmc-protocol.js';
 import { MMC_CMD_RETRIES, mmcPollForBusyWith, mmcSetDataTimeout, mmcSetTiming, mmcWaitForCmd, mmcWaitForReq, mmcDelay } from './core.js';
 import type { MmcCard } from './card.js';
 import {
@@ -96,7 +97,7 @@ export const EXT_CSD = {
   HPI_FEATURES: 503,
 } as const;
 export const EXT_CSD_CMD_SET_NORMAL = 1 << 0;
-export const MMC_SWITCH_MODE_WRITE_BYTE = 0x03;
+export { MMC_SWITCH_MODE_WRITE_BYTE };
 export const EXT_CSD_PART_CONFIG_ACC_MASK = 0x7;
 export const EXT_CSD_PART_CONFIG_ACC_BOOT0 = 0x1;
 export const EXT_CSD_PART_CONFIG_ACC_RPMB = 0x3;

@@ -1,66 +1,21 @@
 /**
  * The MMC core's request structures (include/linux/mmc/core.h) and host (include/linux/mmc/host.h),
- * in TypeScript case. Response flags and command types are Linux's MMC_RSP_* / MMC_CMD_* bits.
+ * in TypeScript case. Response flags, command types and opcodes are the bus protocol's, defined once
+ * in hw/mmc-protocol.ts (the card model uses them too) and re-exported here.
  */
 import type { Cpu, SpinLock } from './cpu.js';
 import type { MmcCard } from './card.js';
 
-export const MMC_RSP_PRESENT = 1 << 0;
-export const MMC_RSP_136 = 1 << 1;
-export const MMC_RSP_CRC = 1 << 2;
-export const MMC_RSP_BUSY = 1 << 3;
-export const MMC_RSP_OPCODE = 1 << 4;
-export const MMC_CMD_AC = 0 << 5;
-export const MMC_CMD_ADTC = 1 << 5;
-export const MMC_CMD_BC = 2 << 5;
-export const MMC_CMD_BCR = 3 << 5;
-export const MMC_CMD_MASK = 3 << 5;
-export const MMC_RSP_NONE = 0;
-export const MMC_RSP_R1 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
-export const MMC_RSP_R1B = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE | MMC_RSP_BUSY;
-export const MMC_RSP_R2 = MMC_RSP_PRESENT | MMC_RSP_136 | MMC_RSP_CRC;
-export const MMC_RSP_R3 = MMC_RSP_PRESENT;
-export const MMC_RSP_R4 = MMC_RSP_PRESENT;
-export const MMC_RSP_R5 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
-export const MMC_RSP_R6 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
-export const MMC_RSP_R7 = MMC_RSP_PRESENT | MMC_RSP_CRC | MMC_RSP_OPCODE;
-export const mmcResp = (flags: number): number => flags & (MMC_RSP_PRESENT | MMC_RSP_136 | MMC_RSP_CRC | MMC_RSP_BUSY | MMC_RSP_OPCODE);
-export const mmcCmdType = (flags: number): number => flags & MMC_CMD_MASK;
+export {
+  MMC_RSP_PRESENT, MMC_RSP_136, MMC_RSP_CRC, MMC_RSP_BUSY, MMC_RSP_OPCODE,
+  MMC_CMD_AC, MMC_CMD_ADTC, MMC_CMD_BC, MMC_CMD_BCR, MMC_CMD_MASK,
+  MMC_RSP_NONE, MMC_RSP_R1, MMC_RSP_R1B, MMC_RSP_R2, MMC_RSP_R3, MMC_RSP_R4, MMC_RSP_R5, MMC_RSP_R6, MMC_RSP_R7,
+  mmcResp, mmcCmdType,
+  MMC, SD_SEND_IF_COND, SD_IO_SEND_OP_COND, SD_IO_RW_DIRECT, SD_APP_OP_COND, mmcOpMulti,
+} from '../../hw/mmc-protocol.js';
 
 export const MMC_DATA_WRITE = 1 << 8;
 export const MMC_DATA_READ = 1 << 9;
-
-/** Opcodes (include/linux/mmc/mmc.h, sd.h, sdio.h). */
-export const MMC = {
-  GO_IDLE_STATE: 0,
-  SEND_OP_COND: 1,
-  ALL_SEND_CID: 2,
-  SET_RELATIVE_ADDR: 3,
-  SLEEP_AWAKE: 5,
-  SWITCH: 6,
-  SELECT_CARD: 7,
-  SEND_EXT_CSD: 8,
-  SEND_CSD: 9,
-  SEND_CID: 10,
-  STOP_TRANSMISSION: 12,
-  SEND_STATUS: 13,
-  SET_BLOCKLEN: 16,
-  READ_SINGLE_BLOCK: 17,
-  READ_MULTIPLE_BLOCK: 18,
-  SEND_TUNING_BLOCK_HS200: 21,
-  SET_BLOCK_COUNT: 23,
-  WRITE_BLOCK: 24,
-  WRITE_MULTIPLE_BLOCK: 25,
-  ERASE_GROUP_START: 35,
-  ERASE_GROUP_END: 36,
-  ERASE: 38,
-  APP_CMD: 55,
-} as const;
-export const SD_SEND_IF_COND = 8;
-export const SD_IO_SEND_OP_COND = 5;
-export const SD_IO_RW_DIRECT = 52;
-export const SD_APP_OP_COND = 41;
-export const mmcOpMulti = (opcode: number): boolean => opcode === MMC.READ_MULTIPLE_BLOCK || opcode === MMC.WRITE_MULTIPLE_BLOCK;
 
 export interface MmcCommand {
   opcode: number;
