@@ -4,7 +4,8 @@
  * controller holds an `SdBus`; the card never sees a register and the driver never sees the card.
  */
 
-import type { CardResponse, EmmcCard } from './emmc/card.js';
+import type { EmmcCard } from './emmc/card.js';
+import type { CardResponse } from './emmc/card-context.js';
 import type { FaultInjector } from './faults.js';
 import type { Tracer } from './trace.js';
 

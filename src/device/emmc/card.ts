@@ -12,42 +12,12 @@ import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
 import { set } from '../../hw/fields.js';
 import { MMC, rcaOfArg } from '../../hw/mmc-protocol.js';
-import { EMMC_COMMANDS, blockData, type CardCommand, type Outcome } from './commands.js';
+import type { CardCommand, CardContext, CardResponse, DataPhase, Outcome } from './card-context.js';
+import { EMMC_COMMANDS, blockData } from './commands.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
 import { StreamIo } from './stream-io.js';
 import { buildCid, buildCsd, buildExtCsd, defaultCid, EXT_CSD, EXT_CSD_MODES_END, type CidFields } from './registers.js';
 import { OCR, OCR_ACCESS, OCR_VOLTAGE_WINDOW, R1, R1_CLEAR_ON_READ, STATE_CODE, type CardState, type R1Flag } from './status.js';
-
-/** What the card puts on CMD after a command (CRC already stripped for R1/R3; R2 keeps its 16 bytes). */
-export type CardResponse =
-  | { kind: 'none' }
-  | { kind: 'r1'; status: number }
-  | { kind: 'r1b'; status: number }
-  | { kind: 'r2'; reg: Uint8Array }
-  | { kind: 'r3'; ocr: number };
-
-export interface DataPhase {
-  readonly entry: CardCommand;
-  readonly dir: 'read' | 'write';
-  /** partition (PARTITION_ACCESS value) the transfer addresses */
-  readonly part: number;
-  /** byte offset of the next block inside the partition */
-  offset: number;
-  /** blocks still to transfer; undefined = open-ended (until CMD12) */
-  remaining: number | undefined;
-  readonly blockLen: number;
-  /** read: the block being sent; write: the block being received */
-  buf: Uint8Array | undefined;
-  pos: number;
-  /** a range error stopped the stream */
-  stopped: boolean;
-  /** the command that started it (for fault targeting) */
-  readonly ticket: CommandTicket | undefined;
-  /** blocks moved so far */
-  blocks: number;
-  /** read-ahead / write-behind of the image while I/O is batched (./stream-io.ts) */
-  io?: StreamIo;
-}
 
 /** Commands that keep an erase sequence (CMD35/36/38) going, and status polling between them. */
 const ERASE_SEQUENCE_OPCODES: readonly number[] = [MMC.ERASE_GROUP_START, MMC.ERASE_GROUP_END, MMC.ERASE, MMC.SEND_STATUS];
@@ -72,7 +42,7 @@ export interface CardStats {
   blocksWritten: number;
 }
 
-export class EmmcCard {
+export class EmmcCard implements CardContext {
   readonly clock: VirtualClock;
   readonly latency: LatencyModel;
   readonly tracer: Tracer;

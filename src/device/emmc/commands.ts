@@ -27,33 +27,9 @@ import {
   type MmcCommandType,
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
-import type { DataPhase, EmmcCard } from './card.js';
+import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
 import { EXT_CSD, EXT_CSD_ACTION_BYTES, HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
-
-/** What a handler asks the card to answer. */
-export type Outcome = { r: 'none' } | { r: 'r1' } | { r: 'r1b' } | { r: 'r2'; reg: Uint8Array } | { r: 'r3'; ocr: number };
-
-export interface DataHandlers {
-  /** next block for the host (undefined: stop, an error bit has been raised) */
-  read?: (card: EmmcCard, d: DataPhase) => Uint8Array | undefined;
-  /** one complete block from the host; false if it did not reach the backing */
-  write?: (card: EmmcCard, d: DataPhase, block: Uint8Array) => boolean;
-}
-
-export interface CardCommand {
-  readonly index: number;
-  readonly name: string;
-  readonly cls: number;
-  readonly type: MmcCommandType;
-  readonly response: MmcResponse;
-  /** argument bits 31:16 carry an RCA; other cards stay silent */
-  readonly addressed: boolean;
-  readonly states: readonly CardState[];
-  /** undefined: a JEDEC command this model does not implement */
-  readonly handler: ((card: EmmcCard, arg: number, self: CardCommand) => Outcome) | undefined;
-  readonly data: DataHandlers | undefined;
-}
 
 const NONE: Outcome = { r: 'none' };
 const R1: Outcome = { r: 'r1' };
@@ -63,12 +39,12 @@ const R1B: Outcome = { r: 'r1b' };
 // Handlers, in command order. Each starts from a state the table already accepted.
 // ------------------------------------------------------------------------------------------------
 
-function goIdleState(card: EmmcCard): Outcome {
+function goIdleState(card: CardContext): Outcome {
   card.reset(); // 0x00000000 reset; pre-idle 0xF0F0F0F0 and boot 0xFFFFFFFA behave the same here
   return NONE;
 }
 
-function sendOpCond(card: EmmcCard, arg: number): Outcome {
+function sendOpCond(card: CardContext, arg: number): Outcome {
   const window = arg & 0x00ffff80;
   if (window !== 0 && (window & card.ocr(false) & 0x00ffff80) === 0) {
     card.setState('ina'); // incompatible voltage (§3.2 CMD1)
@@ -79,18 +55,18 @@ function sendOpCond(card: EmmcCard, arg: number): Outcome {
   return { r: 'r3', ocr: card.ocr(!busy) };
 }
 
-function allSendCid(card: EmmcCard): Outcome {
+function allSendCid(card: CardContext): Outcome {
   card.setState('ident');
   return { r: 'r2', reg: card.cid };
 }
 
-function setRelativeAddr(card: EmmcCard, arg: number): Outcome {
+function setRelativeAddr(card: CardContext, arg: number): Outcome {
   card.rca = rcaOfArg(arg);
   card.setState('stby');
   return R1;
 }
 
-function switchCmd(card: EmmcCard, arg: number): Outcome {
+function switchCmd(card: CardContext, arg: number): Outcome {
   const { access, index, value } = decodeSwitchArg(arg);
   card.setState('prg');
   let result = 'command set (ignored)';
@@ -111,7 +87,7 @@ function switchCmd(card: EmmcCard, arg: number): Outcome {
   return R1B;
 }
 
-function selectCard(card: EmmcCard, arg: number): Outcome {
+function selectCard(card: CardContext, arg: number): Outcome {
   const mine = rcaOfArg(arg) === card.rca && card.rca !== 0;
   switch (card.state) {
     case 'stby':
@@ -137,15 +113,15 @@ function selectCard(card: EmmcCard, arg: number): Outcome {
   }
 }
 
-function sendExtCsd(card: EmmcCard, _arg: number, self: CardCommand): Outcome {
+function sendExtCsd(card: CardContext, _arg: number, self: CardCommand): Outcome {
   card.startData(self, 'read', 0, 1, 512);
   return R1;
 }
 
-const sendCsd = (card: EmmcCard): Outcome => ({ r: 'r2', reg: card.csd });
-const sendCid = (card: EmmcCard): Outcome => ({ r: 'r2', reg: card.cid });
+const sendCsd = (card: CardContext): Outcome => ({ r: 'r2', reg: card.csd });
+const sendCid = (card: CardContext): Outcome => ({ r: 'r2', reg: card.cid });
 
-function stopTransmission(card: EmmcCard): Outcome {
+function stopTransmission(card: CardContext): Outcome {
   if (card.state === 'data') {
     card.endData();
     card.setState('tran');
@@ -160,18 +136,18 @@ function stopTransmission(card: EmmcCard): Outcome {
 
 const sendStatus = (): Outcome => R1;
 
-function goInactiveState(card: EmmcCard): Outcome {
+function goInactiveState(card: CardContext): Outcome {
   card.setState('ina');
   return NONE;
 }
 
-function setBlocklen(card: EmmcCard, arg: number): Outcome {
+function setBlocklen(card: CardContext, arg: number): Outcome {
   if (arg === 0 || arg > 512) card.flag('BLOCK_LEN_ERROR');
   else card.blockLen = arg; // sector mode: kept for CMD42 only, data blocks stay 512 bytes
   return R1;
 }
 
-function startRead(card: EmmcCard, arg: number, self: CardCommand, multi: boolean): Outcome {
+function startRead(card: CardContext, arg: number, self: CardCommand, multi: boolean): Outcome {
   const offset = card.byteAddress(arg);
   const len = card.dataBlockLen();
   if (!card.checkBlockAddress(offset, len)) return R1; // OUT_OF_RANGE / ADDRESS_MISALIGN, stays in tran
@@ -181,12 +157,12 @@ function startRead(card: EmmcCard, arg: number, self: CardCommand, multi: boolea
   return R1;
 }
 
-function setBlockCount(card: EmmcCard, arg: number): Outcome {
+function setBlockCount(card: CardContext, arg: number): Outcome {
   card.blockCount = { count: arg & MMC_CMD23_BLOCKS_MASK, reliable: (arg & MMC_CMD23_ARG_REL_WR) !== 0 };
   return R1;
 }
 
-function startWrite(card: EmmcCard, arg: number, self: CardCommand, multi: boolean): Outcome {
+function startWrite(card: CardContext, arg: number, self: CardCommand, multi: boolean): Outcome {
   const offset = card.byteAddress(arg);
   const len = card.dataBlockLen();
   if (len !== 512) {
@@ -204,7 +180,7 @@ function startWrite(card: EmmcCard, arg: number, self: CardCommand, multi: boole
   return R1;
 }
 
-function eraseGroupStart(card: EmmcCard, arg: number): Outcome {
+function eraseGroupStart(card: CardContext, arg: number): Outcome {
   const off = card.byteAddress(arg);
   if (off >= (card.partition()?.size ?? 0)) {
     card.flag('OUT_OF_RANGE');
@@ -215,7 +191,7 @@ function eraseGroupStart(card: EmmcCard, arg: number): Outcome {
   return R1;
 }
 
-function eraseGroupEnd(card: EmmcCard, arg: number): Outcome {
+function eraseGroupEnd(card: CardContext, arg: number): Outcome {
   const off = card.byteAddress(arg);
   if (card.eraseStart === undefined) {
     card.flag('ERASE_SEQ_ERROR');
@@ -239,7 +215,7 @@ const ERASE_KINDS: Readonly<Record<number, 'erase' | 'trim' | 'discard'>> = {
   [MMC_SECURE_TRIM2_ARG]: 'trim',
 };
 
-function erase(card: EmmcCard, arg: number): Outcome {
+function erase(card: CardContext, arg: number): Outcome {
   const start = card.eraseStart;
   const end = card.eraseEnd;
   card.eraseStart = card.eraseEnd = undefined;
@@ -279,7 +255,7 @@ function erase(card: EmmcCard, arg: number): Outcome {
   return R1B;
 }
 
-function appCmd(card: EmmcCard): Outcome {
+function appCmd(card: CardContext): Outcome {
   card.flag('APP_CMD');
   return R1;
 }

@@ -17,7 +17,7 @@ import { LatencyModel, type BusConfig } from '../latency.js';
 import type { SimMemory } from '../memory.js';
 import { MemoryFault, ViewList } from '../memory.js';
 import type { SdBus } from '../sd-bus.js';
-import type { CardResponse } from '../emmc/card.js';
+import type { CardResponse } from '../emmc/card-context.js';
 import type { Tracer } from '../trace.js';
 import { MMC } from '../../hw/mmc-protocol.js';
 import * as R from '../../hw/sdhci-regs.js';
