@@ -10,7 +10,8 @@
 
 import type { BlockBacking } from './backing.js';
 import { VirtualClock } from './clock.js';
-import { EmmcCard, type EmmcCardOptions } from './emmc/card.js';
+import { EmmcCard } from './emmc/card.js';
+import type { EmmcCardOptions } from './emmc/card-core.js';
 import { createLayout, type EmmcLayout, type LayoutOptions } from './emmc/image-layout.js';
 import { FaultInjector, type FaultSpec } from './faults.js';
 import { LatencyModel, type LatencyParams } from './latency.js';

@@ -28,7 +28,8 @@ import {
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
 import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
-import { EXT_CSD, EXT_CSD_ACTION_BYTES, HC_ERASE_UNIT } from './registers.js';
+import { isPartitionSwitch, switchedValue } from './ext-csd-switch.js';
+import { EXT_CSD, HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
 
 const NONE: Outcome = { r: 'none' };
@@ -74,7 +75,7 @@ function switchCmd(card: CardContext, arg: number): Outcome {
     const old = card.extCsd[index] ?? 0;
     const next = access === MMC_SWITCH_MODE_SET_BITS ? old | value : access === MMC_SWITCH_MODE_CLEAR_BITS ? old & ~value & 0xff : value;
     if (index < 512 && card.switchByte(index, next)) {
-      card.extCsd[index] = EXT_CSD_ACTION_BYTES.has(index) ? 0 : next;
+      card.extCsd[index] = switchedValue(index, next);
       result = 'ok';
     } else {
       card.flagLater('SWITCH_ERROR');
@@ -83,7 +84,7 @@ function switchCmd(card: CardContext, arg: number): Outcome {
     card.tracer.emit('sdcard_switch', index, next, result);
   }
   const p = card.latency.p;
-  card.busyFor(index === EXT_CSD.PARTITION_CONFIG ? p.partitionSwitchBusyNs : p.switchBusyNs, `CMD6 ${result}`, true);
+  card.busyFor(isPartitionSwitch(index) ? p.partitionSwitchBusyNs : p.switchBusyNs, `CMD6 ${result}`, true);
   return R1B;
 }
 

@@ -74,9 +74,6 @@ export const EXT_CSD = {
   S_CMD_SET: 504,
 } as const;
 
-/** Bytes that are commands rather than settings: they trigger an action and read back 0. */
-export const EXT_CSD_ACTION_BYTES: ReadonlySet<number> = new Set([EXT_CSD.FLUSH_CACHE, EXT_CSD.BKOPS_START, EXT_CSD.SANITIZE_START]);
-
 export const EXT_CSD_SIZE = 512;
 /** Bytes 0..191 are the modes segment (CMD6-writable where allowed). */
 export const EXT_CSD_MODES_END = 192;
