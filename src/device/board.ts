@@ -17,7 +17,8 @@ import { FaultInjector, type FaultSpec } from './faults.js';
 import { LatencyModel, type LatencyParams } from './latency.js';
 import { SimMemory } from './memory.js';
 import { SdBus } from './sd-bus.js';
-import { SdhciController, IrqLine } from './sdhci/controller.js';
+import { SdhciController } from './sdhci/controller.js';
+import { IrqLine } from './sdhci/irq-line.js';
 import { Tracer, nullTracer } from './trace.js';
 
 export interface Mmio {

@@ -1,0 +1,29 @@
+/** The state of one SDHCI data transfer, shared by the controller's engines and its data port. */
+
+import type { Adma2Engine, SdmaEngine } from './dma.js';
+
+export type DmaMode = 'pio' | 'sdma' | 'adma32' | 'adma64';
+
+export interface Transfer {
+  readonly cmdIndex: number;
+  readonly read: boolean;
+  readonly blockSize: number;
+  readonly useCount: boolean;
+  /** undefined = until stopped (no Block Count Enable on a multi-block transfer) */
+  blocksLeft: number | undefined;
+  readonly dma: DmaMode;
+  readonly autoCmd12: boolean;
+  sdma: SdmaEngine | undefined;
+  adma: Adma2Engine | undefined;
+  /** PIO/DMA staging buffer for the current block */
+  buf: Uint8Array | undefined;
+  /** PIO writes: the block buffer, reused block after block (the card copies a block when it takes it) */
+  pioBlock: Uint8Array | undefined;
+  pos: number;
+  /** SDMA waiting for the host to rewrite the address after a boundary interrupt */
+  sdmaPaused: boolean;
+  /** ADMA End attribute consumed on an open-ended transfer */
+  endSeen: boolean;
+  stuck: boolean;
+  blocksDone: number;
+}
