@@ -49,6 +49,8 @@ export const reg32 = (offset: number, name: string, o: RegOpts): RegDef => reg(3
 
 export { field, bit, get, set, compose, isSet } from './fields.js';
 export type { Field } from './fields.js';
+/** ADMA2 descriptors (§2.7) are memory structures, not registers: ./adma2.ts, re-exported for `R.*` users. */
+export * from './adma2.js';
 import { field, bit, get, compose, isSet } from './fields.js';
 import { MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_CRC, MMC_RSP_FLAGS, MMC_RSP_OPCODE, MMC_RSP_PRESENT, type MmcResponse } from './mmc-protocol.js';
 
@@ -439,63 +441,6 @@ export const VER = {
   VENDOR: field(HOST_VERSION, 8, 8),
 } as const;
 export const SPEC_VERSION = { V1_00: 0, V2_00: 1, V3_00: 2, V4_00: 3, V4_10: 4, V4_20: 5 } as const;
-
-// ------------------------------------------------------------------------------------------------
-// ADMA2 descriptors (§2.7): 32-bit = 8 bytes [attr u16][len u16][addr u32];
-// 64-bit (v3 "96-bit") = 12 bytes [attr u16][len u16][addr u64]. Length 0 means 65536.
-// ------------------------------------------------------------------------------------------------
-
-export const ADMA2_ATTR = {
-  VALID: bit(undefined, 0),
-  END: bit(undefined, 1),
-  INT: bit(undefined, 2),
-  ACT: field(undefined, 4, 2),
-} as const;
-export const ADMA2_ACT = { NOP: 0, RESERVED: 1, TRAN: 2, LINK: 3 } as const;
-export const ADMA2_DESC32_SIZE = 8;
-export const ADMA2_DESC64_SIZE = 12;
-/** Linux's data entry (Tran|Valid) and terminator (Nop|End|Valid). */
-export const ADMA2_TRAN_VALID = 0x21;
-export const ADMA2_NOP_END_VALID = 0x03;
-
-export interface Adma2Descriptor {
-  attr: number;
-  /** 0 encodes 65536 */
-  length: number;
-  address: number;
-}
-export function encodeAdma2Descriptor(d: Adma2Descriptor, is64: boolean): Uint8Array {
-  const out = new Uint8Array(is64 ? ADMA2_DESC64_SIZE : ADMA2_DESC32_SIZE);
-  encodeAdma2DescriptorAt(out, 0, d.attr, d.length, d.address, is64);
-  return out;
-}
-/** Encode one descriptor into `out` at `at` (a driver building its table in place). */
-export function encodeAdma2DescriptorAt(out: Uint8Array, at: number, attr: number, length: number, address: number, is64: boolean): void {
-  // little-endian by hand: a DataView per descriptor costs more than the table itself
-  const lo = address % 2 ** 32 >>> 0;
-  out[at] = attr & 0xff;
-  out[at + 1] = (attr >>> 8) & 0xff;
-  out[at + 2] = length & 0xff;
-  out[at + 3] = (length >>> 8) & 0xff;
-  out[at + 4] = lo & 0xff;
-  out[at + 5] = (lo >>> 8) & 0xff;
-  out[at + 6] = (lo >>> 16) & 0xff;
-  out[at + 7] = lo >>> 24;
-  if (is64) {
-    const hi = Math.floor(address / 2 ** 32) >>> 0;
-    out[at + 8] = hi & 0xff;
-    out[at + 9] = (hi >>> 8) & 0xff;
-    out[at + 10] = (hi >>> 16) & 0xff;
-    out[at + 11] = hi >>> 24;
-  }
-}
-const u32le = (b: Uint8Array, i: number): number => (b[i]! | (b[i + 1]! << 8) | (b[i + 2]! << 16) | (b[i + 3]! << 24)) >>> 0;
-export function decodeAdma2Descriptor(bytes: Uint8Array, is64: boolean): Adma2Descriptor {
-  const hi = is64 ? u32le(bytes, 8) : 0;
-  return { attr: bytes[0]! | (bytes[1]! << 8), length: bytes[2]! | (bytes[3]! << 8), address: hi * 2 ** 32 + u32le(bytes, 4) };
-}
-export const adma2Attr = (act: number, o: { valid?: boolean; end?: boolean; int?: boolean } = {}): number =>
-  compose(ADMA2_ATTR, { ACT: act, VALID: o.valid === false ? 0 : 1, END: o.end ? 1 : 0, INT: o.int ? 1 : 0 });
 
 /** Name of the register at an offset, for traces ("NORMAL_INT_STATUS+1"), or "0x??" for unknown offsets. */
 export function offsetName(offset: number): string {

@@ -8,17 +8,9 @@
 import type { SimMemory } from '../memory.js';
 import { MemoryFault, PAGE_SIZE, type ViewList } from '../memory.js';
 import type { Tracer } from '../trace.js';
-import {
-  ADMA2_ACT,
-  ADMA2_ATTR,
-  ADMA2_DESC32_SIZE,
-  ADMA2_DESC64_SIZE,
-  ADMA_STATE,
-  decodeAdma2Descriptor,
-  get,
-  type Adma2Descriptor,
-  isSet,
-} from '../../hw/sdhci-regs.js';
+import { ADMA2_ACT, ADMA2_ATTR, ADMA2_DESC32_SIZE, ADMA2_DESC64_SIZE, decodeAdma2Descriptor, type Adma2Descriptor } from '../../hw/adma2.js';
+import { get, isSet } from '../../hw/fields.js';
+import { ADMA_STATE } from '../../hw/sdhci-regs.js';
 
 /** SDMA: a linear buffer with a pause at every buffer boundary crossing while blocks remain. */
 export class SdmaEngine {
