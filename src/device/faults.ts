@@ -19,6 +19,7 @@
  */
 
 import { NS_PER_MS, NS_PER_S, NS_PER_US } from './clock.js';
+import { Prng } from '../lib/prng.js';
 
 export const FAULT_KINDS = ['data-crc', 'data-timeout', 'cmd-crc', 'cmd-timeout', 'busy', 'power-loss', 'stuck'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -102,18 +103,6 @@ export function parseFault(text: string): FaultSpec {
 export const parseFaults = (text: string | readonly string[]): FaultSpec[] =>
   (typeof text === 'string' ? text.split(',') : [...text]).filter((s) => s.trim() !== '').map(parseFault);
 
-/** mulberry32: small, seedable, deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 export interface CommandTicket {
   index: number;
   /** 1-based occurrence of this command index */
@@ -132,7 +121,8 @@ export type FaultListener = (kind: FaultKind, detail: string) => void;
 export class FaultInjector {
   private armed: Armed[];
   private counts = new Map<number, number>();
-  private rand: () => number;
+  /** probabilistic faults draw from one seeded stream, so a seed replays the same run */
+  private readonly rand: Prng;
   /** the command most recently put on the bus */
   current: CommandTicket | undefined;
   /** the data command whose data phase is running (its ticket) and its block counter */
@@ -147,7 +137,7 @@ export class FaultInjector {
   constructor(specs: readonly FaultSpec[] | string = [], seed = 1) {
     const list = typeof specs === 'string' ? parseFaults(specs) : specs;
     this.armed = list.map((spec) => ({ spec, fired: false, written: 0 }));
-    this.rand = seededRandom(seed);
+    this.rand = new Prng(seed);
   }
 
   add(spec: FaultSpec | string): void {
@@ -181,7 +171,7 @@ export class FaultInjector {
   /** Decide whether an eligible armed fault fires now (once, or by probability). */
   private fire(a: Armed, detail: string): boolean {
     if (a.spec.probability !== undefined) {
-      if (this.rand() >= a.spec.probability) return false;
+      if (this.rand.next() >= a.spec.probability) return false;
     } else {
       if (a.fired) return false;
       a.fired = true;

@@ -19,5 +19,5 @@ export { LatencyModel, DEFAULT_LATENCY, type LatencyParams } from './latency.js'
 export { SimMemory, MemoryFault } from './memory.js';
 export { FaultInjector, parseFault, parseFaults, FaultSpecError, type FaultSpec } from './faults.js';
 export { Tracer, TRACE, TRACE_EVENTS, eventsMatching, type TraceEvent } from './trace.js';
-export { createLayout, qemuLayout, userAreaLayout, LayoutError, PARTITION_ACCESS, type EmmcLayout, type LayoutOptions } from './emmc/image-layout.js';
+export { createLayout, qemuLayout, userAreaLayout, ImageLayoutError, PARTITION_ACCESS, type EmmcLayout, type LayoutOptions } from './emmc/image-layout.js';
 export * as regs from '../hw/sdhci-regs.js';

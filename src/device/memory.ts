@@ -13,6 +13,8 @@
  * a page stores two numbers and allocates nothing.
  */
 
+import { hex } from '../lib/hex.js';
+
 export const PAGE_SIZE = 4096;
 const PAGE_SHIFT = 12;
 const LEAF_PAGES = 1024;
@@ -144,7 +146,7 @@ export class SimMemory {
    */
   mapPages(addr: number, view: Uint8Array, from = 0, len = view.length - from): void {
     if (addr % PAGE_SIZE !== 0 || len % PAGE_SIZE !== 0 || from < 0 || from + len > view.length) {
-      throw new RangeError(`mapPages: 0x${addr.toString(16)} +${len} is not whole pages`);
+      throw new RangeError(`mapPages: ${hex(addr)} +${len} is not whole pages`);
     }
     this.check(addr, len);
     const first = addr / PAGE_SIZE;
@@ -277,7 +279,7 @@ export class MemoryFault extends Error {
     readonly addr: number,
     readonly len: number,
   ) {
-    super(`DMA access outside memory: 0x${addr.toString(16)} +${len}`);
+    super(`DMA access outside memory: ${hex(addr)} +${len}`);
     this.name = 'MemoryFault';
   }
 }

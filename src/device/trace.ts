@@ -5,43 +5,46 @@
  * virtual time. A disabled event costs one Set lookup.
  */
 
-const hex = (v: number, w = 8): string => `0x${(v >>> 0).toString(16).padStart(w, '0')}`;
+import { hex } from '../lib/hex.js';
+
+/** Trace values print as 32-bit words (offsets above 4 GiB wrap, as they always have). */
+const hex32 = (v: number, w = 8): string => hex(v >>> 0, w);
 const dec2 = (n: number): string => String(n).padStart(2, '0');
 
 export const TRACE = {
   // controller (src/device/sdhci)
-  sdhci_access_read: (reg: string, width: number, value: number) => `${reg} <- ${hex(value, width / 4)} (${width}-bit)`,
-  sdhci_access_write: (reg: string, width: number, value: number) => `${reg} -> ${hex(value, width / 4)} (${width}-bit)`,
+  sdhci_access_read: (reg: string, width: number, value: number) => `${reg} <- ${hex32(value, width / 4)} (${width}-bit)`,
+  sdhci_access_write: (reg: string, width: number, value: number) => `${reg} -> ${hex32(value, width / 4)} (${width}-bit)`,
   sdhci_guest_error: (what: string) => what,
   sdhci_unimplemented: (what: string) => what,
   sdhci_irq: (level: boolean) => (level ? 'raise' : 'lower'),
-  sdhci_send_command: (cmd: number, arg: number, word: number) => `CMD${dec2(cmd)} ARG[${hex(arg)}] word ${hex(word, 4)}`,
-  sdhci_response: (cmd: number, words: readonly number[]) => `CMD${dec2(cmd)} ${words.map((w) => hex(w)).join(' ')}`,
+  sdhci_send_command: (cmd: number, arg: number, word: number) => `CMD${dec2(cmd)} ARG[${hex32(arg)}] word ${hex32(word, 4)}`,
+  sdhci_response: (cmd: number, words: readonly number[]) => `CMD${dec2(cmd)} ${words.map((w) => hex32(w)).join(' ')}`,
   sdhci_error: (kind: string, cmd: number) => `${kind} (CMD${dec2(cmd)})`,
-  sdhci_status: (normal: number, error: number) => `normal ${hex(normal, 4)} error ${hex(error, 4)}`,
+  sdhci_status: (normal: number, error: number) => `normal ${hex32(normal, 4)} error ${hex32(error, 4)}`,
   sdhci_dma: (engine: string, dir: 'read' | 'write', addr: number, len: number) =>
-    `${engine} ${dir === 'read' ? 'card->mem' : 'mem->card'} @${hex(addr, 10)} +${len}`,
+    `${engine} ${dir === 'read' ? 'card->mem' : 'mem->card'} @${hex32(addr, 10)} +${len}`,
   sdhci_adma_desc: (at: number, attr: number, len: number, addr: number) =>
-    `desc @${hex(at, 10)} attr ${hex(attr, 2)} len ${len} addr ${hex(addr, 10)}`,
-  sdhci_reset: (mask: number) => `software reset ${hex(mask, 2)}`,
+    `desc @${hex32(at, 10)} attr ${hex32(attr, 2)} len ${len} addr ${hex32(addr, 10)}`,
+  sdhci_reset: (mask: number) => `software reset ${hex32(mask, 2)}`,
   sdhci_transfer: (what: string, blocksLeft: number) => `${what}, ${blocksLeft} block(s) left`,
   // bus (src/device/sd-bus.ts)
-  sdbus_command: (cmd: number, arg: number) => `CMD${dec2(cmd)} ARG[${hex(arg)}]`,
+  sdbus_command: (cmd: number, arg: number) => `CMD${dec2(cmd)} ARG[${hex32(arg)}]`,
   sdbus_read: (len: number, got: number) => `read ${len} -> ${got}`,
   sdbus_write: (len: number) => `write ${len}`,
   sdbus_data_ready: (ready: boolean) => String(ready),
   // card (src/device/emmc)
-  sdcard_command: (name: string, cmd: number, arg: number, state: string) => `${name}/CMD${dec2(cmd)} arg ${hex(arg)} (${state})`,
+  sdcard_command: (name: string, cmd: number, arg: number, state: string) => `${name}/CMD${dec2(cmd)} arg ${hex32(arg)} (${state})`,
   sdcard_response: (kind: string, value: string) => `${kind} ${value}`,
   sdcard_state: (from: string, to: string) => `${from} -> ${to}`,
   sdcard_illegal: (cmd: number, state: string) => `CMD${dec2(cmd)} illegal in state ${state}`,
   sdcard_unimplemented: (cmd: number, name: string) => `CMD${dec2(cmd)} ${name} not implemented`,
-  sdcard_read_block: (part: string, offset: number, len: number) => `${part} @${hex(offset, 10)} +${len}`,
-  sdcard_write_block: (part: string, offset: number, len: number) => `${part} @${hex(offset, 10)} +${len}`,
+  sdcard_read_block: (part: string, offset: number, len: number) => `${part} @${hex32(offset, 10)} +${len}`,
+  sdcard_write_block: (part: string, offset: number, len: number) => `${part} @${hex32(offset, 10)} +${len}`,
   sdcard_busy: (ns: number, why: string) => `busy ${ns} ns (${why})`,
-  sdcard_switch: (index: number, value: number, result: string) => `EXT_CSD[${index}] = ${hex(value, 2)}: ${result}`,
-  sdcard_erase: (part: string, from: number, len: number, kind: string) => `${kind} ${part} @${hex(from, 10)} +${len}`,
-  sdcard_io_error: (what: string, part: string, offset: number, message: string) => `${what} ${part} @${hex(offset, 10)}: ${message}`,
+  sdcard_switch: (index: number, value: number, result: string) => `EXT_CSD[${index}] = ${hex32(value, 2)}: ${result}`,
+  sdcard_erase: (part: string, from: number, len: number, kind: string) => `${kind} ${part} @${hex32(from, 10)} +${len}`,
+  sdcard_io_error: (what: string, part: string, offset: number, message: string) => `${what} ${part} @${hex32(offset, 10)}: ${message}`,
   // faults (src/device/faults.ts)
   fault_inject: (kind: string, detail: string) => `${kind}: ${detail}`,
 } as const;

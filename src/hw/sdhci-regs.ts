@@ -51,6 +51,7 @@ export { field, bit, get, set, compose, isSet } from './fields.js';
 export type { Field } from './fields.js';
 /** ADMA2 descriptors (§2.7) are memory structures, not registers: ./adma2.ts, re-exported for `R.*` users. */
 export * from './adma2.js';
+import { hex } from '../lib/hex.js';
 import { field, bit, get, compose, isSet } from './fields.js';
 import { MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_CRC, MMC_RSP_FLAGS, MMC_RSP_OPCODE, MMC_RSP_PRESENT, type MmcResponse } from './mmc-protocol.js';
 
@@ -133,7 +134,7 @@ export const REGISTERS: readonly RegDef[] = [
 const BYTE_MAP: (RegDef | undefined)[] = new Array(256).fill(undefined);
 for (const r of REGISTERS) {
   for (let i = 0; i < r.width / 8; i++) {
-    if (BYTE_MAP[r.offset + i]) throw new Error(`register overlap at 0x${(r.offset + i).toString(16)}`);
+    if (BYTE_MAP[r.offset + i]) throw new Error(`register overlap at ${hex(r.offset + i)}`);
     BYTE_MAP[r.offset + i] = r;
   }
 }
@@ -445,6 +446,6 @@ export const SPEC_VERSION = { V1_00: 0, V2_00: 1, V3_00: 2, V4_00: 3, V4_10: 4, 
 /** Name of the register at an offset, for traces ("NORMAL_INT_STATUS+1"), or "0x??" for unknown offsets. */
 export function offsetName(offset: number): string {
   const r = registerAt(offset);
-  if (!r) return `0x${offset.toString(16).padStart(2, '0')}`;
+  if (!r) return hex(offset, 2);
   return offset === r.offset ? r.name : `${r.name}+${offset - r.offset}`;
 }

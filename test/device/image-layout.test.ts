@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryBacking } from '../../src/device/backing.js';
-import { createLayout, LayoutError, PARTITION_ACCESS, qemuLayout, userAreaLayout } from '../../src/device/emmc/image-layout.js';
+import { createLayout, ImageLayoutError, PARTITION_ACCESS, qemuLayout, userAreaLayout } from '../../src/device/emmc/image-layout.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -33,12 +33,12 @@ test('the QEMU layout is boot0 | boot1 | RPMB | user in one file (spec §6.1)', 
 
 test('the QEMU layout enforces QEMU size rules', () => {
   const img = (n: number): MemoryBacking => new MemoryBacking(n);
-  assert.throws(() => qemuLayout(img(4 * MiB), { bootSize: 100 * KiB, rpmbSize: 0 }), LayoutError, 'boot not a 128 KiB multiple');
-  assert.throws(() => qemuLayout(img(64 * MiB), { bootSize: 256 * 128 * KiB, rpmbSize: 0 }), LayoutError, 'boot too large');
-  assert.throws(() => qemuLayout(img(64 * MiB), { bootSize: 0, rpmbSize: 129 * 128 * KiB }), LayoutError, 'RPMB too large');
-  assert.throws(() => qemuLayout(img(3 * MiB), { bootSize: 0, rpmbSize: 0 }), LayoutError, 'user ≤ 2 GiB must be a power of two');
+  assert.throws(() => qemuLayout(img(4 * MiB), { bootSize: 100 * KiB, rpmbSize: 0 }), ImageLayoutError, 'boot not a 128 KiB multiple');
+  assert.throws(() => qemuLayout(img(64 * MiB), { bootSize: 256 * 128 * KiB, rpmbSize: 0 }), ImageLayoutError, 'boot too large');
+  assert.throws(() => qemuLayout(img(64 * MiB), { bootSize: 0, rpmbSize: 129 * 128 * KiB }), ImageLayoutError, 'RPMB too large');
+  assert.throws(() => qemuLayout(img(3 * MiB), { bootSize: 0, rpmbSize: 0 }), ImageLayoutError, 'user ≤ 2 GiB must be a power of two');
   assert.doesNotThrow(() => qemuLayout(img(3 * MiB), { bootSize: 0, rpmbSize: 0, allowAnyUserSize: true }));
-  assert.throws(() => qemuLayout(img(256 * KiB), { bootSize: 128 * KiB, rpmbSize: 0 }), LayoutError, 'smaller than its boot partitions');
+  assert.throws(() => qemuLayout(img(256 * KiB), { bootSize: 128 * KiB, rpmbSize: 0 }), ImageLayoutError, 'smaller than its boot partitions');
   const none = qemuLayout(img(MiB), { bootSize: 0, rpmbSize: 0 });
   assert.equal(none.partitions.has(PARTITION_ACCESS.boot0), false, 'size 0: partition absent');
 });

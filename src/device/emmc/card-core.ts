@@ -11,6 +11,7 @@ import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
 import { set } from '../../hw/fields.js';
+import { SECTOR_SIZE } from '../../lib/units.js';
 import { PARTITION_ACCESS_MASK, resetVolatileBytes, switchAllowed } from './ext-csd-switch.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
 import { buildCid, buildCsd, buildExtCsd, defaultCid, EXT_CSD, type CidFields } from './registers.js';
@@ -54,7 +55,7 @@ export abstract class EmmcCardCore {
   protected statusBits = 0;
   /** "x" bits raised during execution, merged after the response is built (visible to the next CMD13) */
   protected deferredBits = 0;
-  blockLen = 512;
+  blockLen = SECTOR_SIZE;
   /** CMD23: applies to the next CMD18/CMD25 only */
   blockCount: { count: number; reliable: boolean } | undefined;
   eraseStart: number | undefined;
@@ -173,7 +174,7 @@ export abstract class EmmcCardCore {
     this.rca = 0;
     this.statusBits = 0;
     this.deferredBits = 0;
-    this.blockLen = 512;
+    this.blockLen = SECTOR_SIZE;
     this.blockCount = undefined;
     this.eraseStart = this.eraseEnd = undefined;
     this.endData();
@@ -230,12 +231,12 @@ export abstract class EmmcCardCore {
 
   /** Byte offset inside the partition for a data/erase command argument (§3.10). */
   byteAddress(arg: number): number {
-    return this.sectorMode ? (arg >>> 0) * 512 : arg >>> 0;
+    return this.sectorMode ? (arg >>> 0) * SECTOR_SIZE : arg >>> 0;
   }
 
   /** Length of data blocks for CMD17/18/24/25: 512 in sector mode, CMD16's value in byte mode. */
   dataBlockLen(): number {
-    return this.sectorMode ? 512 : this.blockLen;
+    return this.sectorMode ? SECTOR_SIZE : this.blockLen;
   }
 
   /** Range check of a block access in the current partition; flags OUT_OF_RANGE / ADDRESS_MISALIGN. */

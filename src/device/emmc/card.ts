@@ -7,6 +7,7 @@
 
 import type { CommandTicket } from '../faults.js';
 import { MMC, rcaOfArg } from '../../hw/mmc-protocol.js';
+import { hex } from '../../lib/hex.js';
 import type { CardContext, CardResponse, Outcome } from './card-context.js';
 import { EMMC_COMMANDS } from './commands.js';
 import { EmmcCardDataPhase } from './data-phase.js';
@@ -86,8 +87,8 @@ export class EmmcCard extends EmmcCardDataPhase implements CardContext {
         resp.kind === 'r2'
           ? Buffer.from(resp.reg).toString('hex')
           : resp.kind === 'r3'
-            ? `0x${resp.ocr.toString(16)}`
-            : `0x${resp.status.toString(16).padStart(8, '0')}`,
+            ? hex(resp.ocr)
+            : hex(resp.status, 8),
       );
     }
     return resp;

@@ -27,9 +27,10 @@ import {
   type MmcCommandType,
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
+import { KiB, SECTOR_SIZE } from '../../lib/units.js';
 import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
 import { isPartitionSwitch, switchedValue } from './ext-csd-switch.js';
-import { EXT_CSD, HC_ERASE_UNIT } from './registers.js';
+import { EXT_CSD, EXT_CSD_SIZE, HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
 
 const NONE: Outcome = { r: 'none' };
@@ -74,7 +75,7 @@ function switchCmd(card: CardContext, arg: number): Outcome {
   if (access !== MMC_SWITCH_MODE_CMD_SET) {
     const old = card.extCsd[index] ?? 0;
     const next = access === MMC_SWITCH_MODE_SET_BITS ? old | value : access === MMC_SWITCH_MODE_CLEAR_BITS ? old & ~value & 0xff : value;
-    if (index < 512 && card.switchByte(index, next)) {
+    if (index < EXT_CSD_SIZE && card.switchByte(index, next)) {
       card.extCsd[index] = switchedValue(index, next);
       result = 'ok';
     } else {
@@ -115,7 +116,7 @@ function selectCard(card: CardContext, arg: number): Outcome {
 }
 
 function sendExtCsd(card: CardContext, _arg: number, self: CardCommand): Outcome {
-  card.startData(self, 'read', 0, 1, 512);
+  card.startData(self, 'read', 0, 1, EXT_CSD_SIZE);
   return R1;
 }
 
@@ -143,7 +144,7 @@ function goInactiveState(card: CardContext): Outcome {
 }
 
 function setBlocklen(card: CardContext, arg: number): Outcome {
-  if (arg === 0 || arg > 512) card.flag('BLOCK_LEN_ERROR');
+  if (arg === 0 || arg > SECTOR_SIZE) card.flag('BLOCK_LEN_ERROR');
   else card.blockLen = arg; // sector mode: kept for CMD42 only, data blocks stay 512 bytes
   return R1;
 }
@@ -166,7 +167,7 @@ function setBlockCount(card: CardContext, arg: number): Outcome {
 function startWrite(card: CardContext, arg: number, self: CardCommand, multi: boolean): Outcome {
   const offset = card.byteAddress(arg);
   const len = card.dataBlockLen();
-  if (len !== 512) {
+  if (len !== SECTOR_SIZE) {
     card.flag('BLOCK_LEN_ERROR'); // WRITE_BL_PARTIAL = 0: writes are whole 512-byte blocks
     return R1;
   }
@@ -242,12 +243,12 @@ function erase(card: CardContext, arg: number): Outcome {
     to = Math.min(part.size, (Math.floor(end / HC_ERASE_UNIT) + 1) * HC_ERASE_UNIT);
     busy = Math.ceil((to - from) / HC_ERASE_UNIT) * card.latency.p.eraseGroupBusyNs;
   } else {
-    from = Math.floor(start / 512) * 512;
-    to = Math.min(part.size, Math.floor(end / 512) * 512 + 512);
-    busy = ((to - from) / 512) * card.latency.p.trimPerBlockNs;
+    from = Math.floor(start / SECTOR_SIZE) * SECTOR_SIZE;
+    to = Math.min(part.size, Math.floor(end / SECTOR_SIZE) * SECTOR_SIZE + SECTOR_SIZE);
+    busy = ((to - from) / SECTOR_SIZE) * card.latency.p.trimPerBlockNs;
   }
   const fill = card.extCsd[EXT_CSD.ERASED_MEM_CONT] ? 0xff : 0x00;
-  const CHUNK = 64 * 1024;
+  const CHUNK = 64 * KiB;
   const chunk = new Uint8Array(CHUNK).fill(fill);
   for (let off = from; off < to; off += CHUNK) part.write(off, chunk.subarray(0, Math.min(CHUNK, to - off)));
   card.tracer.emit('sdcard_erase', card.partitionName(), from, to - from, kind);

@@ -5,6 +5,7 @@
  */
 
 import { readParts, writeParts } from '../backing.js';
+import { hex } from '../../lib/hex.js';
 import type { CardCommand, DataPhase } from './card-context.js';
 import { EmmcCardCore } from './card-core.js';
 import { blockData } from './commands.js';
@@ -92,7 +93,7 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
       return false;
     }
     if (this.faults && !this.faults.allowBlockWrite()) {
-      this.losePower(`write of ${partitionNameOf(d.part)} @0x${d.offset.toString(16)} lost`);
+      this.losePower(`write of ${partitionNameOf(d.part)} @${hex(d.offset)} lost`);
       return false;
     }
     try {

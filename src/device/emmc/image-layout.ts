@@ -10,6 +10,8 @@
  */
 
 import { MemoryBacking, RegionBacking, type BlockBacking } from '../backing.js';
+import { hex } from '../../lib/hex.js';
+import { KiB, MiB, SECTOR_SIZE } from '../../lib/units.js';
 import { GP_SIZE_UNIT, SIZE_MULT_UNIT } from './registers.js';
 
 /** PARTITION_ACCESS values (§3.9). */
@@ -30,16 +32,17 @@ export interface EmmcLayout {
   readonly where: Readonly<Record<string, string>>;
 }
 
-export class LayoutError extends Error {
+/** An image that cannot be laid out as the card's partitions (sizes, alignment, QEMU's rules). */
+export class ImageLayoutError extends Error {
   constructor(message: string) {
     super(message);
-    this.name = 'LayoutError';
+    this.name = 'ImageLayoutError';
   }
 }
 
 /** Defaults for the in-memory partitions of the user-area layout: 4 MiB boot partitions, 512 KiB RPMB. */
-export const DEFAULT_BOOT_SIZE = 4 * 1024 * 1024;
-export const DEFAULT_RPMB_SIZE = 512 * 1024;
+export const DEFAULT_BOOT_SIZE = 4 * MiB;
+export const DEFAULT_RPMB_SIZE = 512 * KiB;
 /** QEMU limits (§6.1). */
 export const QEMU_MAX_BOOT_SIZE = 255 * SIZE_MULT_UNIT;
 export const QEMU_MAX_RPMB_SIZE = 128 * SIZE_MULT_UNIT;
@@ -50,19 +53,19 @@ export type LayoutOptions =
 
 function checkMult(what: string, size: number, unit: number, max: number): void {
   if (!Number.isInteger(size) || size < 0 || size % unit !== 0) {
-    throw new LayoutError(`${what} size ${size} must be a multiple of ${unit / 1024} KiB`);
+    throw new ImageLayoutError(`${what} size ${size} must be a multiple of ${unit / KiB} KiB`);
   }
-  if (size > max) throw new LayoutError(`${what} size ${size} exceeds ${max / 1024} KiB`);
+  if (size > max) throw new ImageLayoutError(`${what} size ${size} exceeds ${max / KiB} KiB`);
 }
 
 export function userAreaLayout(image: BlockBacking, o: { bootSize?: number; rpmbSize?: number; gpSizes?: readonly number[] } = {}): EmmcLayout {
   const bootSize = o.bootSize ?? DEFAULT_BOOT_SIZE;
   const rpmbSize = o.rpmbSize ?? DEFAULT_RPMB_SIZE;
   const gpSizes = o.gpSizes ?? [];
-  if (image.size === 0 || image.size % 512 !== 0) throw new LayoutError(`user area size ${image.size} is not a non-zero multiple of 512`);
+  if (image.size === 0 || image.size % SECTOR_SIZE !== 0) throw new ImageLayoutError(`user area size ${image.size} is not a non-zero multiple of 512`);
   checkMult('boot partition', bootSize, SIZE_MULT_UNIT, QEMU_MAX_BOOT_SIZE);
   checkMult('RPMB', rpmbSize, SIZE_MULT_UNIT, 255 * SIZE_MULT_UNIT);
-  if (gpSizes.length > 4) throw new LayoutError('at most 4 GP partitions');
+  if (gpSizes.length > 4) throw new ImageLayoutError('at most 4 GP partitions');
   gpSizes.forEach((s, i) => checkMult(`GP${i + 1}`, s, GP_SIZE_UNIT, 2 ** 40));
   const parts = new Map<number, BlockBacking>([[PARTITION_ACCESS.user, image]]);
   const where: Record<string, string> = { user: 'image @0x0' };
@@ -89,29 +92,29 @@ export function qemuLayout(image: BlockBacking, o: { bootSize: number; rpmbSize:
   const R = o.rpmbSize;
   checkMult('boot partition', B, SIZE_MULT_UNIT, QEMU_MAX_BOOT_SIZE);
   checkMult('RPMB', R, SIZE_MULT_UNIT, QEMU_MAX_RPMB_SIZE);
-  if (image.size <= 2 * B + R) throw new LayoutError(`image of ${image.size} bytes is smaller than its boot and RPMB partitions`);
+  if (image.size <= 2 * B + R) throw new ImageLayoutError(`image of ${image.size} bytes is smaller than its boot and RPMB partitions`);
   const user = image.size - 2 * B - R;
   if (!o.allowAnyUserSize) {
     if (user <= 2 ** 31 && (user & (user - 1)) !== 0) {
-      throw new LayoutError(`user area ${user} bytes: QEMU requires a power of two up to 2 GiB`);
+      throw new ImageLayoutError(`user area ${user} bytes: QEMU requires a power of two up to 2 GiB`);
     }
   }
-  if (user % 512 !== 0) throw new LayoutError(`user area ${user} bytes is not a multiple of 512`);
+  if (user % SECTOR_SIZE !== 0) throw new ImageLayoutError(`user area ${user} bytes is not a multiple of 512`);
   const parts = new Map<number, BlockBacking>();
   const where: Record<string, string> = {};
-  const hex = (n: number): string => `image @0x${n.toString(16)}`;
+  const at = (n: number): string => `image @${hex(n)}`;
   if (B > 0) {
     parts.set(PARTITION_ACCESS.boot0, new RegionBacking(image, 0, B));
     parts.set(PARTITION_ACCESS.boot1, new RegionBacking(image, B, B));
-    where['boot0'] = hex(0);
-    where['boot1'] = hex(B);
+    where['boot0'] = at(0);
+    where['boot1'] = at(B);
   }
   if (R > 0) {
     parts.set(PARTITION_ACCESS.rpmb, new RegionBacking(image, 2 * B, R));
-    where['rpmb'] = hex(2 * B);
+    where['rpmb'] = at(2 * B);
   }
   parts.set(PARTITION_ACCESS.user, new RegionBacking(image, 2 * B + R, user));
-  where['user'] = hex(2 * B + R);
+  where['user'] = at(2 * B + R);
   return { kind: 'qemu', partitions: parts, userSize: user, bootSize: B, rpmbSize: R, gpSizes: [], where };
 }
 

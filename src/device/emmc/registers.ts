@@ -4,6 +4,8 @@
  * Linux re-reads EXT_CSD after the bus-width switch and compares it (§3.7).
  */
 
+import { KiB, SECTOR_SIZE } from '../../lib/units.js';
+
 /** EXT_CSD byte indices used by the model and by Linux (§3.7). */
 export const EXT_CSD = {
   CMDQ_MODE_EN: 15,
@@ -94,9 +96,9 @@ export const CARD_TYPE = {
 export const CARD_TYPE_DEFAULT = CARD_TYPE.HS_26 | CARD_TYPE.HS_52 | CARD_TYPE.DDR_52_1V8_3V | CARD_TYPE.HS200_1V8 | CARD_TYPE.HS400_1V8;
 
 /** 128 KiB: unit of BOOT_SIZE_MULT and RPMB_SIZE_MULT. */
-export const SIZE_MULT_UNIT = 128 * 1024;
+export const SIZE_MULT_UNIT = 128 * KiB;
 /** Erase group = HC_ERASE_GRP_SIZE × 512 KiB (ERASE_GROUP_DEF = 1). */
-export const HC_ERASE_UNIT = 512 * 1024;
+export const HC_ERASE_UNIT = 512 * KiB;
 /** The model uses HC_ERASE_GRP_SIZE = HC_WP_GRP_SIZE = 1, so a GP_SIZE_MULT unit is 512 KiB. */
 export const HC_ERASE_GRP_SIZE = 1;
 export const HC_WP_GRP_SIZE = 1;
@@ -141,7 +143,7 @@ export function buildExtCsd(sizes: PartitionSizes, o: { partitionConfig?: number
   b[EXT_CSD.DRIVER_STRENGTH] = 0x1f;
   b[EXT_CSD.OUT_OF_INTERRUPT_TIME] = 0x02;
   b[EXT_CSD.PARTITION_SWITCH_TIME] = 0x03;
-  putLe32(b, EXT_CSD.SEC_COUNT, sizes.user / 512);
+  putLe32(b, EXT_CSD.SEC_COUNT, sizes.user / SECTOR_SIZE);
   b[EXT_CSD.S_A_TIMEOUT] = 0x11;
   b[EXT_CSD.S_C_VCCQ] = 0x07;
   b[EXT_CSD.S_C_VCC] = 0x07;
@@ -225,7 +227,7 @@ export interface CidFields {
 
 /** CID: manufacturer 0xFE (unassigned), BGA, product "MMCPST"; serial derived from the user size. */
 export function defaultCid(userSize: number): CidFields {
-  const psn = (Math.imul(userSize / 512, 2654435761) ^ 0x4d4d4350) >>> 0;
+  const psn = (Math.imul(userSize / SECTOR_SIZE, 2654435761) ^ 0x4d4d4350) >>> 0;
   return { mid: 0xfe, cbx: 1, oid: 0x4d, pnm: 'MMCPST', prv: 0x10, psn, month: 1, year: 2021 };
 }
 
@@ -260,7 +262,7 @@ export function buildCsd(userSize: number): Uint8Array {
   let mult = 7;
   if (userSize <= 2 ** 31) {
     for (let m = 0; m <= 7; m++) {
-      const unit = 2 ** (m + 2) * 512;
+      const unit = 2 ** (m + 2) * SECTOR_SIZE;
       if (userSize % unit === 0 && userSize / unit - 1 <= 0xfff) {
         cSize = userSize / unit - 1;
         mult = m;

@@ -14,9 +14,10 @@
  */
 
 import type { BlockBacking } from '../backing.js';
+import { KiB } from '../../lib/units.js';
 
 /** Largest read-ahead window (bytes): a 128 KiB request's blocks in one read, a long one in a few. */
-export const READ_AHEAD_MAX = 512 << 10;
+export const READ_AHEAD_MAX = 512 * KiB;
 /** Largest write-behind stage (bytes) before it is written out. */
 export const WRITE_BEHIND_MAX = 256 << 10;
 
