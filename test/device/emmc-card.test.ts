@@ -7,7 +7,8 @@ import type { CardResponse } from '../../src/device/emmc/card-context.js';
 import { EMMC_COMMANDS } from '../../src/device/emmc/commands.js';
 import { userAreaLayout, qemuLayout, PARTITION_ACCESS } from '../../src/device/emmc/image-layout.js';
 import { R1, r1State, r1Flags } from '../../src/device/emmc/status.js';
-import { EXT_CSD, readLe32 } from '../../src/device/emmc/registers.js';
+import { EXT_CSD } from '../../src/hw/ext-csd.js';
+import { readLe32 } from '../../src/device/emmc/registers.js';
 import { DEFAULT_LATENCY } from '../../src/device/latency.js';
 import { Tracer } from '../../src/device/trace.js';
 
@@ -82,7 +83,7 @@ test('a card larger than 2 GiB uses sector addressing and reports SEC_COUNT', ()
   const clock = new VirtualClock();
   const c = new EmmcCard({ layout: userAreaLayout(new MemoryBacking(4 * 1024 * MiB)), clock });
   assert.equal(c.sectorMode, true);
-  assert.equal(readLe32(c.extCsd, EXT_CSD.SEC_COUNT), (4 * 1024 * MiB) / 512);
+  assert.equal(readLe32(c.extCsd, EXT_CSD.SEC_CNT), (4 * 1024 * MiB) / 512);
   const small = new EmmcCard({ layout: userAreaLayout(new MemoryBacking(MiB)), clock });
   assert.equal(small.sectorMode, false);
 });
@@ -168,7 +169,7 @@ test('a partition switch with CMD6 PARTITION_CONFIG isolates the data of each pa
   };
   write(0, 0xaa);
   for (const [name, access] of [['boot0', 1], ['boot1', 2], ['rpmb', 3]] as const) {
-    c.doCommand(6, (3 << 24) | (EXT_CSD.PARTITION_CONFIG << 16) | (access << 8) | 1);
+    c.doCommand(6, (3 << 24) | (EXT_CSD.PART_CONFIG << 16) | (access << 8) | 1);
     assert.equal(c.state, 'prg');
     clock.advance(DEFAULT_LATENCY.partitionSwitchBusyNs);
     assert.equal(c.state, 'tran');
@@ -177,13 +178,13 @@ test('a partition switch with CMD6 PARTITION_CONFIG isolates the data of each pa
     write(0, access);
     assert.equal(read(0), access);
   }
-  c.doCommand(6, (3 << 24) | (EXT_CSD.PARTITION_CONFIG << 16) | (0 << 8) | 1);
+  c.doCommand(6, (3 << 24) | (EXT_CSD.PART_CONFIG << 16) | (0 << 8) | 1);
   clock.runUntilIdle();
   assert.equal(read(0), 0xaa);
   assert.equal(user.read(0, 1)[0], 0xaa);
   for (const access of [1, 2, 3]) assert.equal(c.layout.partitions.get(access)!.read(0, 1)[0], access);
   // GP1 does not exist: SWITCH_ERROR, access unchanged
-  c.doCommand(6, (3 << 24) | (EXT_CSD.PARTITION_CONFIG << 16) | (PARTITION_ACCESS.gp1 << 8) | 1);
+  c.doCommand(6, (3 << 24) | (EXT_CSD.PART_CONFIG << 16) | (PARTITION_ACCESS.gp1 << 8) | 1);
   clock.runUntilIdle();
   assert.ok(status(c.doCommand(13, 1 << 16)) & R1.SWITCH_ERROR.mask);
   assert.equal(c.partitionAccess, 0);
@@ -230,8 +231,8 @@ test('the QEMU layout gives each partition its own region of one file', () => {
   const layout = qemuLayout(file, { bootSize: 128 * 1024, rpmbSize: 128 * 1024 });
   assert.equal(layout.userSize, MiB);
   const c = new EmmcCard({ layout, clock: new VirtualClock(), addressing: 'sector' });
-  assert.equal(c.extCsd[EXT_CSD.BOOT_SIZE_MULT], 1);
-  assert.equal(c.extCsd[EXT_CSD.RPMB_SIZE_MULT], 1);
+  assert.equal(c.extCsd[EXT_CSD.BOOT_MULT], 1);
+  assert.equal(c.extCsd[EXT_CSD.RPMB_MULT], 1);
   layout.partitions.get(PARTITION_ACCESS.boot1)!.write(0, new Uint8Array([1]));
   layout.partitions.get(PARTITION_ACCESS.user)!.write(0, new Uint8Array([2]));
   assert.equal(file.read(128 * 1024, 1)[0], 1);
@@ -246,7 +247,7 @@ test('GP partitions appear in EXT_CSD and behave as their own partitions', () =>
   assert.equal(c.extCsd[EXT_CSD.GP_SIZE_MULT + 3], 1);
   assert.equal(c.extCsd[EXT_CSD.PARTITION_SETTING_COMPLETED], 1);
   toTran(c);
-  c.doCommand(6, (3 << 24) | (EXT_CSD.PARTITION_CONFIG << 16) | (PARTITION_ACCESS.gp2 << 8) | 1);
+  c.doCommand(6, (3 << 24) | (EXT_CSD.PART_CONFIG << 16) | (PARTITION_ACCESS.gp2 << 8) | 1);
   clock.runUntilIdle();
   assert.equal(c.partitionName(), 'gp2');
   assert.ok(status(c.doCommand(17, 1024)) & R1.OUT_OF_RANGE.mask, 'GP2 is 1024 sectors long');

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
 import { R1, r1State, r1Flags, OCR } from '../../src/device/emmc/status.js';
-import { EXT_CSD, EXT_CSD_REV_5_1, CARD_TYPE, getBits } from '../../src/device/emmc/registers.js';
+import { EXT_CSD, EXT_CSD_CARD_TYPE_HS200_1_8V, EXT_CSD_REV_5_1 } from '../../src/hw/ext-csd.js';
+import { getBits } from '../../src/device/emmc/registers.js';
 import { cmd, dataCmd, initCard, makeBoard, pioRead, powerUp, RCA, tmValue, waitTransfer } from './host.js';
 
 test('the eMMC init sequence walks idle → ready → ident → stby → tran with the right responses', () => {
@@ -107,10 +108,10 @@ test('CMD8 returns a 512-byte EXT_CSD consistent with the image', () => {
   assert.ok(st & R.NIS.TRANSFER_COMPLETE.mask);
   const sec = ext[212]! | (ext[213]! << 8) | (ext[214]! << 16) | (ext[215]! << 24);
   assert.equal(sec, (2 * 1024 * 1024) / 512);
-  assert.equal(ext[EXT_CSD.EXT_CSD_REV], EXT_CSD_REV_5_1);
-  assert.ok(ext[EXT_CSD.CARD_TYPE]! & CARD_TYPE.HS200_1V8);
-  assert.equal(ext[EXT_CSD.BOOT_SIZE_MULT], (4 * 1024 * 1024) / (128 * 1024));
-  assert.equal(ext[EXT_CSD.RPMB_SIZE_MULT], 4);
+  assert.equal(ext[EXT_CSD.REV], EXT_CSD_REV_5_1);
+  assert.ok(ext[EXT_CSD.CARD_TYPE]! & EXT_CSD_CARD_TYPE_HS200_1_8V);
+  assert.equal(ext[EXT_CSD.BOOT_MULT], (4 * 1024 * 1024) / (128 * 1024));
+  assert.equal(ext[EXT_CSD.RPMB_MULT], 4);
   assert.equal(board.card.state, 'tran');
 });
 
@@ -146,7 +147,7 @@ test('CMD6 to a properties byte or with a bad value reports SWITCH_ERROR in the 
   cmd(board, 6, 0x03b70300, 'r1b'); // BUS_WIDTH 3 is not a width
   assert.ok(cmd(board, 13, RCA << 16, 'r1').resp[0]! & R1.SWITCH_ERROR.mask);
   assert.equal(board.card.extCsd[EXT_CSD.BUS_WIDTH], 0);
-  assert.equal(board.card.extCsd[EXT_CSD.EXT_CSD_REV], EXT_CSD_REV_5_1);
+  assert.equal(board.card.extCsd[EXT_CSD.REV], EXT_CSD_REV_5_1);
   cmd(board, 6, 0x03b70200, 'r1b'); // 8-bit
   assert.equal(cmd(board, 13, RCA << 16, 'r1').resp[0]! & R1.SWITCH_ERROR.mask, 0);
   assert.equal(board.card.extCsd[EXT_CSD.BUS_WIDTH], 2);

@@ -10,11 +10,12 @@ import type { VirtualClock, TaskHandle } from '../clock.js';
 import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
 import { nullTracer, type Tracer } from '../trace.js';
+import { EXT_CSD, EXT_CSD_PART_CONFIG_ACC_MASK } from '../../hw/ext-csd.js';
 import { set } from '../../hw/fields.js';
 import { SECTOR_SIZE } from '../../lib/units.js';
-import { PARTITION_ACCESS_MASK, resetVolatileBytes, switchAllowed } from './ext-csd-switch.js';
+import { resetVolatileBytes, switchAllowed } from './ext-csd-switch.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
-import { buildCid, buildCsd, buildExtCsd, defaultCid, EXT_CSD, type CidFields } from './registers.js';
+import { buildCid, buildCsd, buildExtCsd, defaultCid, type CidFields } from './registers.js';
 import { OCR, OCR_ACCESS, OCR_VOLTAGE_WINDOW, R1, STATE_CODE, type CardState, type R1Flag } from './status.js';
 
 export interface EmmcCardOptions {
@@ -186,7 +187,7 @@ export abstract class EmmcCardCore {
   powerCycle(): void {
     this.powered = true;
     this.cmd1BusyLeft = this.latency.p.cmd1BusyCount;
-    this.extCsd[EXT_CSD.PARTITION_CONFIG] = this.resetPartitionConfig;
+    this.extCsd[EXT_CSD.PART_CONFIG] = this.resetPartitionConfig;
     this.reset();
   }
 
@@ -218,7 +219,7 @@ export abstract class EmmcCardCore {
   // ---------------------------------------------------------------------------------------------
 
   get partitionAccess(): number {
-    return this.extCsd[EXT_CSD.PARTITION_CONFIG]! & PARTITION_ACCESS_MASK;
+    return this.extCsd[EXT_CSD.PART_CONFIG]! & EXT_CSD_PART_CONFIG_ACC_MASK;
   }
 
   partition(access = this.partitionAccess): BlockBacking | undefined {

@@ -27,10 +27,11 @@ import {
   type MmcCommandType,
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
+import { EXT_CSD, EXT_CSD_SIZE } from '../../hw/ext-csd.js';
 import { KiB, SECTOR_SIZE } from '../../lib/units.js';
 import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
 import { isPartitionSwitch, switchedValue } from './ext-csd-switch.js';
-import { EXT_CSD, EXT_CSD_SIZE, HC_ERASE_UNIT } from './registers.js';
+import { HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
 
 const NONE: Outcome = { r: 'none' };

@@ -5,7 +5,19 @@
  * one-time partitioning fields) answers SWITCH_ERROR.
  */
 
-import { CARD_TYPE, EXT_CSD, EXT_CSD_MODES_END } from './registers.js';
+import {
+  EXT_CSD,
+  EXT_CSD_CARD_TYPE_DDR_1_2V,
+  EXT_CSD_CARD_TYPE_DDR_1_8V,
+  EXT_CSD_CARD_TYPE_HS200_1_2V,
+  EXT_CSD_CARD_TYPE_HS200_1_8V,
+  EXT_CSD_CARD_TYPE_HS400_1_2V,
+  EXT_CSD_CARD_TYPE_HS400_1_8V,
+  EXT_CSD_CARD_TYPE_HS_26,
+  EXT_CSD_CARD_TYPE_HS_52,
+  EXT_CSD_MODES_END,
+  EXT_CSD_PART_CONFIG_ACC_MASK,
+} from '../../hw/ext-csd.js';
 
 /** What a value check may consult. */
 export interface SwitchContext {
@@ -24,8 +36,6 @@ export interface WritableByte {
   readonly resetMask?: number;
 }
 
-/** PARTITION_CONFIG bits 2:0: the partition the host accesses. */
-export const PARTITION_ACCESS_MASK = 0x07;
 /** BOOT_PARTITION_ENABLE values: none, boot0, boot1, user. */
 const BOOT_ENABLE_VALUES: readonly number[] = [0, 1, 2, 7];
 /** BUS_WIDTH values: 1, 4, 8 bit; 4 and 8 bit DDR. */
@@ -34,10 +44,10 @@ const BUS_WIDTH_DDR_FIRST = 5;
 const BUS_WIDTH_ENHANCED_STROBE = 0x80;
 const BUS_WIDTH_RESERVED = 0x70;
 /** CARD_TYPE bits each HS_TIMING value needs: HS (26/52), DDR52 (for DDR bus widths), HS200, HS400. */
-const CARD_TYPE_HS = CARD_TYPE.HS_26 | CARD_TYPE.HS_52;
-const CARD_TYPE_DDR52 = CARD_TYPE.DDR_52_1V8_3V | CARD_TYPE.DDR_52_1V2;
-const CARD_TYPE_HS200 = CARD_TYPE.HS200_1V8 | CARD_TYPE.HS200_1V2;
-const CARD_TYPE_HS400 = CARD_TYPE.HS400_1V8 | CARD_TYPE.HS400_1V2;
+const CARD_TYPE_HS = EXT_CSD_CARD_TYPE_HS_26 | EXT_CSD_CARD_TYPE_HS_52;
+const CARD_TYPE_DDR52 = EXT_CSD_CARD_TYPE_DDR_1_8V | EXT_CSD_CARD_TYPE_DDR_1_2V;
+const CARD_TYPE_HS200 = EXT_CSD_CARD_TYPE_HS200_1_8V | EXT_CSD_CARD_TYPE_HS200_1_2V;
+const CARD_TYPE_HS400 = EXT_CSD_CARD_TYPE_HS400_1_8V | EXT_CSD_CARD_TYPE_HS400_1_2V;
 const HS_TIMING_NEEDS: readonly number[] = [0, CARD_TYPE_HS, CARD_TYPE_HS200, CARD_TYPE_HS400];
 const ALL_BITS = 0xff;
 
@@ -45,7 +55,7 @@ const upTo = (max: number) => (value: number): boolean => value <= max;
 const anyValue: WritableByte = {};
 
 function acceptsPartitionConfig(value: number, card: SwitchContext): boolean {
-  const access = value & PARTITION_ACCESS_MASK;
+  const access = value & EXT_CSD_PART_CONFIG_ACC_MASK;
   const bootEnable = (value >> 3) & 0x07;
   if (value & 0x80) return false;
   if (!BOOT_ENABLE_VALUES.includes(bootEnable)) return false;
@@ -74,7 +84,7 @@ function acceptsCacheCtrl(value: number, { extCsd: x }: SwitchContext): boolean 
 }
 
 export const EXT_CSD_WRITABLE: ReadonlyMap<number, WritableByte> = new Map<number, WritableByte>([
-  [EXT_CSD.PARTITION_CONFIG, { accepts: acceptsPartitionConfig, partitionConfig: true, resetMask: PARTITION_ACCESS_MASK }],
+  [EXT_CSD.PART_CONFIG, { accepts: acceptsPartitionConfig, partitionConfig: true, resetMask: EXT_CSD_PART_CONFIG_ACC_MASK }],
   [EXT_CSD.BUS_WIDTH, { accepts: acceptsBusWidth, resetMask: ALL_BITS }],
   [EXT_CSD.HS_TIMING, { accepts: acceptsHsTiming, resetMask: ALL_BITS }],
   [EXT_CSD.ERASE_GROUP_DEF, { accepts: upTo(1), resetMask: ALL_BITS }],
@@ -93,8 +103,8 @@ export const EXT_CSD_WRITABLE: ReadonlyMap<number, WritableByte> = new Map<numbe
   [EXT_CSD.BOOT_CONFIG_PROT, anyValue],
   [EXT_CSD.RST_N_FUNCTION, anyValue],
   [EXT_CSD.WR_REL_SET, anyValue],
-  [EXT_CSD.EXCEPTION_EVENTS_CTRL, anyValue],
-  [EXT_CSD.EXCEPTION_EVENTS_CTRL + 1, anyValue],
+  [EXT_CSD.EXP_EVENTS_CTRL, anyValue],
+  [EXT_CSD.EXP_EVENTS_CTRL + 1, anyValue],
 ]);
 for (const index of EXT_CSD_WRITABLE.keys()) {
   if (index >= EXT_CSD_MODES_END) throw new Error(`EXT_CSD[${index}] is a properties byte, not CMD6-writable`);

@@ -60,55 +60,23 @@ export const R1_STATE = { IDLE: 0, READY: 1, IDENT: 2, STBY: 3, TRAN: 4, DATA: 5
 export const R1_STATUS = (x: number): number => (x & 0xfff9a000) >>> 0;
 export const MMC_CARD_BUSY = 0x80000000;
 
-/** EXT_CSD indices and values (include/linux/mmc/mmc.h) */
-export const EXT_CSD = {
-  POWER_OFF_NOTIFICATION: 34,
-  CACHE_CTRL: 33,
-  GP_SIZE_MULT: 143,
-  PARTITION_SETTING_COMPLETED: 155,
-  PARTITION_ATTRIBUTE: 156,
-  PARTITION_SUPPORT: 160,
-  HPI_MGMT: 161,
-  WR_REL_PARAM: 166,
-  RPMB_MULT: 168,
-  ERASE_GROUP_DEF: 175,
-  PART_CONFIG: 179,
-  ERASED_MEM_CONT: 181,
-  BUS_WIDTH: 183,
-  HS_TIMING: 185,
-  POWER_CLASS: 187,
-  REV: 192,
-  STRUCTURE: 194,
-  CARD_TYPE: 196,
-  PART_SWITCH_TIME: 199,
-  SEC_CNT: 212,
-  S_A_TIMEOUT: 217,
-  HC_WP_GRP_SIZE: 221,
-  REL_WR_SEC_C: 222,
-  ERASE_TIMEOUT_MULT: 223,
-  HC_ERASE_GRP_SIZE: 224,
-  BOOT_MULT: 226,
-  SEC_TRIM_MULT: 229,
-  SEC_ERASE_MULT: 230,
-  SEC_FEATURE_SUPPORT: 231,
-  TRIM_MULT: 232,
-  GENERIC_CMD6_TIME: 248,
-  CACHE_SIZE: 249,
-  HPI_FEATURES: 503,
-} as const;
-export const EXT_CSD_CMD_SET_NORMAL = 1 << 0;
+/** EXT_CSD indices and values (include/linux/mmc/mmc.h): one layout for card and driver, hw/ext-csd.ts */
+export {
+  EXT_CSD,
+  EXT_CSD_CMD_SET_NORMAL,
+  EXT_CSD_PART_CONFIG_ACC_MASK,
+  EXT_CSD_PART_CONFIG_ACC_BOOT0,
+  EXT_CSD_PART_CONFIG_ACC_RPMB,
+  EXT_CSD_PART_CONFIG_ACC_GP0,
+  EXT_CSD_BUS_WIDTH_1,
+  EXT_CSD_BUS_WIDTH_4,
+  EXT_CSD_BUS_WIDTH_8,
+  EXT_CSD_TIMING_HS,
+  EXT_CSD_POWER_ON,
+  EXT_CSD_CARD_TYPE_HS_26,
+  EXT_CSD_CARD_TYPE_HS_52,
+} from '../../hw/ext-csd.js';
 export { MMC_SWITCH_MODE_WRITE_BYTE };
-export const EXT_CSD_PART_CONFIG_ACC_MASK = 0x7;
-export const EXT_CSD_PART_CONFIG_ACC_BOOT0 = 0x1;
-export const EXT_CSD_PART_CONFIG_ACC_RPMB = 0x3;
-export const EXT_CSD_PART_CONFIG_ACC_GP0 = 0x4;
-export const EXT_CSD_BUS_WIDTH_1 = 0;
-export const EXT_CSD_BUS_WIDTH_4 = 1;
-export const EXT_CSD_BUS_WIDTH_8 = 2;
-export const EXT_CSD_TIMING_HS = 1;
-export const EXT_CSD_POWER_ON = 1;
-export const EXT_CSD_CARD_TYPE_HS_26 = 1 << 0;
-export const EXT_CSD_CARD_TYPE_HS_52 = 1 << 1;
 export const DEFAULT_CMD6_TIMEOUT_MS = 500;
 export const MMC_MIN_PART_SWITCH_TIME = 300;
 export const MMC_OPS_TIMEOUT_MS = 10 * 60 * 1000;
