@@ -17,7 +17,6 @@ import {
   type ScanOptions,
   type ScanResult,
 } from './partitions/index.js';
-import type { MmcCard, MmcPart } from './card.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcWaitForReq, mrqError } from './core.js';
 import { EINVAL, EIO, ETIMEDOUT, errName } from './errno.js';
 import {
@@ -43,6 +42,8 @@ import {
   MMC_RSP_R1B,
   mmcCommand,
   mmcData,
+  type MmcCard,
+  type MmcPart,
   type MmcRequest,
 } from './types.js';
 

@@ -34,7 +34,7 @@ import {
   mmcSwitchFull,
   sdioReset,
 } from './mmc-ops.js';
-import { MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcHost } from './types.js';
+import { MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcCard, type MmcCid, type MmcCsd, type MmcExtCsd, type MmcHost, type MmcPart } from './types.js';
 
 /** UNSTUFF_BITS over the 4 response words (resp[0] = bits 127:96). */
 export function unstuffBits(resp: readonly number[], start: number, size: number): number {
@@ -43,55 +43,6 @@ export function unstuffBits(resp: readonly number[], start: number, size: number
   let res = resp[off]! >>> shft;
   if (size + shft > 32) res = (res | (resp[off - 1]! << (32 - shft))) >>> 0;
   return size === 32 ? res >>> 0 : (res & ((1 << size) - 1)) >>> 0;
-}
-
-export interface MmcCid {
-  manfid: number;
-  oemid: number;
-  prodName: string;
-  prv: number;
-  serial: number;
-  month: number;
-  year: number;
-}
-
-export interface MmcCsd {
-  structure: number;
-  mmcaVsn: number;
-  taacNs: number;
-  taacClks: number;
-  maxDtr: number;
-  readBlkBits: number;
-  capacity: number;
-  r2wFactor: number;
-  writeBlkBits: number;
-}
-
-export interface MmcPart {
-  /** EXT_CSD_PART_CONFIG_ACC_* */
-  partCfg: number;
-  name: string;
-  /** bytes */
-  size: number;
-  area: 'boot' | 'gp' | 'rpmb';
-}
-
-export interface MmcExtCsd {
-  raw: Uint8Array;
-  rev: number;
-  structure: number;
-  sectors: number;
-  cardType: number;
-  hsMaxDtr: number;
-  partConfig: number;
-  partTimeMs: number;
-  genericCmd6Time: number;
-  bootMult: number;
-  rpmbMult: number;
-  partitionSupport: number;
-  hpi: boolean;
-  cacheSize: number;
-  eraseGroupDef: number;
 }
 
 const TAAC_EXP = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000];
@@ -182,10 +133,17 @@ export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; 
   return { ext, parts };
 }
 
-export class MmcCard {
+/**
+ * mmc_alloc_card() (drivers/mmc/core/bus.c): a card on `host` with default RCA and no registers
+ * read yet; mmc_init_card fills it in.
+ */
+export function mmcAllocCard(host: MmcHost): MmcCard {
+  return new AllocatedCard(host);
+}
+
+class AllocatedCard implements MmcCard {
   rca = 1;
   ocr = 0;
-  /** sector (block) addressing: OCR bit 30 or > 2 GiB */
   blockaddr = false;
   rawCid: number[] = [];
   rawCsd: number[] = [];
@@ -193,7 +151,6 @@ export class MmcCard {
   csd!: MmcCsd;
   extCsd!: MmcExtCsd;
   parts: MmcPart[] = [];
-  /** the timing/bus the card runs at after init */
   busWidth: BusWidth = 1;
   constructor(readonly host: MmcHost) {}
 
@@ -201,7 +158,6 @@ export class MmcCard {
     return `mmc${this.host.index}:${this.rca.toString(16).padStart(4, '0')}`;
   }
 
-  /** user-area capacity in 512-byte sectors */
   get sectors(): number {
     return this.extCsd.sectors || this.csd.capacity << (this.csd.readBlkBits - 9);
   }
@@ -277,7 +233,7 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   if (op.err) fail('CMD1', op.err);
   const cidR = mmcAllSendCid(host);
   if (cidR.err) fail('CMD2', cidR.err);
-  const card = new MmcCard(host);
+  const card = mmcAllocCard(host);
   card.ocr = ocr;
   card.rawCid = cidR.cid;
   let err = mmcSetRelativeAddr(card);

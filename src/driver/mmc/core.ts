@@ -2,13 +2,12 @@
  * The MMC core (drivers/mmc/core/core.c): host claim/release, starting requests, waiting for them
  * with the core's command retries, set_ios helpers, power up/off and the busy poll.
  */
-import { setMmcRequestDone } from '../sdhci/sdhci.js';
 import { HangError } from './cpu.js';
 import { EINVAL, ENOMEDIUM, ETIMEDOUT, errName } from './errno.js';
-import type { MmcCard } from './card.js';
 import {
   MMC_DATA_WRITE,
   type BusWidth,
+  type MmcCard,
   type MmcCommand,
   type MmcData,
   type MmcHost,
@@ -79,7 +78,6 @@ export function mmcRequestDone(host: MmcHost, mrq: MmcRequest): void {
   if (host.ongoingMrq === mrq) host.ongoingMrq = null;
   mrq.done?.(mrq);
 }
-setMmcRequestDone(mmcRequestDone);
 
 /** mmc_mrq_prep(): link commands and data to the request, check the host's size limits. */
 function mmcMrqPrep(host: MmcHost, mrq: MmcRequest): number {

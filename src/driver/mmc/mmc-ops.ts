@@ -4,7 +4,6 @@
  */
 import { EBADMSG, EINVAL } from './errno.js';
 import { MMC_CMD_RETRIES, mmcPollForBusyWith, mmcSetDataTimeout, mmcSetTiming, mmcWaitForCmd, mmcWaitForReq, mmcDelay } from './core.js';
-import type { MmcCard } from './card.js';
 import {
   MMC,
   MMC_CMD_AC,
@@ -26,6 +25,7 @@ import {
   SD_SEND_IF_COND,
   mmcCommand,
   mmcData,
+  type MmcCard,
   type MmcHost,
   type MmcRequest,
   type Timing,

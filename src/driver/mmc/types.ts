@@ -3,7 +3,6 @@
  * in TypeScript case. Response flags and command types are Linux's MMC_RSP_* / MMC_CMD_* bits.
  */
 import type { Cpu, SpinLock } from './cpu.js';
-import type { MmcCard } from './card.js';
 
 export const MMC_RSP_PRESENT = 1 << 0;
 export const MMC_RSP_136 = 1 << 1;
@@ -195,3 +194,77 @@ export interface MmcHost {
 }
 
 export const mmcHostname = (host: MmcHost): string => `mmc${host.index}`;
+
+// ---------------------------------------------------------------------------------------------
+// Card (include/linux/mmc/card.h): here beside the host, which points at it, so neither the core
+// nor the host driver imports the card's initialisation code to name it.
+
+export interface MmcCid {
+  manfid: number;
+  oemid: number;
+  prodName: string;
+  prv: number;
+  serial: number;
+  month: number;
+  year: number;
+}
+
+export interface MmcCsd {
+  structure: number;
+  mmcaVsn: number;
+  taacNs: number;
+  taacClks: number;
+  maxDtr: number;
+  readBlkBits: number;
+  capacity: number;
+  r2wFactor: number;
+  writeBlkBits: number;
+}
+
+export interface MmcPart {
+  /** EXT_CSD_PART_CONFIG_ACC_* */
+  partCfg: number;
+  name: string;
+  /** bytes */
+  size: number;
+  area: 'boot' | 'gp' | 'rpmb';
+}
+
+export interface MmcExtCsd {
+  raw: Uint8Array;
+  rev: number;
+  structure: number;
+  sectors: number;
+  cardType: number;
+  hsMaxDtr: number;
+  partConfig: number;
+  partTimeMs: number;
+  genericCmd6Time: number;
+  bootMult: number;
+  rpmbMult: number;
+  partitionSupport: number;
+  hpi: boolean;
+  cacheSize: number;
+  eraseGroupDef: number;
+}
+
+/** struct mmc_card: allocated by mmcAllocCard (card.ts), filled in by mmc_init_card. */
+export interface MmcCard {
+  readonly host: MmcHost;
+  rca: number;
+  ocr: number;
+  /** sector (block) addressing: OCR bit 30 or > 2 GiB */
+  blockaddr: boolean;
+  rawCid: number[];
+  rawCsd: number[];
+  cid: MmcCid;
+  csd: MmcCsd;
+  extCsd: MmcExtCsd;
+  parts: MmcPart[];
+  /** the timing/bus the card runs at after init */
+  busWidth: BusWidth;
+  /** mmc_card_id(): "mmc0:0001" */
+  readonly name: string;
+  /** user-area capacity in 512-byte sectors */
+  readonly sectors: number;
+}

@@ -3,9 +3,8 @@
  * stored v4 text ('posted') or the corrected driver ('fixed').
  */
 import type { CpuSet, Mutex, RuntimePmDevice } from '../system/index.js';
-import type { MmcCard } from '../mmc/card.js';
 import type { MmcBlk } from '../mmc/block.js';
-import type { MmcHost } from '../mmc/types.js';
+import type { MmcCard, MmcHost } from '../mmc/types.js';
 import type { Registration } from '../../zone/blk.js';
 import { MMC_PSTORE_MAX_BUFFER_SIZE, MmcpstoreState, STATE_NAMES } from './constants.js';
 

@@ -8,8 +8,7 @@ import { PSTORE_FLAGS, zoneSizesFromParams, type BlkParams } from '../../zone/pa
 import { ZoneRegisterError } from '../../zone/zone.js';
 import { LayoutError } from '../../zone/layout.js';
 import type { PstoreDeviceInfo } from '../../zone/device-info.js';
-import type { MmcCard } from '../mmc/card.js';
-import { MMC_CAP_NONREMOVABLE } from '../mmc/types.js';
+import { MMC_CAP_NONREMOVABLE, type MmcCard } from '../mmc/types.js';
 import type { BlockDisk } from '../mmc/partitions/index.js';
 import { parseBaseName, parsePartno, mmcDiskName } from './blkdev.js';
 import { EINVAL, ENODEV, ENOENT, EOPNOTSUPP, errStr, MMC_PSTORE_METADATA_SIZE, MmcpstoreState } from './constants.js';

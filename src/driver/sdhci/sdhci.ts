@@ -11,6 +11,7 @@
 import type { Board, Mmio } from '../../device/board.js';
 import * as R from '../../hw/sdhci-regs.js';
 import { Cpu, KernelTimer, SpinLock, type IrqReturn } from '../mmc/cpu.js';
+import { mmcRequestDone } from '../mmc/core.js';
 import { EILSEQ, EIO, ENOMEDIUM, ETIMEDOUT } from '../mmc/errno.js';
 import {
   MMC_CAP_4_BIT_DATA,
@@ -702,7 +703,7 @@ export class SdhciHost {
     }
     this.mrqsDone[i] = null;
     this.unlockIrqRestore(was);
-    mmcRequestDoneHook(this.mmc, mrq);
+    mmcRequestDone(this.mmc, mrq);
     return false;
   }
 
@@ -956,7 +957,7 @@ export class SdhciHost {
       if (this.deferDone(mrq)) result = 'wake-thread';
       else {
         this.mrqsDone[i] = null;
-        mmcRequestDoneHook(this.mmc, mrq);
+        mmcRequestDone(this.mmc, mrq);
       }
     }
     return result;
@@ -1011,14 +1012,6 @@ export class SdhciHost {
     }
     this.unlockIrqRestore(was);
   }
-}
-
-/** The core's mmc_request_done, installed by core.ts (avoids an import cycle). */
-let mmcRequestDoneHook: (host: MmcHost, mrq: MmcRequest) => void = () => {
-  throw new Error('mmc core not loaded');
-};
-export function setMmcRequestDone(fn: (host: MmcHost, mrq: MmcRequest) => void): void {
-  mmcRequestDoneHook = fn;
 }
 
 export const sdhciPriv = (mmc: MmcHost): SdhciHost => mmc.priv as SdhciHost;
