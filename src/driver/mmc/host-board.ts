@@ -3,7 +3,8 @@
  * devices with the partition scan. What the commands call.
  */
 import type { Board } from '../../device/board.js';
-import { sdhciProbe, type SdhciHost, type TransferKind } from '../sdhci/sdhci.js';
+import type { SdhciHost, TransferKind } from '../sdhci/sdhci.js';
+import { sdhciProbe } from '../sdhci/setup.js';
 import { Cpu } from './cpu.js';
 import { withHost } from './core.js';
 import { mmcRescanTryFreq } from './card.js';
