@@ -18,7 +18,7 @@ import {
   type ScanResult,
 } from './partitions/index.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcWaitForReq, mrqError } from './core.js';
-import { EINVAL, EIO, ETIMEDOUT, errName } from './errno.js';
+import { EINVAL, EIO, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   EXT_CSD,
   EXT_CSD_CMD_SET_NORMAL,
@@ -63,7 +63,7 @@ export class MmcBlockError extends Error {
     readonly errno: number,
     readonly detail: string,
   ) {
-    super(`${device}: ${detail} (${errName(errno)})`);
+    super(`${device}: ${detail} (${errnoName(errno)})`);
     this.name = 'MmcBlockError';
   }
 }
@@ -235,13 +235,13 @@ export class MmcBlockDevice {
     this.blk.stats.recoveries++;
     const { err, status } = mmcSendStatus(card, 5);
     if (err) {
-      this.blk.log.push(`${this.name}: recovery: status read failed ${errName(err)}`);
+      this.blk.log.push(`${this.name}: recovery: status read failed ${errnoName(err)}`);
       return;
     }
     if (R1_CURRENT_STATE(status) === R1_STATE.TRAN && status & R1.READY_FOR_DATA) return;
     const stopErr = mmcSendStop(card, write);
     if (stopErr) {
-      this.blk.log.push(`${this.name}: recovery: CMD12 failed ${errName(stopErr)}`);
+      this.blk.log.push(`${this.name}: recovery: CMD12 failed ${errnoName(stopErr)}`);
       return;
     }
     this.cardBusyDetect();
@@ -250,10 +250,10 @@ export class MmcBlockDevice {
 
 function describe(mrq: MmcRequest): string {
   const parts: string[] = [];
-  if (mrq.sbc?.error) parts.push(`sbc ${errName(mrq.sbc.error)}`);
-  if (mrq.cmd.error) parts.push(`cmd CMD${mrq.cmd.opcode} ${errName(mrq.cmd.error)}`);
-  if (mrq.data?.error) parts.push(`data ${errName(mrq.data.error)}`);
-  if (mrq.stop?.error) parts.push(`stop ${errName(mrq.stop.error)}`);
+  if (mrq.sbc?.error) parts.push(`sbc ${errnoName(mrq.sbc.error)}`);
+  if (mrq.cmd.error) parts.push(`cmd CMD${mrq.cmd.opcode} ${errnoName(mrq.cmd.error)}`);
+  if (mrq.data?.error) parts.push(`data ${errnoName(mrq.data.error)}`);
+  if (mrq.stop?.error) parts.push(`stop ${errnoName(mrq.stop.error)}`);
   return parts.join(', ');
 }
 

@@ -3,7 +3,7 @@
  * (drivers/mmc/core/mmc.c mmc_init_card, core.c mmc_rescan_try_freq): the exact command sequence of
  * spec §4.8, CID/CSD/EXT_CSD decoding, HS timing, 8-bit bus, partition list.
  */
-import { EINVAL, EIO } from './errno.js';
+import { EINVAL, EIO } from '../../lib/errno.js';
 import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock } from './core.js';
 import {
   DEFAULT_CMD6_TIMEOUT_MS,

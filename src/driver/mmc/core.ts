@@ -3,7 +3,7 @@
  * with the core's command retries, set_ios helpers, power up/off and the busy poll.
  */
 import { HangError } from './cpu.js';
-import { EINVAL, ENOMEDIUM, ETIMEDOUT, errName } from './errno.js';
+import { EINVAL, ENOMEDIUM, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   MMC_DATA_WRITE,
   type BusWidth,
@@ -74,7 +74,7 @@ export function withHost<T>(host: MmcHost, fn: () => T, ctx = 'task'): T {
 /** mmc_request_done(): called by the host driver when a request has finished. */
 export function mmcRequestDone(host: MmcHost, mrq: MmcRequest): void {
   const cmd = mrq.cmd;
-  if (cmd.error && cmd.error !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errName(cmd.error)}`);
+  if (cmd.error && cmd.error !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errnoName(cmd.error)}`);
   if (host.ongoingMrq === mrq) host.ongoingMrq = null;
   mrq.done?.(mrq);
 }

@@ -2,7 +2,7 @@
  * MMC command helpers (drivers/mmc/core/mmc_ops.c, sd_ops.c, sdio_ops.c): each builds the command
  * Linux builds (opcode, argument, response flags, retries) and waits for it through the core.
  */
-import { EBADMSG, EINVAL } from './errno.js';
+import { EBADMSG, EINVAL } from '../../lib/errno.js';
 import { MMC_CMD_RETRIES, mmcPollForBusyWith, mmcSetDataTimeout, mmcSetTiming, mmcWaitForCmd, mmcWaitForReq, mmcDelay } from './core.js';
 import {
   MMC,

@@ -11,7 +11,8 @@ import type { PstoreDeviceInfo } from '../../zone/device-info.js';
 import { MMC_CAP_NONREMOVABLE, type MmcCard } from '../mmc/types.js';
 import type { BlockDisk } from '../mmc/partitions/index.js';
 import { parseBaseName, parsePartno, mmcDiskName } from './blkdev.js';
-import { EINVAL, ENODEV, ENOENT, EOPNOTSUPP, errStr, MMC_PSTORE_METADATA_SIZE, MmcpstoreState } from './constants.js';
+import { MMC_PSTORE_METADATA_SIZE, MmcpstoreState } from './constants.js';
+import { EINVAL, ENODEV, ENOENT, EOPNOTSUPP, errnoName } from '../../lib/errno.js';
 import { KERN, MmcpstoreContext, type MmcpstoreConfig, type MmcpstoreEnv } from './context.js';
 import { mmcpstoreRead, mmcpstoreWrite } from './normal.js';
 import { mmcpstorePanicWrite } from './panic-path.js';
@@ -100,7 +101,7 @@ export class MmcpstoreDriver {
       // open by path: relative names resolve against the loader's cwd, not /dev
       const node = this.blk.nodes().find((n) => n.path === blkdev);
       if (!node) {
-        this.log(KERN.ERR, `Failed to open ${blkdev}: ${errStr(-ENOENT)}`);
+        this.log(KERN.ERR, `Failed to open ${blkdev}: ${errnoName(-ENOENT)}`);
         return -ENOENT;
       }
       if (!node.userArea) {
@@ -255,7 +256,7 @@ export class MmcpstoreDriver {
       const ret = pm.getSync();
       if (ret < 0) {
         pm.putNoIdle();
-        this.log(KERN.ERR, `Failed to resume card: ${errStr(ret)}`);
+        this.log(KERN.ERR, `Failed to resume card: ${errnoName(ret)}`);
         return;
       }
       pm.markLastBusy();

@@ -4,7 +4,8 @@
  */
 import { MMC, MMC_CAP_CMD23, MMC_CMD_ADTC, MMC_DATA_READ, MMC_DATA_WRITE, MMC_RSP_R1, MMC_CMD_AC, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
 import { mmcSetDataTimeout } from '../mmc/core.js';
-import { errStr, MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS } from './constants.js';
+import { MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS } from './constants.js';
+import { errnoName } from '../../lib/errno.js';
 import type { MmcpstoreContext } from './context.js';
 
 export function buildRequest(ctx: MmcpstoreContext, sectOffset: number, blocks: number, buf: Uint8Array, write: boolean): MmcRequest {
@@ -35,8 +36,8 @@ export function requestError(ctx: MmcpstoreContext, mrq: MmcRequest): number {
 
 export function describeRequest(mrq: MmcRequest): string {
   const parts = [`CMD${mrq.cmd.opcode} arg 0x${mrq.cmd.arg.toString(16)} x${mrq.data?.blocks ?? 0}`];
-  if (mrq.sbc) parts.push(`sbc ${errStr(mrq.sbc.error)}`);
-  parts.push(`cmd ${errStr(mrq.cmd.error)}`);
-  if (mrq.data) parts.push(`data ${errStr(mrq.data.error)}`);
+  if (mrq.sbc) parts.push(`sbc ${errnoName(mrq.sbc.error)}`);
+  parts.push(`cmd ${errnoName(mrq.cmd.error)}`);
+  if (mrq.data) parts.push(`data ${errnoName(mrq.data.error)}`);
   return parts.join(', ');
 }

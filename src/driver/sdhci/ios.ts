@@ -3,6 +3,7 @@
  * power, bus width, timing (high speed, UHS modes) and the signal voltage switch.
  */
 import * as R from '../../hw/sdhci-regs.js';
+import { EINVAL } from '../../lib/errno.js';
 import type { MmcHost, MmcIos } from '../mmc/types.js';
 import { sdhciInit } from './reset.js';
 import { SDHCI_MAX_DIV_SPEC_300, sdhciPriv, type SdhciHost } from './sdhci.js';
@@ -146,7 +147,7 @@ export function sdhciStartSignalVoltageSwitch(mmc: MmcHost, ios: MmcIos): number
     ctrl = host.readw(R.HOST_CONTROL2);
     if (!(ctrl & R.HC2.SIGNALING_1V8.mask)) return 0;
     host.pr('3.3V regulator output did not become stable');
-    return -11;
+    return -11; // -EAGAIN
   }
-  return -22;
+  return -EINVAL;
 }

@@ -7,7 +7,7 @@
 import * as R from '../../hw/sdhci-regs.js';
 import { mmcRequestDone } from '../mmc/core.js';
 import type { IrqReturn } from '../mmc/cpu.js';
-import { EILSEQ, EIO, ETIMEDOUT } from '../mmc/errno.js';
+import { EILSEQ, EIO, ETIMEDOUT } from '../../lib/errno.js';
 import { MMC_DATA_READ, MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_PRESENT, type MmcCommand, type MmcRequest } from '../mmc/types.js';
 import { SDHCI_DEFAULT_BOUNDARY_SIZE } from './dma.js';
 import { sdhciDoReset, sdhciResetForRequestError } from './reset.js';

@@ -12,7 +12,7 @@
  * drain timeout, whether a runtime-suspended host is woken through its registers.
  */
 import * as R from '../../hw/sdhci-regs.js';
-import { ETIMEDOUT, EBUSY } from '../mmc/errno.js';
+import { ETIMEDOUT, EBUSY } from '../../lib/errno.js';
 import type { MmcHost, MmcRequest } from '../mmc/types.js';
 import { dmaUnmap } from './dma.js';
 import { sdhciSetClock, sdhciSetIos } from './ios.js';

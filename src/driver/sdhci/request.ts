@@ -6,7 +6,7 @@
  */
 import * as R from '../../hw/sdhci-regs.js';
 import { mmcRequestDone } from '../mmc/core.js';
-import { EIO, ENOMEDIUM } from '../mmc/errno.js';
+import { EIO, ENOMEDIUM } from '../../lib/errno.js';
 import {
   MMC_CAP_NONREMOVABLE,
   MMC_DATA_READ,
