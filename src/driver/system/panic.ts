@@ -21,7 +21,7 @@
  * were off and the other CPUs stopped at that moment.
  */
 import { KmsgDumpReason } from '../../zone/types.js';
-import { Prng } from '../prng.js';
+import { Prng } from '../../lib/prng.js';
 import { DeadlockError, LockContendedError, type CpuSet, type SpinLock, type StopResult } from './cpu.js';
 import type { DumperCall, KmsgDumpers } from './kmsg-dump.js';
 import { LOGLEVEL, LOGLEVEL_DEFAULT, type PrintkRing } from './printk-ring.js';

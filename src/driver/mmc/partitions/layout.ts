@@ -5,13 +5,14 @@
  *
  * Every partition starts on a 1 MiB boundary (what sgdisk/sfdisk/parted do) and every size is
  * a multiple of 4096 bytes (pstore/blk wants a 4 KiB-multiple device). rootfs ends on the last
- * 1 MiB boundary before the backup GPT. GUIDs come from a small seeded PRNG, so the same
- * options always give the same bytes.
+ * 1 MiB boundary before the backup GPT. GUIDs come from the seeded PRNG (src/lib/prng.ts, whose
+ * string seeds are hashed with FNV-1a), so the same options always give the same bytes.
  *
  * Profiles: 'standard' (bootloader 4 MiB, env 1, misc 1, boot_a/boot_b 32 MiB each) and
  * 'compact' (1 MiB each) for small test images; 'auto' (default) picks standard when it leaves
  * rootfs at least 1 MiB, else compact.
  */
+import { Prng } from '../../../lib/prng.js';
 import { LayoutError } from './errors.js';
 import { GPT_DEFAULT_ENTRY_COUNT, GPT_NAME_UNITS, GPT_TYPE, gptEntrySectors, gptUsableRange, type GptLayout, type GptPartitionSpec } from './gpt.js';
 import { SECTOR_SIZE } from './sectors.js';
@@ -62,29 +63,11 @@ export interface CardLayout {
   layout: Required<GptLayout> & { partitions: Required<GptPartitionSpec>[] };
 }
 
-/** mulberry32: a tiny 32-bit PRNG, good enough for distinct, reproducible GUIDs. */
-export function seededRandom(seed: number | string): () => number {
-  let s = typeof seed === 'number' ? seed >>> 0 : fnv1a(seed);
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}
-
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
-}
-
 /** A version-4, RFC 4122-variant GUID from the PRNG, lower case. */
-export function randomGuid(next: () => number): string {
+export function randomGuid(prng: Prng): string {
   const b = new Uint8Array(16);
   const v = new DataView(b.buffer);
-  for (let i = 0; i < 4; i++) v.setUint32(i * 4, next());
+  for (let i = 0; i < 4; i++) v.setUint32(i * 4, prng.nextUint32());
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
@@ -132,12 +115,12 @@ function plan(
   seed: number | string,
 ): CardLayout | { neededBytes: number } {
   const align = LAYOUT_ALIGN_BYTES / SECTOR_SIZE;
-  const next = seededRandom(seed);
-  const diskGuid = randomGuid(next);
+  const prng = new Prng(seed);
+  const diskGuid = randomGuid(prng);
   const partitions: Required<GptPartitionSpec>[] = [];
   let cursor = align;
   const add = (name: string, typeGuid: string, sectors: number) => {
-    partitions.push({ number: partitions.length + 1, typeGuid, uniqueGuid: randomGuid(next), name, firstLba: cursor, lastLba: cursor + sectors - 1, attributes: 0n });
+    partitions.push({ number: partitions.length + 1, typeGuid, uniqueGuid: randomGuid(prng), name, firstLba: cursor, lastLba: cursor + sectors - 1, attributes: 0n });
     cursor = alignUp(cursor + sectors, align);
   };
   for (const f of FIXED_PARTITIONS) add(f.name, f.typeGuid, f.bytes[profile] / SECTOR_SIZE);
@@ -152,6 +135,6 @@ function plan(
     const neededSectors = cursor + minRootfs + gptEntrySectors(GPT_DEFAULT_ENTRY_COUNT) + 1;
     return { neededBytes: neededSectors * SECTOR_SIZE };
   }
-  partitions.push({ number: partitions.length + 1, typeGuid: ROOTFS.typeGuid, uniqueGuid: randomGuid(next), name: ROOTFS.name, firstLba: cursor, lastLba: rootfsLast, attributes: 0n });
+  partitions.push({ number: partitions.length + 1, typeGuid: ROOTFS.typeGuid, uniqueGuid: randomGuid(prng), name: ROOTFS.name, firstLba: cursor, lastLba: rootfsLast, attributes: 0n });
   return { diskSectors, profile, pstoreNumber, layout: { diskGuid, entryCount: GPT_DEFAULT_ENTRY_COUNT, partitions } };
 }
