@@ -18,9 +18,9 @@ import {
   encodeGptName,
   normalizeGptLayout,
   gptUsableRange,
-  SECTOR_SIZE,
   type GptLayout,
 } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
 import { editEntry, gptImage, headerView, resealHeader, sparseDisk, tracingReader, MIB } from './helpers.js';
 
 const DISK = (64 * MIB) / SECTOR_SIZE; // 131072 sectors

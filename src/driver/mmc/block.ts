@@ -5,6 +5,7 @@
  * busy poll after writes, the recovery of failed requests, a GPT/MBR scan of the user area giving
  * mmcblkNpM partitions, `mmcBlkGetCardByName` and `findBlkdev`.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import {
   mmcBlockDisk,
   resolveBlkdev,
@@ -47,7 +48,6 @@ import {
   type MmcRequest,
 } from './types.js';
 
-export const SECTOR = 512;
 export const MMC_MAX_RETRIES = 5;
 export const MMC_DATA_RETRIES = 2;
 export const MMC_BLK_TIMEOUT_MS = 10_000;
@@ -89,7 +89,7 @@ export class MmcBlk {
     this.retries = o.retries ?? true;
     this.log = card.host.log;
     this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}`, 0, card.sectors, 'user'));
-    for (const p of card.parts) this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}${p.name}`, p.partCfg, p.size / SECTOR, p.area));
+    for (const p of card.parts) this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}${p.name}`, p.partCfg, p.size / SECTOR_SIZE, p.area));
   }
 
   device(name: string): MmcBlockDevice | undefined {
@@ -130,26 +130,26 @@ export class MmcBlockDevice {
 
   readSectors(lba: number, count: number): Uint8Array {
     // every byte is filled by the read (or the read throws and the buffer is dropped): no zeroing
-    const out = uninitialized(count * SECTOR);
+    const out = uninitialized(count * SECTOR_SIZE);
     this.rw(lba, out, false);
     return out;
   }
 
   writeSectors(lba: number, data: Uint8Array): void {
-    if (data.length % SECTOR) throw new MmcBlockError(this.name, -EINVAL, `write of ${data.length} bytes is not whole sectors`);
+    if (data.length % SECTOR_SIZE) throw new MmcBlockError(this.name, -EINVAL, `write of ${data.length} bytes is not whole sectors`);
     this.rw(lba, data, true);
   }
 
   private rw(lba: number, buf: Uint8Array, write: boolean): void {
-    const count = buf.length / SECTOR;
+    const count = buf.length / SECTOR_SIZE;
     if (!Number.isInteger(lba) || lba < 0 || lba + count > this.sectors) {
       throw new MmcBlockError(this.name, -EINVAL, `access to sectors ${lba}+${count} beyond ${this.sectors}`);
     }
     const host = this.card.host;
-    const maxSectors = Math.min(Math.floor(host.maxReqSize / SECTOR), host.maxBlkCount);
+    const maxSectors = Math.min(Math.floor(host.maxReqSize / SECTOR_SIZE), host.maxBlkCount);
     for (let done = 0; done < count; ) {
       const n = Math.min(maxSectors, count - done);
-      this.issue(lba + done, buf.subarray(done * SECTOR, (done + n) * SECTOR), write);
+      this.issue(lba + done, buf.subarray(done * SECTOR_SIZE, (done + n) * SECTOR_SIZE), write);
       done += n;
     }
   }
@@ -173,7 +173,7 @@ export class MmcBlockDevice {
         else cmdTries++;
         this.recover(write);
         const exhausted = !blk.retries || (isData ? dataTries >= MMC_DATA_RETRIES : cmdTries >= MMC_MAX_RETRIES);
-        if (exhausted) throw new MmcBlockError(this.name, r.err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR} failed: ${r.what}`);
+        if (exhausted) throw new MmcBlockError(this.name, r.err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR_SIZE} failed: ${r.what}`);
         blk.stats.retries++;
       }
       // after RPMB access Linux always switches back to the user area
@@ -190,8 +190,8 @@ export class MmcBlockDevice {
   private rwRequest(lba: number, buf: Uint8Array, write: boolean): { err: number; what: string; mrq: MmcRequest } {
     const card = this.card;
     const host = card.host;
-    const blocks = buf.length / SECTOR;
-    const arg = card.blockaddr ? lba : lba * SECTOR;
+    const blocks = buf.length / SECTOR_SIZE;
+    const arg = card.blockaddr ? lba : lba * SECTOR_SIZE;
     const multi = blocks > 1;
     const opcode = write ? (multi ? MMC.WRITE_MULTIPLE_BLOCK : MMC.WRITE_BLOCK) : multi ? MMC.READ_MULTIPLE_BLOCK : MMC.READ_SINGLE_BLOCK;
     // reads land in the caller's buffer (the request's pages), as DMA does in Linux
@@ -273,14 +273,14 @@ export class MmcBlockPartition {
     return this.node.sectors;
   }
   get size(): number {
-    return this.node.sectors * SECTOR;
+    return this.node.sectors * SECTOR_SIZE;
   }
   readSectors(lba: number, count: number): Uint8Array {
     this.check(lba, count);
     return this.disk.readSectors(this.node.startSector + lba, count);
   }
   writeSectors(lba: number, data: Uint8Array): void {
-    this.check(lba, data.length / SECTOR);
+    this.check(lba, data.length / SECTOR_SIZE);
     this.disk.writeSectors(this.node.startSector + lba, data);
   }
   readBytes(offset: number, length: number): Uint8Array {
@@ -304,26 +304,26 @@ interface SectorDev {
 
 /** Byte-range read of a sector device. */
 export function readBytesOf(dev: SectorDev, offset: number, length: number): Uint8Array {
-  if (offset < 0 || length < 0 || offset + length > dev.sectors * SECTOR) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${length} outside the device`);
+  if (offset < 0 || length < 0 || offset + length > dev.sectors * SECTOR_SIZE) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${length} outside the device`);
   if (length === 0) return new Uint8Array(0);
-  const first = Math.floor(offset / SECTOR);
-  const last = Math.ceil((offset + length) / SECTOR);
+  const first = Math.floor(offset / SECTOR_SIZE);
+  const last = Math.ceil((offset + length) / SECTOR_SIZE);
   const span = dev.readSectors(first, last - first);
-  return span.slice(offset - first * SECTOR, offset - first * SECTOR + length);
+  return span.slice(offset - first * SECTOR_SIZE, offset - first * SECTOR_SIZE + length);
 }
 
 /** Byte-range write: whole sectors directly, partial head/tail sectors read-modify-write. */
 export function writeBytesOf(dev: SectorDev, offset: number, data: Uint8Array): void {
-  if (offset < 0 || offset + data.length > dev.sectors * SECTOR) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${data.length} outside the device`);
+  if (offset < 0 || offset + data.length > dev.sectors * SECTOR_SIZE) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${data.length} outside the device`);
   if (data.length === 0) return;
-  const first = Math.floor(offset / SECTOR);
-  const last = Math.ceil((offset + data.length) / SECTOR);
-  if (offset % SECTOR === 0 && data.length % SECTOR === 0) {
+  const first = Math.floor(offset / SECTOR_SIZE);
+  const last = Math.ceil((offset + data.length) / SECTOR_SIZE);
+  if (offset % SECTOR_SIZE === 0 && data.length % SECTOR_SIZE === 0) {
     dev.writeSectors(first, data);
     return;
   }
   const span = dev.readSectors(first, last - first);
-  span.set(data, offset - first * SECTOR);
+  span.set(data, offset - first * SECTOR_SIZE);
   dev.writeSectors(first, span);
 }
 

@@ -3,6 +3,7 @@
  * (drivers/mmc/core/mmc.c mmc_init_card, core.c mmc_rescan_try_freq): the exact command sequence of
  * spec §4.8, CID/CSD/EXT_CSD decoding, HS timing, 8-bit bus, partition list.
  */
+import { GiB, KiB, SECTOR_SIZE } from '../../lib/units.js';
 import { EINVAL, EIO } from '../../lib/errno.js';
 import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock } from './core.js';
 import {
@@ -124,7 +125,7 @@ export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; 
       const at = EXT_CSD.GP_SIZE_MULT + 3 * i;
       const mult = raw[at]! | (raw[at + 1]! << 8) | (raw[at + 2]! << 16);
       if (!mult) continue;
-      parts.push({ partCfg: EXT_CSD_PART_CONFIG_ACC_GP0 + i, name: `gp${i}`, size: mult * grp * 512 * 1024, area: 'gp' });
+      parts.push({ partCfg: EXT_CSD_PART_CONFIG_ACC_GP0 + i, name: `gp${i}`, size: mult * grp * 512 * KiB, area: 'gp' });
     }
   }
   if (rev >= 5 && ext.rpmbMult && host.caps & MMC_CAP_CMD23) {
@@ -252,7 +253,7 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   const dec = decodeExtCsd(ec.extCsd, host);
   card.extCsd = dec.ext;
   card.parts = dec.parts;
-  if (card.extCsd.sectors > (2 * 1024 * 1024 * 1024) / 512) card.blockaddr = true;
+  if (card.extCsd.sectors > (2 * GiB) / SECTOR_SIZE) card.blockaddr = true;
   if (op.rocr & (1 << 30)) card.blockaddr = true;
   if (card.extCsd.rev >= 3) {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.ERASE_GROUP_DEF, 1, card.extCsd.genericCmd6Time);

@@ -1,5 +1,6 @@
 /** mmcpstore constants (spec mmcpstore-driver.md §1.9) and states (§1.3); its errno values are src/lib/errno.ts. */
-export const MMC_PSTORE_SECTOR_SIZE = 512;
+import { SECTOR_SIZE } from '../../lib/units.js';
+export const MMC_PSTORE_SECTOR_SIZE = SECTOR_SIZE;
 export const MMC_PSTORE_MAX_BUFFER_SIZE = 262144;
 export const MMC_PSTORE_METADATA_SIZE = 1024;
 export const MMC_PSTORE_DATA_TIMEOUT_NS = 2_000_000_000;

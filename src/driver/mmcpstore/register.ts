@@ -3,6 +3,7 @@
  * hook `mmcpstore_card_add(card, disk)`, the module path through `mmc_blk_get_card_by_name()`,
  * `mmcpstore_register_for_card()` steps 1–11, and unregistering.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import { registerPstoreDevice, type RegisterOptions } from '../../zone/blk.js';
 import { PSTORE_FLAGS, zoneSizesFromParams, type BlkParams } from '../../zone/params.js';
 import { ZoneRegisterError } from '../../zone/zone.js';
@@ -134,7 +135,7 @@ export class MmcpstoreDriver {
     // 4.
     ctx.device = device;
     ctx.startSect = area.startSect;
-    ctx.size = area.sectors * 512;
+    ctx.size = area.sectors * SECTOR_SIZE;
     // 5. the optional window
     const { sectorOffset: so, sectorCount: sc } = this.config;
     if (so || sc) {
@@ -151,7 +152,7 @@ export class MmcpstoreDriver {
         return fail(-EINVAL);
       }
       ctx.startSect += so;
-      ctx.size = sc * 512;
+      ctx.size = sc * SECTOR_SIZE;
     }
     // 6. closed, no reference kept. 7. pstore_blk_get_config()
     const sizes = zoneSizesFromParams(this.params);

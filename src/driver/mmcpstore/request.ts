@@ -4,14 +4,14 @@
  */
 import { MMC, MMC_CAP_CMD23, MMC_CMD_ADTC, MMC_DATA_READ, MMC_DATA_WRITE, MMC_RSP_R1, MMC_CMD_AC, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
 import { mmcSetDataTimeout } from '../mmc/core.js';
-import { MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS } from './constants.js';
+import { MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS, MMC_PSTORE_SECTOR_SIZE } from './constants.js';
 import { errnoName } from '../../lib/errno.js';
 import type { MmcpstoreContext } from './context.js';
 
 export function buildRequest(ctx: MmcpstoreContext, sectOffset: number, blocks: number, buf: Uint8Array, write: boolean): MmcRequest {
   const card = ctx.card;
   const sector = ctx.startSect + sectOffset;
-  const arg = card.blockaddr ? sector : sector * 512;
+  const arg = card.blockaddr ? sector : sector * MMC_PSTORE_SECTOR_SIZE;
   const multi = blocks > 1;
   const opcode = write ? (multi ? MMC.WRITE_MULTIPLE_BLOCK : MMC.WRITE_BLOCK) : multi ? MMC.READ_MULTIPLE_BLOCK : MMC.READ_SINGLE_BLOCK;
   const data = mmcData(buf, blocks, write ? MMC_DATA_WRITE : MMC_DATA_READ);

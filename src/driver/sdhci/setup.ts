@@ -3,6 +3,7 @@
  * DMA mode, the mmc_host limits) and __sdhci_add_host (init, the IRQ), and the probe that runs
  * them on a board's controller.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import * as R from '../../hw/sdhci-regs.js';
 import {
   MMC_CAP_4_BIT_DATA,
@@ -101,7 +102,7 @@ export function sdhciSetupHost(host: SdhciHost): void {
   mmc.maxBlkCount = 65535;
   if (mmc.maxSegs === 1) {
     // sdhci_allocate_bounce_buffer()
-    mmc.maxSegs = SDHCI_BOUNCE_SIZE / 512;
+    mmc.maxSegs = SDHCI_BOUNCE_SIZE / SECTOR_SIZE;
     mmc.maxSegSize = SDHCI_BOUNCE_SIZE;
     mmc.maxReqSize = SDHCI_BOUNCE_SIZE;
   }

@@ -21,11 +21,12 @@
  *     of the disk (`is_pte_valid`, silently in Linux; we add a warning).
  *  Names are kept as UTF-16 text; `label` is Linux's 7-bit `volname` used by PARTLABEL=.
  */
+import { hex, hexDigits } from '../../../lib/hex.js';
+import { SECTOR_SIZE } from '../../../lib/units.js';
 import { crc32 } from './crc32.js';
 import { GuidError, LayoutError } from './errors.js';
 import { classifyProtectiveMbr, encodeProtectiveMbr, DISK_MAX_PARTS, type PmbrKind } from './mbr.js';
 import {
-  SECTOR_SIZE,
   readSectors,
   runAsync,
   runSync,
@@ -300,7 +301,6 @@ interface CheckedTable extends GptHeaderCheck {
   entries?: Uint8Array;
 }
 
-const hex = (n: number) => (n >>> 0).toString(16);
 
 /** Generator form of `is_gpt_valid(state, lba)`. */
 export function* gptHeaderReads(lba: number, lastLba: number): SectorReads<CheckedTable> {
@@ -319,7 +319,7 @@ export function* gptHeaderReads(lba: number, lastLba: number): SectorReads<Check
   }
   const crc = gptHeaderCrc(sector, h.headerSize);
   if (crc !== h.headerCrc32) {
-    return fail('bad-header-crc', `GUID Partition Table Header CRC is wrong: ${hex(crc)} != ${hex(h.headerCrc32)}`, h);
+    return fail('bad-header-crc', `GUID Partition Table Header CRC is wrong: ${hexDigits(crc)} != ${hexDigits(h.headerCrc32)}`, h);
   }
   if (h.myLba !== lba) return fail('bad-my-lba', `GPT my_lba incorrect: ${h.myLba} != ${lba}`, h);
   if (h.firstUsableLba > lastLba) {
@@ -512,13 +512,13 @@ export function compareGpts(p: GptHeader, a: GptHeader, lastLba: number): GptWar
   if (p.lastUsableLba !== a.lastUsableLba) w(`GPT:last_usable_lbas don't match. (${p.lastUsableLba} != ${a.lastUsableLba})`);
   if (p.diskGuid !== a.diskGuid) w("GPT:disk_guids don't match.");
   if (p.numPartitionEntries !== a.numPartitionEntries) {
-    w(`GPT:num_partition_entries don't match: 0x${hex(p.numPartitionEntries)} != 0x${hex(a.numPartitionEntries)}`);
+    w(`GPT:num_partition_entries don't match: ${hex(p.numPartitionEntries)} != ${hex(a.numPartitionEntries)}`);
   }
   if (p.sizeofPartitionEntry !== a.sizeofPartitionEntry) {
-    w(`GPT:sizeof_partition_entry values don't match: 0x${hex(p.sizeofPartitionEntry)} != 0x${hex(a.sizeofPartitionEntry)}`);
+    w(`GPT:sizeof_partition_entry values don't match: ${hex(p.sizeofPartitionEntry)} != ${hex(a.sizeofPartitionEntry)}`);
   }
   if (p.partitionEntryArrayCrc32 !== a.partitionEntryArrayCrc32) {
-    w(`GPT:partition_entry_array_crc32 values don't match: 0x${hex(p.partitionEntryArrayCrc32)} != 0x${hex(a.partitionEntryArrayCrc32)}`);
+    w(`GPT:partition_entry_array_crc32 values don't match: ${hex(p.partitionEntryArrayCrc32)} != ${hex(a.partitionEntryArrayCrc32)}`);
   }
   if (p.alternateLba !== lastLba) w(`GPT:Primary header thinks Alt. header is not at the end of the disk. (${p.alternateLba} != ${lastLba})`);
   if (a.myLba !== lastLba) w(`GPT:Alternate GPT header not at the end of the disk. (${a.myLba} != ${lastLba})`);

@@ -12,17 +12,16 @@
  * 'compact' (1 MiB each) for small test images; 'auto' (default) picks standard when it leaves
  * rootfs at least 1 MiB, else compact.
  */
+import { MiB, SECTOR_SIZE } from '../../../lib/units.js';
 import { Prng } from '../../../lib/prng.js';
 import { LayoutError } from './errors.js';
 import { GPT_DEFAULT_ENTRY_COUNT, GPT_NAME_UNITS, GPT_TYPE, gptEntrySectors, gptUsableRange, type GptLayout, type GptPartitionSpec } from './gpt.js';
-import { SECTOR_SIZE } from './sectors.js';
 
-export const MIB = 1024 * 1024;
-export const LAYOUT_ALIGN_BYTES = MIB;
+export const LAYOUT_ALIGN_BYTES = MiB;
 /** pstore/blk needs a total size that is a multiple of 4096. */
 export const PSTORE_SIZE_ALIGN = 4096;
 /** rootfs must get at least this much. */
-export const MIN_ROOTFS_BYTES = MIB;
+export const MIN_ROOTFS_BYTES = MiB;
 
 export type LayoutProfile = 'standard' | 'compact';
 
@@ -34,11 +33,11 @@ interface FixedPartition {
 
 /** The partitions before pstore, in order. */
 export const FIXED_PARTITIONS: readonly FixedPartition[] = [
-  { name: 'bootloader', typeGuid: GPT_TYPE.androidBootloader, bytes: { standard: 4 * MIB, compact: MIB } },
-  { name: 'env', typeGuid: GPT_TYPE.linuxReserved, bytes: { standard: MIB, compact: MIB } },
-  { name: 'misc', typeGuid: GPT_TYPE.androidMisc, bytes: { standard: MIB, compact: MIB } },
-  { name: 'boot_a', typeGuid: GPT_TYPE.androidBoot, bytes: { standard: 32 * MIB, compact: MIB } },
-  { name: 'boot_b', typeGuid: GPT_TYPE.androidBoot, bytes: { standard: 32 * MIB, compact: MIB } },
+  { name: 'bootloader', typeGuid: GPT_TYPE.androidBootloader, bytes: { standard: 4 * MiB, compact: MiB } },
+  { name: 'env', typeGuid: GPT_TYPE.linuxReserved, bytes: { standard: MiB, compact: MiB } },
+  { name: 'misc', typeGuid: GPT_TYPE.androidMisc, bytes: { standard: MiB, compact: MiB } },
+  { name: 'boot_a', typeGuid: GPT_TYPE.androidBoot, bytes: { standard: 32 * MiB, compact: MiB } },
+  { name: 'boot_b', typeGuid: GPT_TYPE.androidBoot, bytes: { standard: 32 * MiB, compact: MiB } },
 ];
 export const PSTORE_TYPE_GUID = GPT_TYPE.linuxReserved;
 export const ROOTFS = { name: 'rootfs', typeGuid: GPT_TYPE.linuxFilesystem } as const;

@@ -15,8 +15,9 @@
  *    lower-case zero-filled hex (`set_info`). MBR partitions have no label.
  * BSD/Solaris/Minix/UnixWare sub-partitions (msdos.c's second pass) are not modelled.
  */
+import { SECTOR_SIZE } from '../../../lib/units.js';
 import { LayoutError } from './errors.js';
-import { SECTOR_SIZE, runAsync, runSync, type ReadSector, type ReadSectorAsync, type SectorReads, type SectorWrite } from './sectors.js';
+import { runAsync, runSync, type ReadSector, type ReadSectorAsync, type SectorReads, type SectorWrite } from './sectors.js';
 
 /** Byte offsets inside the 512-byte MBR / EBR sector. */
 export const MBR = {
