@@ -14,7 +14,7 @@
  */
 import { MiB, SECTOR_SIZE } from '../../../lib/units.js';
 import { Prng } from '../../../lib/prng.js';
-import { LayoutError } from './errors.js';
+import { PartitionLayoutError } from './errors.js';
 import { GPT_DEFAULT_ENTRY_COUNT, GPT_NAME_UNITS, GPT_TYPE, gptEntrySectors, gptUsableRange, type GptLayout, type GptPartitionSpec } from './gpt.js';
 
 export const LAYOUT_ALIGN_BYTES = MiB;
@@ -79,14 +79,14 @@ const alignDown = (lba: number, to: number) => Math.floor(lba / to) * to;
 export function defaultCardLayout(options: CardLayoutOptions): CardLayout {
   const { diskBytes, pstoreBytes, label = 'pstore', seed = 'mmcpstore', profile = 'auto' } = options;
   if (!Number.isSafeInteger(diskBytes) || diskBytes <= 0 || diskBytes % SECTOR_SIZE !== 0) {
-    throw new LayoutError(`disk size ${diskBytes} bytes is not a positive multiple of ${SECTOR_SIZE}`, { diskBytes });
+    throw new PartitionLayoutError(`disk size ${diskBytes} bytes is not a positive multiple of ${SECTOR_SIZE}`, { diskBytes });
   }
   if (!Number.isSafeInteger(pstoreBytes) || pstoreBytes <= 0 || pstoreBytes % PSTORE_SIZE_ALIGN !== 0) {
-    throw new LayoutError(`pstore size ${pstoreBytes} bytes is not a positive multiple of ${PSTORE_SIZE_ALIGN}`, { pstoreBytes });
+    throw new PartitionLayoutError(`pstore size ${pstoreBytes} bytes is not a positive multiple of ${PSTORE_SIZE_ALIGN}`, { pstoreBytes });
   }
   const names = [...FIXED_PARTITIONS.map((p) => p.name), ROOTFS.name];
   if (!label || label.length > GPT_NAME_UNITS || label.includes('\0') || names.includes(label)) {
-    throw new LayoutError(
+    throw new PartitionLayoutError(
       `pstore label ${JSON.stringify(label)} must be 1..${GPT_NAME_UNITS} characters and differ from ${names.join(', ')}`,
       { label },
     );
@@ -99,7 +99,7 @@ export function defaultCardLayout(options: CardLayoutOptions): CardLayout {
     if ('layout' in planned) return planned;
     shortest = Math.min(shortest, planned.neededBytes);
   }
-  throw new LayoutError(
+  throw new PartitionLayoutError(
     `a ${pstoreBytes}-byte pstore partition does not fit a ${diskBytes}-byte disk: the ${profiles.at(-1)} layout needs at least ${shortest} bytes`,
     { diskBytes, pstoreBytes, neededBytes: shortest, profile },
     'LAYOUT_NO_ROOM',
