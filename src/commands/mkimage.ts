@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
-import { LayoutError as PartLayoutError } from '../driver/mmc/partitions/index.js';
+import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
 import { openImageBacking, DEFAULT_SEED, oneImage } from './board-session.js';
 import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from './errors.js';
 import type { Io } from './io.js';
@@ -37,7 +37,7 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   try {
     r = makeImage({ image, size, pstoreSize, seed: o.seed ?? DEFAULT_SEED, layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0) });
   } catch (e) {
-    if (e instanceof PartLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
+    if (e instanceof PartitionLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
     const code = errnoCode(e);
     if (code) throw new IoError(`cannot write '${image}': ${strerror(e)}`, { code });
     throw e;

@@ -2,7 +2,7 @@
  * A realistic, seeded kernel boot log for an arm64 eMMC board: what fills
  * the printk ring before a dump when the user gives no log of their own.
  */
-import { Prng } from './prng.js';
+import { Prng } from '../lib/prng.js';
 import type { PrintkRecord } from './printk-format.js';
 
 const LOGLEVEL = { ERR: 3, WARNING: 4, NOTICE: 5, INFO: 6, DEBUG: 7 } as const;

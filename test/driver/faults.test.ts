@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
 import { MmcBlockError } from '../../src/driver/mmc/block.js';
-import { EILSEQ, EIO, ETIMEDOUT } from '../../src/driver/mmc/errno.js';
+import { EILSEQ, EIO, ETIMEDOUT } from '../../src/lib/errno.js';
 import type { TransferKind } from '../../src/driver/sdhci/sdhci.js';
 import { makeRig, partitionBytes, randomBytes, TRANSFERS } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { attachPstore, MmcpstoreAttachError, openBoard } from '../../src/driver/board/index.js';
 import { parseBaseName, parsePartno } from '../../src/driver/mmcpstore/blkdev.js';
-import { EINVAL, ENAMETOOLONG, ENODEV, ENOENT } from '../../src/driver/mmcpstore/constants.js';
+import { EINVAL, ENAMETOOLONG, ENODEV, ENOENT } from '../../src/lib/errno.js';
 import { blankCard } from './helpers.js';
 
 describe('blkdev parsing (§1.2)', () => {

@@ -12,15 +12,15 @@ import {
   guidFromBytes,
   guidToBytes,
   imageReader,
-  LayoutError,
+  PartitionLayoutError,
   GuidError,
   linuxVolname,
   encodeGptName,
   normalizeGptLayout,
   gptUsableRange,
-  SECTOR_SIZE,
   type GptLayout,
 } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
 import { editEntry, gptImage, headerView, resealHeader, sparseDisk, tracingReader, MIB } from './helpers.js';
 
 const DISK = (64 * MIB) / SECTOR_SIZE; // 131072 sectors
@@ -281,12 +281,12 @@ test('names are UTF-16LE; PARTLABEL sees them through Linux\'s 7-bit conversion'
   const r = decodeGpt(imageReader(gptImage(layout, DISK)), DISK);
   assert.equal(r.partitions[0].name, 'Ünïcode ☃ name');
   assert.equal(r.partitions[0].label.length, 'Ünïcode ☃ name'.length);
-  assert.throws(() => encodeGptName('x'.repeat(37)), LayoutError);
+  assert.throws(() => encodeGptName('x'.repeat(37)), PartitionLayoutError);
 });
 
 test('encodeGpt refuses layouts it cannot write, naming the value', () => {
   const bad = (partitions: GptLayout['partitions'], re: RegExp, sectors = DISK) =>
-    assert.throws(() => encodeGpt({ ...sample, partitions }, sectors), (e: unknown) => e instanceof LayoutError && re.test(e.message));
+    assert.throws(() => encodeGpt({ ...sample, partitions }, sectors), (e: unknown) => e instanceof PartitionLayoutError && re.test(e.message));
   const [a, b] = sample.partitions;
   bad([a, { ...b, firstLba: 4000 }], /partition 2 \(LBA 4000\.\.4607\) overlaps partition 1 \(LBA 2048\.\.4095\)/);
   bad([{ ...a, firstLba: 33 }], /LBA 33\.\.4095 is outside the usable LBAs 34\.\.131038/);

@@ -8,13 +8,13 @@ import {
   GPT_HEADER,
   gptHeaderCrc,
   imageReader,
-  SECTOR_SIZE,
   MBR_TYPE,
   type GptLayout,
   type MbrLayout,
   type ReadSector,
   type SectorWrite,
 } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
 
 export function blankImage(sectors: number): Uint8Array {
   return new Uint8Array(sectors * SECTOR_SIZE);

@@ -7,7 +7,7 @@ import {
   defaultCardLayout,
   encodeGpt,
   imageReader,
-  LayoutError,
+  PartitionLayoutError,
   mmcBlockDisk,
   resolveBlkdev,
   scanPartitions,
@@ -33,7 +33,7 @@ test('every partition starts on 1 MiB and has a 4096-multiple size; rootfs fills
       try {
         card = defaultCardLayout({ diskBytes: diskMiB * MIB, pstoreBytes: pstore4k * 4096, seed: diskMiB });
       } catch (e) {
-        assert.ok(e instanceof LayoutError && e.code === 'LAYOUT_NO_ROOM');
+        assert.ok(e instanceof PartitionLayoutError && e.code === 'LAYOUT_NO_ROOM');
         return;
       }
       const parts = card.layout.partitions;
@@ -76,7 +76,7 @@ test('the smallest disk that fits is accepted and one sector less is refused wit
   assert.throws(
     () => defaultCardLayout({ diskBytes: 8 * MIB, pstoreBytes }),
     (e: unknown) => {
-      assert.ok(e instanceof LayoutError);
+      assert.ok(e instanceof PartitionLayoutError);
       assert.equal(e.code, 'LAYOUT_NO_ROOM');
       assert.match(e.message, /a 131072-byte pstore partition does not fit a 8388608-byte disk: the compact layout needs at least (\d+) bytes/);
       const needed = e.data.neededBytes as number;
@@ -92,5 +92,5 @@ test('invalid sizes and labels are refused, naming the value', () => {
   assert.throws(() => defaultCardLayout({ diskBytes: 64 * MIB, pstoreBytes: 0 }), /pstore size 0 bytes/);
   assert.throws(() => defaultCardLayout({ diskBytes: 64 * MIB + 100, pstoreBytes: 4096 }), /disk size 67108964 bytes is not a positive multiple of 512/);
   assert.throws(() => defaultCardLayout({ diskBytes: 64 * MIB, pstoreBytes: 4096, label: 'misc' }), /pstore label "misc" must be 1\.\.36 characters and differ from/);
-  assert.throws(() => defaultCardLayout({ diskBytes: 64 * MIB, pstoreBytes: 4096, label: '' }), LayoutError);
+  assert.throws(() => defaultCardLayout({ diskBytes: 64 * MIB, pstoreBytes: 4096, label: '' }), PartitionLayoutError);
 });

@@ -9,7 +9,7 @@ import {
   encodeMbrSector,
   EMPTY_MBR_ENTRY,
   imageReader,
-  LayoutError,
+  PartitionLayoutError,
   lbaToChs,
   MBR_TYPE,
   mbrPartUuid,
@@ -135,7 +135,7 @@ test('CHS values follow the 255×63 geometry and saturate past cylinder 1023', (
 });
 
 test('encodeMbr refuses layouts it cannot write, naming the value', () => {
-  const bad = (layout: MbrLayout, re: RegExp) => assert.throws(() => encodeMbr(layout, DISK), (e: unknown) => e instanceof LayoutError && re.test(e.message));
+  const bad = (layout: MbrLayout, re: RegExp) => assert.throws(() => encodeMbr(layout, DISK), (e: unknown) => e instanceof PartitionLayoutError && re.test(e.message));
   const p = { type: MBR_TYPE.linux, firstLba: 2048, sectors: 2048 };
   bad({ diskSignature: 1, partitions: [p, p, p, p, p] }, /holds 4 primary entries; the layout has 5/);
   bad({ diskSignature: 1, partitions: [p, { ...p, firstLba: 3000 }] }, /partition 2 \(LBA 3000\.\.5047\) overlaps partition 1 \(LBA 2048\.\.4095\)/);

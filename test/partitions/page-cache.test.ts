@@ -1,7 +1,8 @@
 /** pageCachedReader(): read_part_sector()'s page granularity, which the block layer's scan uses. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { PAGE_SECTORS, SECTOR_SIZE, defaultCardLayout, encodeGpt, applySectorWrites, pageCachedReader, scanPartitions, imageReader } from '../../src/driver/mmc/partitions/index.js';
+import { PAGE_SECTORS, defaultCardLayout, encodeGpt, applySectorWrites, pageCachedReader, scanPartitions, imageReader } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
 
 test('a sector is served from its 4 KiB page, read once; the last page of the disk is cut at the end', () => {
   const disk = 8 * PAGE_SECTORS + 3;

@@ -9,9 +9,9 @@ import {
   MBR_TYPE,
   scanPartitions,
   scanPartitionsAsync,
-  SECTOR_SIZE,
   type GptLayout,
 } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
 import { blankImage, editEntry, gptImage, imageFrom, withLogical } from './helpers.js';
 
 const DISK = 131072;

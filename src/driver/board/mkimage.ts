@@ -2,6 +2,7 @@
  * mkimage: a blank card image with the default GPT layout (pstore partition zero-filled),
  * written through the emulated stack — block-layer writes, i.e. CMD25 over the registers.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import * as fs from 'node:fs';
 import type { BlockBacking } from '../../device/backing.js';
 import { defaultCardLayout, encodeGpt, type CardLayout } from '../mmc/partitions/index.js';
@@ -49,7 +50,7 @@ export function mkimage(o: MkimageOptions): MkimageResult {
     const user = session.stack.device(`mmcblk${session.stack.host.index}`)!;
     for (const w of writes) {
       user.writeSectors(w.lba, w.bytes);
-      sectorsWritten += w.bytes.length / 512;
+      sectorsWritten += w.bytes.length / SECTOR_SIZE;
     }
   } finally {
     closeBoard(session);

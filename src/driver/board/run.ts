@@ -1,7 +1,7 @@
 /** What a session does: panic, oops, pmsg/console writes, erase, recovery, clean shutdown. */
 import { HangError, SleepInAtomicError } from '../mmc/cpu.js';
 import { DeadlockError, LockContendedError, type PanicOutcome, type PanicResult } from '../system/index.js';
-import { errStr } from '../mmcpstore/constants.js';
+import { errnoName } from '../../lib/errno.js';
 import type { PstoreFile } from '../../zone/platform.js';
 import { applyScenario } from './scenario.js';
 import type { BoardSession } from './session.js';
@@ -95,7 +95,7 @@ export function runPanic(session: BoardSession, o: RunPanicOptions): PanicReport
   } else if (!first) {
     report.reason = 'panic_write was never called (the zone layer kept the record in RAM)';
   } else if (first.ret !== first.bytes.length) {
-    report.reason = `panic_write returned ${errStr(first.ret)}${lastEmerg ? `: ${lastEmerg}` : ''}`;
+    report.reason = `panic_write returned ${errnoName(first.ret)}${lastEmerg ? `: ${lastEmerg}` : ''}`;
   } else {
     const check = verifyPanicWrites(session, [first])[0]!;
     if (check.landed) report.outcome = 'written';

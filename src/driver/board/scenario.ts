@@ -3,6 +3,7 @@
  * just before panic() — using only what the kernel would have done (requests, claims, locks held
  * by another CPU, runtime PM, PM notifier, device faults).
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcStartRequest, withHost } from '../mmc/core.js';
 import { EXT_CSD_PART_CONFIG_ACC_RPMB } from '../mmc/mmc-ops.js';
 import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
@@ -73,12 +74,12 @@ export function applyScenario(session: BoardSession, sc: PanicScenario): Scenari
   if (sc.inflight) {
     // the block layer on CPU1: a 1 MiB write into rootfs, CMD23 + CMD25, started and not finished
     const last = stack.partitions[stack.partitions.length - 1]!;
-    const blocks = Math.min(1024, Math.floor(host.maxReqSize / 512));
+    const blocks = Math.min(1024, Math.floor(host.maxReqSize / SECTOR_SIZE));
     const lba = last.startSector;
-    const buf = new Uint8Array(blocks * 512).fill(0xa5);
+    const buf = new Uint8Array(blocks * SECTOR_SIZE).fill(0xa5);
     const data = mmcData(buf, blocks, MMC_DATA_WRITE);
     mmcSetDataTimeout(data, stack.card);
-    const mrq: MmcRequest = { cmd: mmcCommand(MMC.WRITE_MULTIPLE_BLOCK, stack.card.blockaddr ? lba : lba * 512, MMC_RSP_R1 | MMC_CMD_ADTC), data, completed: false };
+    const mrq: MmcRequest = { cmd: mmcCommand(MMC.WRITE_MULTIPLE_BLOCK, stack.card.blockaddr ? lba : lba * SECTOR_SIZE, MMC_RSP_R1 | MMC_CMD_ADTC), data, completed: false };
     mrq.sbc = mmcCommand(MMC.SET_BLOCK_COUNT, blocks, MMC_RSP_R1 | MMC_CMD_AC);
     mrq.done = (m) => {
       m.completed = true;

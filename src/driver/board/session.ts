@@ -11,7 +11,7 @@ import { MMC, MMC_CMD_AC, MMC_RSP_R1, mmcCommand } from '../mmc/types.js';
 import { System, type PstoreAttachment, type RuntimePmDevice, type SpinLock as SysSpinLock } from '../system/index.js';
 import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
-import { errStr } from '../mmcpstore/constants.js';
+import { errnoName } from '../../lib/errno.js';
 import { sdhciInstallPanicOps } from '../sdhci/panic.js';
 import { PstoreCore, type PstoreFile, type Timespec } from '../../zone/platform.js';
 import { mergeBlkParams, type BlkParams } from '../../zone/params.js';
@@ -25,7 +25,7 @@ export class MmcpstoreAttachError extends Error {
     readonly errno: number,
     readonly kernelLines: string[],
   ) {
-    super(`mmcpstore registration failed (${errStr(errno)}): ${kernelLines.filter((l) => l.includes('mmcpstore:')).slice(-1)[0] ?? ''}`);
+    super(`mmcpstore registration failed (${errnoName(errno)}): ${kernelLines.filter((l) => l.includes('mmcpstore:')).slice(-1)[0] ?? ''}`);
     this.name = 'MmcpstoreAttachError';
   }
 }

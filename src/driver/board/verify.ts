@@ -2,6 +2,7 @@
  * Did the panic writes land? A second board boots over the same image (through registers, as the
  * next boot would) and reads back what each panic_write asked for.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import { createBoard } from '../../device/board.js';
 import { bootMmcStack } from '../mmc/host-board.js';
 import type { BoardSession } from './session.js';
@@ -24,13 +25,13 @@ export function verifyPanicWrites(session: BoardSession, writes: readonly { off:
   });
   const stack = bootMmcStack({ board, transfer: 'adma2' });
   const user = stack.device(`mmcblk${stack.host.index}`)!;
-  const base = p.ctx.startSect * 512;
+  const base = p.ctx.startSect * SECTOR_SIZE;
   const out: WriteCheck[] = [];
   for (const w of writes) {
-    const first = Math.floor((base + w.off) / 512);
-    const last = Math.ceil((base + w.off + w.bytes.length) / 512);
+    const first = Math.floor((base + w.off) / SECTOR_SIZE);
+    const last = Math.ceil((base + w.off + w.bytes.length) / SECTOR_SIZE);
     const span = user.readSectors(first, last - first);
-    const at = base + w.off - first * 512;
+    const at = base + w.off - first * SECTOR_SIZE;
     let diff = -1;
     for (let i = 0; i < w.bytes.length; i++) {
       if (span[at + i] !== w.bytes[i]) {

@@ -5,6 +5,7 @@
  * busy poll after writes, the recovery of failed requests, a GPT/MBR scan of the user area giving
  * mmcblkNpM partitions, `mmcBlkGetCardByName` and `findBlkdev`.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import {
   mmcBlockDisk,
   resolveBlkdev,
@@ -17,9 +18,8 @@ import {
   type ScanOptions,
   type ScanResult,
 } from './partitions/index.js';
-import type { MmcCard, MmcPart } from './card.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcWaitForReq, mrqError } from './core.js';
-import { EINVAL, EIO, ETIMEDOUT, errName } from './errno.js';
+import { EINVAL, EIO, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   EXT_CSD,
   EXT_CSD_CMD_SET_NORMAL,
@@ -43,10 +43,11 @@ import {
   MMC_RSP_R1B,
   mmcCommand,
   mmcData,
+  type MmcCard,
+  type MmcPart,
   type MmcRequest,
 } from './types.js';
 
-export const SECTOR = 512;
 export const MMC_MAX_RETRIES = 5;
 export const MMC_DATA_RETRIES = 2;
 export const MMC_BLK_TIMEOUT_MS = 10_000;
@@ -62,7 +63,7 @@ export class MmcBlockError extends Error {
     readonly errno: number,
     readonly detail: string,
   ) {
-    super(`${device}: ${detail} (${errName(errno)})`);
+    super(`${device}: ${detail} (${errnoName(errno)})`);
     this.name = 'MmcBlockError';
   }
 }
@@ -88,7 +89,7 @@ export class MmcBlk {
     this.retries = o.retries ?? true;
     this.log = card.host.log;
     this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}`, 0, card.sectors, 'user'));
-    for (const p of card.parts) this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}${p.name}`, p.partCfg, p.size / SECTOR, p.area));
+    for (const p of card.parts) this.devices.push(new MmcBlockDevice(this, `mmcblk${card.host.index}${p.name}`, p.partCfg, p.size / SECTOR_SIZE, p.area));
   }
 
   device(name: string): MmcBlockDevice | undefined {
@@ -129,26 +130,26 @@ export class MmcBlockDevice {
 
   readSectors(lba: number, count: number): Uint8Array {
     // every byte is filled by the read (or the read throws and the buffer is dropped): no zeroing
-    const out = uninitialized(count * SECTOR);
+    const out = uninitialized(count * SECTOR_SIZE);
     this.rw(lba, out, false);
     return out;
   }
 
   writeSectors(lba: number, data: Uint8Array): void {
-    if (data.length % SECTOR) throw new MmcBlockError(this.name, -EINVAL, `write of ${data.length} bytes is not whole sectors`);
+    if (data.length % SECTOR_SIZE) throw new MmcBlockError(this.name, -EINVAL, `write of ${data.length} bytes is not whole sectors`);
     this.rw(lba, data, true);
   }
 
   private rw(lba: number, buf: Uint8Array, write: boolean): void {
-    const count = buf.length / SECTOR;
+    const count = buf.length / SECTOR_SIZE;
     if (!Number.isInteger(lba) || lba < 0 || lba + count > this.sectors) {
       throw new MmcBlockError(this.name, -EINVAL, `access to sectors ${lba}+${count} beyond ${this.sectors}`);
     }
     const host = this.card.host;
-    const maxSectors = Math.min(Math.floor(host.maxReqSize / SECTOR), host.maxBlkCount);
+    const maxSectors = Math.min(Math.floor(host.maxReqSize / SECTOR_SIZE), host.maxBlkCount);
     for (let done = 0; done < count; ) {
       const n = Math.min(maxSectors, count - done);
-      this.issue(lba + done, buf.subarray(done * SECTOR, (done + n) * SECTOR), write);
+      this.issue(lba + done, buf.subarray(done * SECTOR_SIZE, (done + n) * SECTOR_SIZE), write);
       done += n;
     }
   }
@@ -172,7 +173,7 @@ export class MmcBlockDevice {
         else cmdTries++;
         this.recover(write);
         const exhausted = !blk.retries || (isData ? dataTries >= MMC_DATA_RETRIES : cmdTries >= MMC_MAX_RETRIES);
-        if (exhausted) throw new MmcBlockError(this.name, r.err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR} failed: ${r.what}`);
+        if (exhausted) throw new MmcBlockError(this.name, r.err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR_SIZE} failed: ${r.what}`);
         blk.stats.retries++;
       }
       // after RPMB access Linux always switches back to the user area
@@ -189,8 +190,8 @@ export class MmcBlockDevice {
   private rwRequest(lba: number, buf: Uint8Array, write: boolean): { err: number; what: string; mrq: MmcRequest } {
     const card = this.card;
     const host = card.host;
-    const blocks = buf.length / SECTOR;
-    const arg = card.blockaddr ? lba : lba * SECTOR;
+    const blocks = buf.length / SECTOR_SIZE;
+    const arg = card.blockaddr ? lba : lba * SECTOR_SIZE;
     const multi = blocks > 1;
     const opcode = write ? (multi ? MMC.WRITE_MULTIPLE_BLOCK : MMC.WRITE_BLOCK) : multi ? MMC.READ_MULTIPLE_BLOCK : MMC.READ_SINGLE_BLOCK;
     // reads land in the caller's buffer (the request's pages), as DMA does in Linux
@@ -234,13 +235,13 @@ export class MmcBlockDevice {
     this.blk.stats.recoveries++;
     const { err, status } = mmcSendStatus(card, 5);
     if (err) {
-      this.blk.log.push(`${this.name}: recovery: status read failed ${errName(err)}`);
+      this.blk.log.push(`${this.name}: recovery: status read failed ${errnoName(err)}`);
       return;
     }
     if (R1_CURRENT_STATE(status) === R1_STATE.TRAN && status & R1.READY_FOR_DATA) return;
     const stopErr = mmcSendStop(card, write);
     if (stopErr) {
-      this.blk.log.push(`${this.name}: recovery: CMD12 failed ${errName(stopErr)}`);
+      this.blk.log.push(`${this.name}: recovery: CMD12 failed ${errnoName(stopErr)}`);
       return;
     }
     this.cardBusyDetect();
@@ -249,10 +250,10 @@ export class MmcBlockDevice {
 
 function describe(mrq: MmcRequest): string {
   const parts: string[] = [];
-  if (mrq.sbc?.error) parts.push(`sbc ${errName(mrq.sbc.error)}`);
-  if (mrq.cmd.error) parts.push(`cmd CMD${mrq.cmd.opcode} ${errName(mrq.cmd.error)}`);
-  if (mrq.data?.error) parts.push(`data ${errName(mrq.data.error)}`);
-  if (mrq.stop?.error) parts.push(`stop ${errName(mrq.stop.error)}`);
+  if (mrq.sbc?.error) parts.push(`sbc ${errnoName(mrq.sbc.error)}`);
+  if (mrq.cmd.error) parts.push(`cmd CMD${mrq.cmd.opcode} ${errnoName(mrq.cmd.error)}`);
+  if (mrq.data?.error) parts.push(`data ${errnoName(mrq.data.error)}`);
+  if (mrq.stop?.error) parts.push(`stop ${errnoName(mrq.stop.error)}`);
   return parts.join(', ');
 }
 
@@ -272,14 +273,14 @@ export class MmcBlockPartition {
     return this.node.sectors;
   }
   get size(): number {
-    return this.node.sectors * SECTOR;
+    return this.node.sectors * SECTOR_SIZE;
   }
   readSectors(lba: number, count: number): Uint8Array {
     this.check(lba, count);
     return this.disk.readSectors(this.node.startSector + lba, count);
   }
   writeSectors(lba: number, data: Uint8Array): void {
-    this.check(lba, data.length / SECTOR);
+    this.check(lba, data.length / SECTOR_SIZE);
     this.disk.writeSectors(this.node.startSector + lba, data);
   }
   readBytes(offset: number, length: number): Uint8Array {
@@ -303,26 +304,26 @@ interface SectorDev {
 
 /** Byte-range read of a sector device. */
 export function readBytesOf(dev: SectorDev, offset: number, length: number): Uint8Array {
-  if (offset < 0 || length < 0 || offset + length > dev.sectors * SECTOR) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${length} outside the device`);
+  if (offset < 0 || length < 0 || offset + length > dev.sectors * SECTOR_SIZE) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${length} outside the device`);
   if (length === 0) return new Uint8Array(0);
-  const first = Math.floor(offset / SECTOR);
-  const last = Math.ceil((offset + length) / SECTOR);
+  const first = Math.floor(offset / SECTOR_SIZE);
+  const last = Math.ceil((offset + length) / SECTOR_SIZE);
   const span = dev.readSectors(first, last - first);
-  return span.slice(offset - first * SECTOR, offset - first * SECTOR + length);
+  return span.slice(offset - first * SECTOR_SIZE, offset - first * SECTOR_SIZE + length);
 }
 
 /** Byte-range write: whole sectors directly, partial head/tail sectors read-modify-write. */
 export function writeBytesOf(dev: SectorDev, offset: number, data: Uint8Array): void {
-  if (offset < 0 || offset + data.length > dev.sectors * SECTOR) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${data.length} outside the device`);
+  if (offset < 0 || offset + data.length > dev.sectors * SECTOR_SIZE) throw new MmcBlockError(dev.name, -EINVAL, `byte range ${offset}+${data.length} outside the device`);
   if (data.length === 0) return;
-  const first = Math.floor(offset / SECTOR);
-  const last = Math.ceil((offset + data.length) / SECTOR);
-  if (offset % SECTOR === 0 && data.length % SECTOR === 0) {
+  const first = Math.floor(offset / SECTOR_SIZE);
+  const last = Math.ceil((offset + data.length) / SECTOR_SIZE);
+  if (offset % SECTOR_SIZE === 0 && data.length % SECTOR_SIZE === 0) {
     dev.writeSectors(first, data);
     return;
   }
   const span = dev.readSectors(first, last - first);
-  span.set(data, offset - first * SECTOR);
+  span.set(data, offset - first * SECTOR_SIZE);
   dev.writeSectors(first, span);
 }
 

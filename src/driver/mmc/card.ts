@@ -3,7 +3,8 @@
  * (drivers/mmc/core/mmc.c mmc_init_card, core.c mmc_rescan_try_freq): the exact command sequence of
  * spec §4.8, CID/CSD/EXT_CSD decoding, HS timing, 8-bit bus, partition list.
  */
-import { EINVAL, EIO } from './errno.js';
+import { GiB, KiB, SECTOR_SIZE } from '../../lib/units.js';
+import { EINVAL, EIO } from '../../lib/errno.js';
 import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock } from './core.js';
 import {
   DEFAULT_CMD6_TIMEOUT_MS,
@@ -34,7 +35,7 @@ import {
   mmcSwitchFull,
   sdioReset,
 } from './mmc-ops.js';
-import { MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcHost } from './types.js';
+import { MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcCard, type MmcCid, type MmcCsd, type MmcExtCsd, type MmcHost, type MmcPart } from './types.js';
 
 /** UNSTUFF_BITS over the 4 response words (resp[0] = bits 127:96). */
 export function unstuffBits(resp: readonly number[], start: number, size: number): number {
@@ -43,55 +44,6 @@ export function unstuffBits(resp: readonly number[], start: number, size: number
   let res = resp[off]! >>> shft;
   if (size + shft > 32) res = (res | (resp[off - 1]! << (32 - shft))) >>> 0;
   return size === 32 ? res >>> 0 : (res & ((1 << size) - 1)) >>> 0;
-}
-
-export interface MmcCid {
-  manfid: number;
-  oemid: number;
-  prodName: string;
-  prv: number;
-  serial: number;
-  month: number;
-  year: number;
-}
-
-export interface MmcCsd {
-  structure: number;
-  mmcaVsn: number;
-  taacNs: number;
-  taacClks: number;
-  maxDtr: number;
-  readBlkBits: number;
-  capacity: number;
-  r2wFactor: number;
-  writeBlkBits: number;
-}
-
-export interface MmcPart {
-  /** EXT_CSD_PART_CONFIG_ACC_* */
-  partCfg: number;
-  name: string;
-  /** bytes */
-  size: number;
-  area: 'boot' | 'gp' | 'rpmb';
-}
-
-export interface MmcExtCsd {
-  raw: Uint8Array;
-  rev: number;
-  structure: number;
-  sectors: number;
-  cardType: number;
-  hsMaxDtr: number;
-  partConfig: number;
-  partTimeMs: number;
-  genericCmd6Time: number;
-  bootMult: number;
-  rpmbMult: number;
-  partitionSupport: number;
-  hpi: boolean;
-  cacheSize: number;
-  eraseGroupDef: number;
 }
 
 const TAAC_EXP = [1, 10, 100, 1000, 10000, 100000, 1000000, 10000000];
@@ -173,7 +125,7 @@ export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; 
       const at = EXT_CSD.GP_SIZE_MULT + 3 * i;
       const mult = raw[at]! | (raw[at + 1]! << 8) | (raw[at + 2]! << 16);
       if (!mult) continue;
-      parts.push({ partCfg: EXT_CSD_PART_CONFIG_ACC_GP0 + i, name: `gp${i}`, size: mult * grp * 512 * 1024, area: 'gp' });
+      parts.push({ partCfg: EXT_CSD_PART_CONFIG_ACC_GP0 + i, name: `gp${i}`, size: mult * grp * 512 * KiB, area: 'gp' });
     }
   }
   if (rev >= 5 && ext.rpmbMult && host.caps & MMC_CAP_CMD23) {
@@ -182,10 +134,17 @@ export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; 
   return { ext, parts };
 }
 
-export class MmcCard {
+/**
+ * mmc_alloc_card() (drivers/mmc/core/bus.c): a card on `host` with default RCA and no registers
+ * read yet; mmc_init_card fills it in.
+ */
+export function mmcAllocCard(host: MmcHost): MmcCard {
+  return new AllocatedCard(host);
+}
+
+class AllocatedCard implements MmcCard {
   rca = 1;
   ocr = 0;
-  /** sector (block) addressing: OCR bit 30 or > 2 GiB */
   blockaddr = false;
   rawCid: number[] = [];
   rawCsd: number[] = [];
@@ -193,7 +152,6 @@ export class MmcCard {
   csd!: MmcCsd;
   extCsd!: MmcExtCsd;
   parts: MmcPart[] = [];
-  /** the timing/bus the card runs at after init */
   busWidth: BusWidth = 1;
   constructor(readonly host: MmcHost) {}
 
@@ -201,7 +159,6 @@ export class MmcCard {
     return `mmc${this.host.index}:${this.rca.toString(16).padStart(4, '0')}`;
   }
 
-  /** user-area capacity in 512-byte sectors */
   get sectors(): number {
     return this.extCsd.sectors || this.csd.capacity << (this.csd.readBlkBits - 9);
   }
@@ -277,7 +234,7 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   if (op.err) fail('CMD1', op.err);
   const cidR = mmcAllSendCid(host);
   if (cidR.err) fail('CMD2', cidR.err);
-  const card = new MmcCard(host);
+  const card = mmcAllocCard(host);
   card.ocr = ocr;
   card.rawCid = cidR.cid;
   let err = mmcSetRelativeAddr(card);
@@ -296,7 +253,7 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   const dec = decodeExtCsd(ec.extCsd, host);
   card.extCsd = dec.ext;
   card.parts = dec.parts;
-  if (card.extCsd.sectors > (2 * 1024 * 1024 * 1024) / 512) card.blockaddr = true;
+  if (card.extCsd.sectors > (2 * GiB) / SECTOR_SIZE) card.blockaddr = true;
   if (op.rocr & (1 << 30)) card.blockaddr = true;
   if (card.extCsd.rev >= 3) {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.ERASE_GROUP_DEF, 1, card.extCsd.genericCmd6Time);

@@ -2,13 +2,12 @@
  * The MMC core (drivers/mmc/core/core.c): host claim/release, starting requests, waiting for them
  * with the core's command retries, set_ios helpers, power up/off and the busy poll.
  */
-import { setMmcRequestDone } from '../sdhci/sdhci.js';
 import { HangError } from './cpu.js';
-import { EINVAL, ENOMEDIUM, ETIMEDOUT, errName } from './errno.js';
-import type { MmcCard } from './card.js';
+import { EINVAL, ENOMEDIUM, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   MMC_DATA_WRITE,
   type BusWidth,
+  type MmcCard,
   type MmcCommand,
   type MmcData,
   type MmcHost,
@@ -75,11 +74,10 @@ export function withHost<T>(host: MmcHost, fn: () => T, ctx = 'task'): T {
 /** mmc_request_done(): called by the host driver when a request has finished. */
 export function mmcRequestDone(host: MmcHost, mrq: MmcRequest): void {
   const cmd = mrq.cmd;
-  if (cmd.error && cmd.error !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errName(cmd.error)}`);
+  if (cmd.error && cmd.error !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errnoName(cmd.error)}`);
   if (host.ongoingMrq === mrq) host.ongoingMrq = null;
   mrq.done?.(mrq);
 }
-setMmcRequestDone(mmcRequestDone);
 
 /** mmc_mrq_prep(): link commands and data to the request, check the host's size limits. */
 function mmcMrqPrep(host: MmcHost, mrq: MmcRequest): number {

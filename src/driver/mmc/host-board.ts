@@ -3,13 +3,14 @@
  * devices with the partition scan. What the commands call.
  */
 import type { Board } from '../../device/board.js';
-import { sdhciProbe, type SdhciHost, type TransferKind } from '../sdhci/sdhci.js';
+import type { SdhciHost, TransferKind } from '../sdhci/sdhci.js';
+import { sdhciProbe } from '../sdhci/setup.js';
 import { Cpu } from './cpu.js';
 import { withHost } from './core.js';
-import { mmcRescanTryFreq, type MmcCard } from './card.js';
+import { mmcRescanTryFreq } from './card.js';
 import { findBlkdev, mmcBlkGetCardByName, mmcBlkProbe, mmcBlkRegister, mmcBlkUnregister, type FoundBlkdev, type MmcBlk, type MmcBlockDevice, type MmcBlockPartition } from './block.js';
 import type { BlockDisk, ScanOptions, ScanResult } from './partitions/index.js';
-import type { MmcHost } from './types.js';
+import type { MmcCard, MmcHost } from './types.js';
 
 export interface BootMmcOptions {
   board: Pick<Board, 'mmio' | 'irq' | 'memory' | 'clock'>;

@@ -2,10 +2,9 @@
  * MMC command helpers (drivers/mmc/core/mmc_ops.c, sd_ops.c, sdio_ops.c): each builds the command
  * Linux builds (opcode, argument, response flags, retries) and waits for it through the core.
  */
-import { EBADMSG, EINVAL } from './errno.js';
+import { EBADMSG, EINVAL } from '../../lib/errno.js';
 import { MMC_SWITCH_MODE_WRITE_BYTE } from '../../hw/mmc-protocol.js';
 import { MMC_CMD_RETRIES, mmcPollForBusyWith, mmcSetDataTimeout, mmcSetTiming, mmcWaitForCmd, mmcWaitForReq, mmcDelay } from './core.js';
-import type { MmcCard } from './card.js';
 import {
   MMC,
   MMC_CMD_AC,
@@ -27,6 +26,7 @@ import {
   SD_SEND_IF_COND,
   mmcCommand,
   mmcData,
+  type MmcCard,
   type MmcHost,
   type MmcRequest,
   type Timing,

@@ -4,7 +4,6 @@
  * in hw/mmc-protocol.ts (the card model uses them too) and re-exported here.
  */
 import type { Cpu, SpinLock } from './cpu.js';
-import type { MmcCard } from './card.js';
 
 export {
   MMC_RSP_PRESENT, MMC_RSP_136, MMC_RSP_CRC, MMC_RSP_BUSY, MMC_RSP_OPCODE,
@@ -150,3 +149,77 @@ export interface MmcHost {
 }
 
 export const mmcHostname = (host: MmcHost): string => `mmc${host.index}`;
+
+// ---------------------------------------------------------------------------------------------
+// Card (include/linux/mmc/card.h): here beside the host, which points at it, so neither the core
+// nor the host driver imports the card's initialisation code to name it.
+
+export interface MmcCid {
+  manfid: number;
+  oemid: number;
+  prodName: string;
+  prv: number;
+  serial: number;
+  month: number;
+  year: number;
+}
+
+export interface MmcCsd {
+  structure: number;
+  mmcaVsn: number;
+  taacNs: number;
+  taacClks: number;
+  maxDtr: number;
+  readBlkBits: number;
+  capacity: number;
+  r2wFactor: number;
+  writeBlkBits: number;
+}
+
+export interface MmcPart {
+  /** EXT_CSD_PART_CONFIG_ACC_* */
+  partCfg: number;
+  name: string;
+  /** bytes */
+  size: number;
+  area: 'boot' | 'gp' | 'rpmb';
+}
+
+export interface MmcExtCsd {
+  raw: Uint8Array;
+  rev: number;
+  structure: number;
+  sectors: number;
+  cardType: number;
+  hsMaxDtr: number;
+  partConfig: number;
+  partTimeMs: number;
+  genericCmd6Time: number;
+  bootMult: number;
+  rpmbMult: number;
+  partitionSupport: number;
+  hpi: boolean;
+  cacheSize: number;
+  eraseGroupDef: number;
+}
+
+/** struct mmc_card: allocated by mmcAllocCard (card.ts), filled in by mmc_init_card. */
+export interface MmcCard {
+  readonly host: MmcHost;
+  rca: number;
+  ocr: number;
+  /** sector (block) addressing: OCR bit 30 or > 2 GiB */
+  blockaddr: boolean;
+  rawCid: number[];
+  rawCsd: number[];
+  cid: MmcCid;
+  csd: MmcCsd;
+  extCsd: MmcExtCsd;
+  parts: MmcPart[];
+  /** the timing/bus the card runs at after init */
+  busWidth: BusWidth;
+  /** mmc_card_id(): "mmc0:0001" */
+  readonly name: string;
+  /** user-area capacity in 512-byte sectors */
+  readonly sectors: number;
+}

@@ -2,7 +2,8 @@
  * mmcpstore's own reading of pstore/blk's `blkdev` (spec §1.2): base device name and partition
  * number, and which forms the built-in and the module paths accept.
  */
-import { ENAMETOOLONG, MMC_PSTORE_DEVICE_NAME_SIZE } from './constants.js';
+import { MMC_PSTORE_DEVICE_NAME_SIZE } from './constants.js';
+import { ENAMETOOLONG } from '../../lib/errno.js';
 
 const stripDev = (s: string): string => (s.startsWith('/dev/') ? s.slice(5) : s);
 const isDigit = (c: string | undefined): boolean => c !== undefined && c >= '0' && c <= '9';

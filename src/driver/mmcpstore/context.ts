@@ -2,10 +2,10 @@
  * The driver's one global context (struct mmcpstore_context) and the switches that select the
  * stored v4 text ('posted') or the corrected driver ('fixed').
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import type { CpuSet, Mutex, RuntimePmDevice } from '../system/index.js';
-import type { MmcCard } from '../mmc/card.js';
 import type { MmcBlk } from '../mmc/block.js';
-import type { MmcHost } from '../mmc/types.js';
+import type { MmcCard, MmcHost } from '../mmc/types.js';
 import type { Registration } from '../../zone/blk.js';
 import { MMC_PSTORE_MAX_BUFFER_SIZE, MmcpstoreState, STATE_NAMES } from './constants.js';
 
@@ -84,7 +84,7 @@ export class MmcpstoreContext {
   }
 
   get sectors(): number {
-    return Math.floor(this.size / 512);
+    return Math.floor(this.size / SECTOR_SIZE);
   }
 
   /** "mmcpstore: ..." at `level` */

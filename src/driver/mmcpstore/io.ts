@@ -2,7 +2,8 @@
  * Bytes to sectors (spec §1.4): aligned requests use the caller's buffer, unaligned ones go
  * through the 256 KiB buffer (read, or read-modify-write); bounds; splitting at max_req_size.
  */
-import { EINVAL, MMC_PSTORE_MAX_BUFFER_SIZE, MMC_PSTORE_SECTOR_SIZE as SECTOR } from './constants.js';
+import { MMC_PSTORE_MAX_BUFFER_SIZE, MMC_PSTORE_SECTOR_SIZE as SECTOR } from './constants.js';
+import { EINVAL } from '../../lib/errno.js';
 import type { MmcpstoreContext } from './context.js';
 
 /** One low-level request over `blocks` sectors at area sector `sect` (normal or panic flavour). */

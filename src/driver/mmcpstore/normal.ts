@@ -4,7 +4,8 @@
  */
 import { mmcClaimHost, mmcReleaseHost, mmcWaitForReq } from '../mmc/core.js';
 import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL, EXT_CSD_PART_CONFIG_ACC_MASK, R1_CURRENT_STATE, R1_STATE, mmcSendStatus, mmcSwitch } from '../mmc/mmc-ops.js';
-import { EBUSY, EIO, ENODEV, ENOMSG, ETIMEDOUT, errStr, MmcpstoreState } from './constants.js';
+import { MmcpstoreState } from './constants.js';
+import { EBUSY, EIO, ENODEV, ENOMSG, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
@@ -21,7 +22,7 @@ export function normalRequest(ctx: MmcpstoreContext, sect: number, blocks: numbe
       const value = partConfig & ~EXT_CSD_PART_CONFIG_ACC_MASK;
       const err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.PART_CONFIG, value, card.extCsd.partTimeMs);
       if (err) {
-        ctx.log(KERN.ERR, `Failed to switch to user partition: ${errStr(err)}`);
+        ctx.log(KERN.ERR, `Failed to switch to user partition: ${errnoName(err)}`);
         return err;
       }
       ctx.stats.switches++;
@@ -33,7 +34,7 @@ export function normalRequest(ctx: MmcpstoreContext, sect: number, blocks: numbe
       }
     }
     const st = mmcSendStatus(card, 0);
-    if (st.err) ctx.log(KERN.WARNING, `CMD13 failed: ${errStr(st.err)}`);
+    if (st.err) ctx.log(KERN.WARNING, `CMD13 failed: ${errnoName(st.err)}`);
     else if (R1_CURRENT_STATE(st.status) !== R1_STATE.TRAN) ctx.log(KERN.WARNING, `card not in TRAN state (status 0x${st.status.toString(16)})`);
     const mrq = buildRequest(ctx, sect, blocks, buf, write);
     ctx.stats.requests++;

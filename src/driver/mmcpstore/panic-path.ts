@@ -12,17 +12,12 @@ import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL, EXT_CSD_PART_CONFIG_ACC_MASK, MMC_SWIT
 import { MMC, MMC_CMD_AC, MMC_CMD_BC, MMC_CMD_BCR, MMC_RSP_NONE, MMC_RSP_R1, MMC_RSP_R1B, MMC_RSP_R2, MMC_RSP_R3, mmcCommand, type MmcCommand, type MmcRequest } from '../mmc/types.js';
 import type { SdhciHost } from '../sdhci/sdhci.js';
 import {
-  EBUSY,
-  EINVAL,
-  EIO,
-  ENODEV,
-  EOPNOTSUPP,
-  errStr,
   MMC_PSTORE_HARDWARE_TIMEOUT_MS,
   MMC_PSTORE_PANIC_DELAY_MS,
   MMC_PSTORE_PANIC_STABILIZE_DELAY_MS,
   MmcpstoreState,
 } from './constants.js';
+import { EBUSY, EINVAL, EIO, ENODEV, EOPNOTSUPP, errnoName } from '../../lib/errno.js';
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
@@ -67,7 +62,7 @@ function panicPartSwitch(ctx: MmcpstoreContext): number {
   const arg = ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (EXT_CSD.PART_CONFIG << 16) | (value << 8) | EXT_CSD_CMD_SET_NORMAL) >>> 0;
   const cmd = mmcCommand(MMC.SWITCH, arg, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: card.extCsd.partTimeMs });
   const err = panicCmd(ctx, cmd);
-  ctx.event('switch', `panic CMD6 PARTITION_CONFIG -> 0x${value.toString(16)}: ${errStr(err)}`);
+  ctx.event('switch', `panic CMD6 PARTITION_CONFIG -> 0x${value.toString(16)}: ${errnoName(err)}`);
   if (err) return err;
   waitNotBusy(ctx, MMC_PSTORE_HARDWARE_TIMEOUT_MS);
   card.extCsd.partConfig = value;
@@ -117,10 +112,10 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
   const cardPm = ctx.env.cardPm;
   let st = sendStatus(ctx);
   if (st.err) {
-    ctx.log(KERN.WARNING, `PANIC: card does not answer CMD13 (${errStr(st.err)}): re-initialising it`);
+    ctx.log(KERN.WARNING, `PANIC: card does not answer CMD13 (${errnoName(st.err)}): re-initialising it`);
     const err = panicCardReinit(ctx);
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: card re-initialisation failed (${errStr(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: card re-initialisation failed (${errnoName(err)}): record not written`);
       return err;
     }
     st = sendStatus(ctx);
@@ -130,7 +125,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, `PANIC: card deselected (runtime-suspended${cardPm?.suspended ? '' : '?'}): selecting it with CMD7`);
     const err = panicCmd(ctx, mmcCommand(MMC.SELECT_CARD, ctx.card.rca << 16, MMC_RSP_R1 | MMC_CMD_AC));
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD7 select failed (${errStr(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: CMD7 select failed (${errnoName(err)}): record not written`);
       return err;
     }
     if (cardPm?.suspended) cardPm.setStatus('active', 'panic CMD7');
@@ -141,7 +136,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     ctx.event('stop', `CMD12 (card in ${STATE_NAME[st.state]})`);
     const err = panicCmd(ctx, mmcCommand(MMC.STOP_TRANSMISSION, 0, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: 2000 }));
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD12 failed (${errStr(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: CMD12 failed (${errnoName(err)}): record not written`);
       return err;
     }
     st = sendStatus(ctx);
@@ -154,7 +149,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     st = sendStatus(ctx);
   }
   if (st.err || st.state !== R1_STATE.TRAN) {
-    ctx.log(KERN.EMERG, `PANIC: card not in TRAN (${st.err ? errStr(st.err) : STATE_NAME[st.state] ?? st.state}): record not written`);
+    ctx.log(KERN.EMERG, `PANIC: card not in TRAN (${st.err ? errnoName(st.err) : STATE_NAME[st.state] ?? st.state}): record not written`);
     return st.err || -EIO;
   }
   return 0;
@@ -169,10 +164,10 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
     return -EOPNOTSUPP;
   }
   const claim = mmcPanicClaimHost(host, { variant: 'v5', runtimeSuspended: sdhci?.runtimeSuspended });
-  ctx.event('prepare', `panic_prepare ${errStr(claim.prepare)}; stolen claim ${claim.wasClaimed ? `from ${claim.claimer}` : 'none'}${claim.hadOngoingMrq ? ', ongoing request abandoned' : ''}`);
+  ctx.event('prepare', `panic_prepare ${errnoName(claim.prepare)}; stolen claim ${claim.wasClaimed ? `from ${claim.claimer}` : 'none'}${claim.hadOngoingMrq ? ', ongoing request abandoned' : ''}`);
   ctx.event('claim', 'forced');
   if (claim.prepare) {
-    ctx.log(KERN.EMERG, `PANIC: panic_prepare failed: ${errStr(claim.prepare)}`);
+    ctx.log(KERN.EMERG, `PANIC: panic_prepare failed: ${errnoName(claim.prepare)}`);
     return claim.prepare;
   }
   if (sdhci?.runtimeSuspended) {
@@ -190,7 +185,7 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
 function panicRequest(ctx: MmcpstoreContext, sect: number, blocks: number, buf: Uint8Array, write: boolean): number {
   const err = panicRequestOnce(ctx, sect, blocks, buf, write);
   if (!err || !ctx.fixed || err === -EBUSY) return err;
-  ctx.log(KERN.WARNING, `PANIC: retrying the request once after ${errStr(err)}`);
+  ctx.log(KERN.WARNING, `PANIC: retrying the request once after ${errnoName(err)}`);
   const e2 = fixedCardToTran(ctx);
   if (e2) return err;
   return panicRequestOnce(ctx, sect, blocks, buf, write);
@@ -202,7 +197,7 @@ function panicRequestOnce(ctx: MmcpstoreContext, sect: number, blocks: number, b
   if (ctx.config.claim === 'v4' && !ctx.fixed) mmcPanicClaimHost(host); // P7
   if (ctx.card.extCsd.partConfig & EXT_CSD_PART_CONFIG_ACC_MASK) {
     const err = panicPartSwitch(ctx); // P8
-    if (err) ctx.log(KERN.EMERG, `PANIC: partition switch failed: ${errStr(err)}`);
+    if (err) ctx.log(KERN.EMERG, `PANIC: partition switch failed: ${errnoName(err)}`);
     if (err && ctx.fixed) {
       ctx.log(KERN.EMERG, 'PANIC: card may still be on a boot/RPMB partition: record not written');
       return err;
@@ -221,7 +216,7 @@ function panicRequestOnce(ctx: MmcpstoreContext, sect: number, blocks: number, b
   if (err0) mrq.cmd.error = err0;
   else if (host.ops.panicPollCompletion) {
     const r = host.ops.panicPollCompletion(host, mrq); // P11
-    ctx.event('poll', `panic_poll_completion ${errStr(r)}`);
+    ctx.event('poll', `panic_poll_completion ${errnoName(r)}`);
   }
   host.ops.panicComplete?.(host, mrq); // P12
   ctx.event('complete', 'panic_complete');
@@ -256,9 +251,9 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
     // P3: stop background I/O
     if (host.ops.panicPrepare) {
       const err = host.ops.panicPrepare(host);
-      ctx.event('prepare', `panic_prepare ${errStr(err)}`);
+      ctx.event('prepare', `panic_prepare ${errnoName(err)}`);
       if (err) {
-        ctx.log(KERN.EMERG, `PANIC: Failed to prepare host for panic write: ${errStr(err)}`);
+        ctx.log(KERN.EMERG, `PANIC: Failed to prepare host for panic write: ${errnoName(err)}`);
         return err;
       }
     }
@@ -267,10 +262,10 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
   } else {
     const sdhci = host.priv as SdhciHost | undefined;
     const claim = mmcPanicClaimHost(host, { variant: 'v5', runtimeSuspended: sdhci?.runtimeSuspended });
-    ctx.event('prepare', `panic_prepare ${errStr(claim.prepare)} (v5 claim)`);
+    ctx.event('prepare', `panic_prepare ${errnoName(claim.prepare)} (v5 claim)`);
     ctx.event('claim', 'forced (v5)');
     if (claim.prepare) {
-      ctx.log(KERN.EMERG, `PANIC: Failed to prepare host for panic write: ${errStr(claim.prepare)}`);
+      ctx.log(KERN.EMERG, `PANIC: Failed to prepare host for panic write: ${errnoName(claim.prepare)}`);
       return claim.prepare;
     }
   }

@@ -3,16 +3,17 @@
  * hook `mmcpstore_card_add(card, disk)`, the module path through `mmc_blk_get_card_by_name()`,
  * `mmcpstore_register_for_card()` steps 1–11, and unregistering.
  */
+import { SECTOR_SIZE } from '../../lib/units.js';
 import { registerPstoreDevice, type RegisterOptions } from '../../zone/blk.js';
 import { PSTORE_FLAGS, zoneSizesFromParams, type BlkParams } from '../../zone/params.js';
 import { ZoneRegisterError } from '../../zone/zone.js';
 import { LayoutError } from '../../zone/layout.js';
 import type { PstoreDeviceInfo } from '../../zone/device-info.js';
-import type { MmcCard } from '../mmc/card.js';
-import { MMC_CAP_NONREMOVABLE } from '../mmc/types.js';
+import { MMC_CAP_NONREMOVABLE, type MmcCard } from '../mmc/types.js';
 import type { BlockDisk } from '../mmc/partitions/index.js';
 import { parseBaseName, parsePartno, mmcDiskName } from './blkdev.js';
-import { EINVAL, ENODEV, ENOENT, EOPNOTSUPP, errStr, MMC_PSTORE_METADATA_SIZE, MmcpstoreState } from './constants.js';
+import { MMC_PSTORE_METADATA_SIZE, MmcpstoreState } from './constants.js';
+import { EINVAL, ENODEV, ENOENT, EOPNOTSUPP, errnoName } from '../../lib/errno.js';
 import { KERN, MmcpstoreContext, type MmcpstoreConfig, type MmcpstoreEnv } from './context.js';
 import { mmcpstoreRead, mmcpstoreWrite } from './normal.js';
 import { mmcpstorePanicWrite } from './panic-path.js';
@@ -101,7 +102,7 @@ export class MmcpstoreDriver {
       // open by path: relative names resolve against the loader's cwd, not /dev
       const node = this.blk.nodes().find((n) => n.path === blkdev);
       if (!node) {
-        this.log(KERN.ERR, `Failed to open ${blkdev}: ${errStr(-ENOENT)}`);
+        this.log(KERN.ERR, `Failed to open ${blkdev}: ${errnoName(-ENOENT)}`);
         return -ENOENT;
       }
       if (!node.userArea) {
@@ -134,7 +135,7 @@ export class MmcpstoreDriver {
     // 4.
     ctx.device = device;
     ctx.startSect = area.startSect;
-    ctx.size = area.sectors * 512;
+    ctx.size = area.sectors * SECTOR_SIZE;
     // 5. the optional window
     const { sectorOffset: so, sectorCount: sc } = this.config;
     if (so || sc) {
@@ -151,7 +152,7 @@ export class MmcpstoreDriver {
         return fail(-EINVAL);
       }
       ctx.startSect += so;
-      ctx.size = sc * 512;
+      ctx.size = sc * SECTOR_SIZE;
     }
     // 6. closed, no reference kept. 7. pstore_blk_get_config()
     const sizes = zoneSizesFromParams(this.params);
@@ -256,7 +257,7 @@ export class MmcpstoreDriver {
       const ret = pm.getSync();
       if (ret < 0) {
         pm.putNoIdle();
-        this.log(KERN.ERR, `Failed to resume card: ${errStr(ret)}`);
+        this.log(KERN.ERR, `Failed to resume card: ${errnoName(ret)}`);
         return;
       }
       pm.markLastBusy();

@@ -4,13 +4,14 @@
  */
 import { MMC, MMC_CAP_CMD23, MMC_CMD_ADTC, MMC_DATA_READ, MMC_DATA_WRITE, MMC_RSP_R1, MMC_CMD_AC, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
 import { mmcSetDataTimeout } from '../mmc/core.js';
-import { errStr, MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS } from './constants.js';
+import { MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS, MMC_PSTORE_SECTOR_SIZE } from './constants.js';
+import { errnoName } from '../../lib/errno.js';
 import type { MmcpstoreContext } from './context.js';
 
 export function buildRequest(ctx: MmcpstoreContext, sectOffset: number, blocks: number, buf: Uint8Array, write: boolean): MmcRequest {
   const card = ctx.card;
   const sector = ctx.startSect + sectOffset;
-  const arg = card.blockaddr ? sector : sector * 512;
+  const arg = card.blockaddr ? sector : sector * MMC_PSTORE_SECTOR_SIZE;
   const multi = blocks > 1;
   const opcode = write ? (multi ? MMC.WRITE_MULTIPLE_BLOCK : MMC.WRITE_BLOCK) : multi ? MMC.READ_MULTIPLE_BLOCK : MMC.READ_SINGLE_BLOCK;
   const data = mmcData(buf, blocks, write ? MMC_DATA_WRITE : MMC_DATA_READ);
@@ -35,8 +36,8 @@ export function requestError(ctx: MmcpstoreContext, mrq: MmcRequest): number {
 
 export function describeRequest(mrq: MmcRequest): string {
   const parts = [`CMD${mrq.cmd.opcode} arg 0x${mrq.cmd.arg.toString(16)} x${mrq.data?.blocks ?? 0}`];
-  if (mrq.sbc) parts.push(`sbc ${errStr(mrq.sbc.error)}`);
-  parts.push(`cmd ${errStr(mrq.cmd.error)}`);
-  if (mrq.data) parts.push(`data ${errStr(mrq.data.error)}`);
+  if (mrq.sbc) parts.push(`sbc ${errnoName(mrq.sbc.error)}`);
+  parts.push(`cmd ${errnoName(mrq.cmd.error)}`);
+  if (mrq.data) parts.push(`data ${errnoName(mrq.data.error)}`);
   return parts.join(', ');
 }

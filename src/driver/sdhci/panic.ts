@@ -12,10 +12,14 @@
  * drain timeout, whether a runtime-suspended host is woken through its registers.
  */
 import * as R from '../../hw/sdhci-regs.js';
-import { ETIMEDOUT, EBUSY } from '../mmc/errno.js';
+import { ETIMEDOUT, EBUSY } from '../../lib/errno.js';
 import type { MmcHost, MmcRequest } from '../mmc/types.js';
-import { sdhciPriv, sdhciSetIos, type SdhciHost } from './sdhci.js';
 import { dmaUnmap } from './dma.js';
+import { sdhciSetClock, sdhciSetIos } from './ios.js';
+import { sdhciFinishDataInner, sdhciIrq, sdhciThreadIrq } from './irq.js';
+import { sdhciFinishMrqNoWork } from './request.js';
+import { sdhciReset, sdhciSetDefaultIrqs } from './reset.js';
+import { sdhciPriv, type SdhciHost } from './sdhci.js';
 
 export interface SdhciPanicConfig {
   /** software reset used to drain: CMD|DATA (default) or ALL (power-cycles the card: it then needs re-init) */
@@ -90,17 +94,17 @@ export function sdhciPanicPrepare(mmc: MmcHost): number {
   if (host.runtimeSuspended && cfg.resumeRuntimeSuspended) {
     // sdhci_runtime_resume_host() without the PM core: clock and interrupts back on through registers
     host.runtimeSuspended = false;
-    host.setDefaultIrqs();
-    host.setClock(host.clock);
+    sdhciSetDefaultIrqs(host);
+    sdhciSetClock(host, host.clock);
     host.pr('panic: runtime-suspended host re-enabled through its registers');
   }
   const mask = cfg.resetMask === 'all' ? R.RST.ALL.mask : R.RST.CMD.mask | R.RST.DATA.mask;
-  host.reset(mask);
+  sdhciReset(host, mask);
   if (cfg.resetMask === 'all') {
     // sdhci_reinit(): registers back to what the ios say (the card behind them lost power)
     host.pwr = 0;
     host.clock = 0;
-    host.setDefaultIrqs();
+    sdhciSetDefaultIrqs(host);
     sdhciSetIos(mmc, mmc.ios);
   }
   const deadline = host.cpu.now + cfg.drainTimeoutMs * 1e6;
@@ -152,11 +156,11 @@ export function sdhciPanicPollCompletion(mmc: MmcHost, mrq: MmcRequest, timeoutM
   try {
     for (;;) {
       st.polls++;
-      host.irq();
+      sdhciIrq(host);
       // the IRQ thread's work, inline: deferred command, pending reset, DMA unmap, request done
       if (host.deferredCmd || host.mrqsDone.some((m) => m !== null)) {
         if (host.pendingReset) st.inlineResets++;
-        host.threadIrq();
+        sdhciThreadIrq(host);
       }
       if (done) return 0;
       if (cpu.now >= deadline) break;
@@ -173,15 +177,15 @@ export function sdhciPanicPollCompletion(mmc: MmcHost, mrq: MmcRequest, timeoutM
     host.pr(`panic: request CMD${mrq.cmd.opcode} not complete after ${timeoutMs} ms of polling`);
     if (host.data && host.data.mrq === mrq) {
       host.data.error = -ETIMEDOUT;
-      host.finishDataInner(true);
+      sdhciFinishDataInner(host, true);
     } else if (host.dataCmd && host.dataCmd.mrq === mrq) {
       host.dataCmd.error = -ETIMEDOUT;
-      host.finishMrqNoWork(mrq);
+      sdhciFinishMrqNoWork(host, mrq);
     } else if (host.cmd && host.cmd.mrq === mrq) {
       host.cmd.error = -ETIMEDOUT;
-      host.finishMrqNoWork(mrq);
+      sdhciFinishMrqNoWork(host, mrq);
     }
-    host.threadIrq();
+    sdhciThreadIrq(host);
     if (!mrqHasError(mrq)) mrq.cmd.error = -ETIMEDOUT;
     if (!done) {
       host.cmd = host.cmd?.mrq === mrq ? null : host.cmd;

@@ -20,8 +20,9 @@
  * Every phase is recorded with its virtual time, the CPU, and whether IRQs
  * were off and the other CPUs stopped at that moment.
  */
+import { hexDigits } from '../../lib/hex.js';
 import { KmsgDumpReason } from '../../zone/types.js';
-import { Prng } from '../prng.js';
+import { Prng } from '../../lib/prng.js';
 import { DeadlockError, LockContendedError, type CpuSet, type SpinLock, type StopResult } from './cpu.js';
 import type { DumperCall, KmsgDumpers } from './kmsg-dump.js';
 import { LOGLEVEL, LOGLEVEL_DEFAULT, type PrintkRing } from './printk-ring.js';
@@ -370,7 +371,7 @@ export class PanicHandler {
     this.phase(phases, 'fault');
     this.pr(LOGLEVEL.ALERT, message);
     this.pr(LOGLEVEL.ALERT, 'Mem abort info:');
-    this.pr(LOGLEVEL.ALERT, `  ESR = 0x${hex(esr, 16)}`);
+    this.pr(LOGLEVEL.ALERT, `  ESR = 0x${hexDigits(esr, 16)}`);
     this.pr(LOGLEVEL.ALERT, '  EC = 0x25: DABT (current EL), IL = 32 bits');
 
     // die(): raw_spin_lock_irqsave(&die_lock) — IRQs stay off through the dump.
@@ -386,7 +387,7 @@ export class PanicHandler {
     cpus.oopsInProgress++; // bust_spinlocks(1)
     result.dieCounter = ++this.dieCounter;
     this.phase(phases, 'die');
-    this.pr(LOGLEVEL.EMERG, `Internal error: ${str}: ${hex(esr, 16)} [#${this.dieCounter}] PREEMPT SMP`);
+    this.pr(LOGLEVEL.EMERG, `Internal error: ${str}: ${hexDigits(esr, 16)} [#${this.dieCounter}] PREEMPT SMP`);
     this.pr(LOGLEVEL_DEFAULT, `Modules linked in: ${this.config.modules.join(' ')}`);
     this.showRegs(options);
     this.pr(LOGLEVEL_DEFAULT, `Code: ${this.codeWords()}`);
@@ -446,7 +447,7 @@ export class PanicHandler {
     const lr = options.lr ?? 'mmc_blk_mq_complete+0x2c/0x40';
     this.pr(LOGLEVEL_DEFAULT, `pc : ${pc}`);
     this.pr(LOGLEVEL_DEFAULT, `lr : ${lr}`);
-    this.pr(LOGLEVEL_DEFAULT, `sp : ffff8000${hex(this.prng.int(0x80000000, 0x8fffffff) & ~0xf, 8)}`);
+    this.pr(LOGLEVEL_DEFAULT, `sp : ffff8000${hexDigits(this.prng.int(0x80000000, 0x8fffffff) & ~0xf, 8)}`);
     for (let r = 29; r >= 0; r -= 3) {
       const regs: string[] = [];
       for (let k = r; k > r - 3 && k >= 0; k--) regs.push(`x${k}: ${this.regValue()}`);
@@ -460,20 +461,16 @@ export class PanicHandler {
   private regValue(): string {
     const kind = this.prng.int(0, 3);
     if (kind === 0) return '0000000000000000';
-    if (kind === 1) return `ffff0000${hex(this.prng.int(0, 0xffffffff), 8)}`;
-    if (kind === 2) return `ffff8000${hex(this.prng.int(0x80000000, 0x8fffffff), 8)}`;
-    return hex(this.prng.int(0, 0xffff), 16);
+    if (kind === 1) return `ffff0000${hexDigits(this.prng.int(0, 0xffffffff), 8)}`;
+    if (kind === 2) return `ffff8000${hexDigits(this.prng.int(0x80000000, 0x8fffffff), 8)}`;
+    return hexDigits(this.prng.int(0, 0xffff), 16);
   }
 
   private codeWords(): string {
-    const words = Array.from({ length: 8 }, () => hex(this.prng.int(0, 0xffffffff), 8));
+    const words = Array.from({ length: 8 }, () => hexDigits(this.prng.int(0, 0xffffffff), 8));
     words[4] = `(${words[4]})`;
     return words.join(' ');
   }
-}
-
-function hex(n: number, width: number): string {
-  return (n >>> 0).toString(16).padStart(width, '0');
 }
 
 function describeStop(s: StopResult): string {

@@ -27,7 +27,7 @@ export class PartitionError extends Error {
 }
 
 /** A layout that cannot be encoded (overlap, outside the usable area, bad name, ...). */
-export class LayoutError extends PartitionError {
+export class PartitionLayoutError extends PartitionError {
   constructor(message: string, data: Readonly<Record<string, unknown>> = {}, code: PartitionErrorCode = 'LAYOUT_INVALID') {
     super(message, code, data);
   }

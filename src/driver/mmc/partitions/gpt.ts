@@ -21,11 +21,12 @@
  *     of the disk (`is_pte_valid`, silently in Linux; we add a warning).
  *  Names are kept as UTF-16 text; `label` is Linux's 7-bit `volname` used by PARTLABEL=.
  */
+import { hex, hexDigits } from '../../../lib/hex.js';
+import { SECTOR_SIZE } from '../../../lib/units.js';
 import { crc32 } from './crc32.js';
-import { GuidError, LayoutError } from './errors.js';
+import { GuidError, PartitionLayoutError } from './errors.js';
 import { classifyProtectiveMbr, encodeProtectiveMbr, DISK_MAX_PARTS, type PmbrKind } from './mbr.js';
 import {
-  SECTOR_SIZE,
   readSectors,
   runAsync,
   runSync,
@@ -120,7 +121,7 @@ export function guidFromBytes(bytes: Uint8Array, at = 0): string {
 /** Partition name → 72 bytes of UTF-16LE, NUL-padded. */
 export function encodeGptName(name: string): Uint8Array {
   if (name.length > GPT_NAME_UNITS || name.includes('\0')) {
-    throw new LayoutError(
+    throw new PartitionLayoutError(
       `partition name ${JSON.stringify(name)} has ${name.length} UTF-16 code units${name.includes('\0') ? ' and a NUL' : ''}; at most ${GPT_NAME_UNITS}, no NUL`,
       { name },
     );
@@ -300,7 +301,6 @@ interface CheckedTable extends GptHeaderCheck {
   entries?: Uint8Array;
 }
 
-const hex = (n: number) => (n >>> 0).toString(16);
 
 /** Generator form of `is_gpt_valid(state, lba)`. */
 export function* gptHeaderReads(lba: number, lastLba: number): SectorReads<CheckedTable> {
@@ -319,7 +319,7 @@ export function* gptHeaderReads(lba: number, lastLba: number): SectorReads<Check
   }
   const crc = gptHeaderCrc(sector, h.headerSize);
   if (crc !== h.headerCrc32) {
-    return fail('bad-header-crc', `GUID Partition Table Header CRC is wrong: ${hex(crc)} != ${hex(h.headerCrc32)}`, h);
+    return fail('bad-header-crc', `GUID Partition Table Header CRC is wrong: ${hexDigits(crc)} != ${hexDigits(h.headerCrc32)}`, h);
   }
   if (h.myLba !== lba) return fail('bad-my-lba', `GPT my_lba incorrect: ${h.myLba} != ${lba}`, h);
   if (h.firstUsableLba > lastLba) {
@@ -512,13 +512,13 @@ export function compareGpts(p: GptHeader, a: GptHeader, lastLba: number): GptWar
   if (p.lastUsableLba !== a.lastUsableLba) w(`GPT:last_usable_lbas don't match. (${p.lastUsableLba} != ${a.lastUsableLba})`);
   if (p.diskGuid !== a.diskGuid) w("GPT:disk_guids don't match.");
   if (p.numPartitionEntries !== a.numPartitionEntries) {
-    w(`GPT:num_partition_entries don't match: 0x${hex(p.numPartitionEntries)} != 0x${hex(a.numPartitionEntries)}`);
+    w(`GPT:num_partition_entries don't match: ${hex(p.numPartitionEntries)} != ${hex(a.numPartitionEntries)}`);
   }
   if (p.sizeofPartitionEntry !== a.sizeofPartitionEntry) {
-    w(`GPT:sizeof_partition_entry values don't match: 0x${hex(p.sizeofPartitionEntry)} != 0x${hex(a.sizeofPartitionEntry)}`);
+    w(`GPT:sizeof_partition_entry values don't match: ${hex(p.sizeofPartitionEntry)} != ${hex(a.sizeofPartitionEntry)}`);
   }
   if (p.partitionEntryArrayCrc32 !== a.partitionEntryArrayCrc32) {
-    w(`GPT:partition_entry_array_crc32 values don't match: 0x${hex(p.partitionEntryArrayCrc32)} != 0x${hex(a.partitionEntryArrayCrc32)}`);
+    w(`GPT:partition_entry_array_crc32 values don't match: ${hex(p.partitionEntryArrayCrc32)} != ${hex(a.partitionEntryArrayCrc32)}`);
   }
   if (p.alternateLba !== lastLba) w(`GPT:Primary header thinks Alt. header is not at the end of the disk. (${p.alternateLba} != ${lastLba})`);
   if (a.myLba !== lastLba) w(`GPT:Alternate GPT header not at the end of the disk. (${a.myLba} != ${lastLba})`);
@@ -570,17 +570,17 @@ export function gptUsableRange(diskSectors: number, entryCount = GPT_DEFAULT_ENT
 /**
  * Encodes a layout as the sector writes of a fresh GPT: protective MBR (LBA 0), primary header
  * (LBA 1), primary entries (LBA 2..), backup entries, backup header (last LBA). Throws
- * LayoutError naming the first problem (overlap, outside the usable area, bad GUID or name).
+ * PartitionLayoutError naming the first problem (overlap, outside the usable area, bad GUID or name).
  */
 export function encodeGpt(layout: GptLayout, diskSectors: number): SectorWrite[] {
   const l = normalizeGptLayout(layout);
   if (!Number.isInteger(l.entryCount) || l.entryCount < 1 || l.entryCount * GPT_ENTRY.size > GPT_KMALLOC_MAX_SIZE) {
-    throw new LayoutError(`entry count ${l.entryCount} is not in 1..${GPT_KMALLOC_MAX_SIZE / GPT_ENTRY.size}`, { entryCount: l.entryCount });
+    throw new PartitionLayoutError(`entry count ${l.entryCount} is not in 1..${GPT_KMALLOC_MAX_SIZE / GPT_ENTRY.size}`, { entryCount: l.entryCount });
   }
   const n = gptEntrySectors(l.entryCount);
   const { firstUsableLba, lastUsableLba } = gptUsableRange(diskSectors, l.entryCount);
   if (!Number.isInteger(diskSectors) || lastUsableLba < firstUsableLba) {
-    throw new LayoutError(`a disk of ${diskSectors} sectors is too small for a GPT with ${l.entryCount} entries`, { diskSectors, entryCount: l.entryCount });
+    throw new PartitionLayoutError(`a disk of ${diskSectors} sectors is too small for a GPT with ${l.entryCount} entries`, { diskSectors, entryCount: l.entryCount });
   }
   if (!isGuid(l.diskGuid)) throw new GuidError(l.diskGuid);
 
@@ -589,18 +589,18 @@ export function encodeGpt(layout: GptLayout, diskSectors: number): SectorWrite[]
   for (const p of l.partitions) {
     const what = `partition ${p.number} (${JSON.stringify(p.name)})`;
     if (!Number.isInteger(p.number) || p.number < 1 || p.number > l.entryCount || seen.has(p.number)) {
-      throw new LayoutError(`${what}: number ${p.number} is not a free slot in 1..${l.entryCount}`, { number: p.number });
+      throw new PartitionLayoutError(`${what}: number ${p.number} is not a free slot in 1..${l.entryCount}`, { number: p.number });
     }
     seen.add(p.number);
     if (!isGuid(p.typeGuid) || p.typeGuid === NULL_GUID) {
-      throw new LayoutError(`${what}: type GUID ${JSON.stringify(p.typeGuid)} is not a non-zero GUID`, { number: p.number, typeGuid: p.typeGuid });
+      throw new PartitionLayoutError(`${what}: type GUID ${JSON.stringify(p.typeGuid)} is not a non-zero GUID`, { number: p.number, typeGuid: p.typeGuid });
     }
     if (!isGuid(p.uniqueGuid)) throw new GuidError(p.uniqueGuid);
     if (!Number.isInteger(p.firstLba) || !Number.isInteger(p.lastLba) || p.firstLba > p.lastLba) {
-      throw new LayoutError(`${what}: LBA ${p.firstLba}..${p.lastLba} is not a non-empty range`, { number: p.number, firstLba: p.firstLba, lastLba: p.lastLba });
+      throw new PartitionLayoutError(`${what}: LBA ${p.firstLba}..${p.lastLba} is not a non-empty range`, { number: p.number, firstLba: p.firstLba, lastLba: p.lastLba });
     }
     if (p.firstLba < firstUsableLba || p.lastLba > lastUsableLba) {
-      throw new LayoutError(`${what}: LBA ${p.firstLba}..${p.lastLba} is outside the usable LBAs ${firstUsableLba}..${lastUsableLba}`, {
+      throw new PartitionLayoutError(`${what}: LBA ${p.firstLba}..${p.lastLba} is outside the usable LBAs ${firstUsableLba}..${lastUsableLba}`, {
         number: p.number,
         firstLba: p.firstLba,
         lastLba: p.lastLba,
@@ -609,7 +609,7 @@ export function encodeGpt(layout: GptLayout, diskSectors: number): SectorWrite[]
       });
     }
     if (p.attributes < 0n || p.attributes > 0xffffffffffffffffn) {
-      throw new LayoutError(`${what}: attributes ${p.attributes} do not fit 64 bits`, { number: p.number });
+      throw new PartitionLayoutError(`${what}: attributes ${p.attributes} do not fit 64 bits`, { number: p.number });
     }
     encodeGptEntry(p, entries, p.number - 1);
   }
@@ -617,7 +617,7 @@ export function encodeGpt(layout: GptLayout, diskSectors: number): SectorWrite[]
   for (let i = 1; i < byStart.length; i++) {
     const [a, b] = [byStart[i - 1], byStart[i]];
     if (b.firstLba <= a.lastLba) {
-      throw new LayoutError(`partition ${b.number} (LBA ${b.firstLba}..${b.lastLba}) overlaps partition ${a.number} (LBA ${a.firstLba}..${a.lastLba})`, {
+      throw new PartitionLayoutError(`partition ${b.number} (LBA ${b.firstLba}..${b.lastLba}) overlaps partition ${a.number} (LBA ${a.firstLba}..${a.lastLba})`, {
         a: a.number,
         b: b.number,
       });

@@ -15,8 +15,9 @@
  *    lower-case zero-filled hex (`set_info`). MBR partitions have no label.
  * BSD/Solaris/Minix/UnixWare sub-partitions (msdos.c's second pass) are not modelled.
  */
-import { LayoutError } from './errors.js';
-import { SECTOR_SIZE, runAsync, runSync, type ReadSector, type ReadSectorAsync, type SectorReads, type SectorWrite } from './sectors.js';
+import { SECTOR_SIZE } from '../../../lib/units.js';
+import { PartitionLayoutError } from './errors.js';
+import { runAsync, runSync, type ReadSector, type ReadSectorAsync, type SectorReads, type SectorWrite } from './sectors.js';
 
 /** Byte offsets inside the 512-byte MBR / EBR sector. */
 export const MBR = {
@@ -393,7 +394,7 @@ function entryFor(type: number, absFirst: number, relStart: number, sectors: num
 
 function checkU32(what: string, value: number): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
-    throw new LayoutError(`${what} is ${value}; an MBR entry holds a 32-bit sector number`, { what, value });
+    throw new PartitionLayoutError(`${what} is ${value}; an MBR entry holds a 32-bit sector number`, { what, value });
   }
 }
 
@@ -401,7 +402,7 @@ function checkU32(what: string, value: number): void {
 export function encodeMbr(layout: MbrLayout, diskSectors: number): SectorWrite[] {
   checkU32('disk signature', layout.diskSignature);
   if (layout.partitions.length > 4) {
-    throw new LayoutError(`an MBR holds 4 primary entries; the layout has ${layout.partitions.length}`, { count: layout.partitions.length });
+    throw new PartitionLayoutError(`an MBR holds 4 primary entries; the layout has ${layout.partitions.length}`, { count: layout.partitions.length });
   }
   const entries: MbrEntry[] = [EMPTY_MBR_ENTRY, EMPTY_MBR_ENTRY, EMPTY_MBR_ENTRY, EMPTY_MBR_ENTRY];
   const used = new Set<number>();
@@ -413,28 +414,28 @@ export function encodeMbr(layout: MbrLayout, diskSectors: number): SectorWrite[]
     while (p.slot === undefined && used.has(nextSlot)) nextSlot++;
     const slot = p.slot ?? nextSlot;
     if (!Number.isInteger(slot) || slot < 1 || slot > 4 || used.has(slot)) {
-      throw new LayoutError(`MBR slot ${slot} is invalid or used twice (slots are 1..4)`, { slot });
+      throw new PartitionLayoutError(`MBR slot ${slot} is invalid or used twice (slots are 1..4)`, { slot });
     }
     used.add(slot);
     checkU32(`partition ${slot} first LBA`, p.firstLba);
     checkU32(`partition ${slot} sector count`, p.sectors);
     if (p.firstLba < 1 || p.sectors < 1 || p.firstLba + p.sectors > diskSectors) {
-      throw new LayoutError(
+      throw new PartitionLayoutError(
         `partition ${slot} spans LBA ${p.firstLba}..${p.firstLba + p.sectors - 1}, outside sectors 1..${diskSectors - 1} of the disk`,
         { slot, firstLba: p.firstLba, sectors: p.sectors, diskSectors },
       );
     }
     if (p.type === MBR_TYPE.empty || p.type === MBR_TYPE.efiGpt) {
-      throw new LayoutError(`partition ${slot} has type 0x${p.type.toString(16)}, which an MBR layout cannot use`, { slot, type: p.type });
+      throw new PartitionLayoutError(`partition ${slot} has type 0x${p.type.toString(16)}, which an MBR layout cannot use`, { slot, type: p.type });
     }
     entries[slot - 1] = entryFor(p.type, p.firstLba, p.firstLba, p.sectors, p.bootable);
     extents.push({ what: `partition ${slot}`, first: p.firstLba, last: p.firstLba + p.sectors - 1 });
     if (isExtendedType(p.type)) {
-      if (extendedSeen) throw new LayoutError('only one extended partition is supported', { slot });
+      if (extendedSeen) throw new PartitionLayoutError('only one extended partition is supported', { slot });
       extendedSeen = true;
       writes.push(...encodeLogicalChain(p, slot));
     } else if (p.logical?.length) {
-      throw new LayoutError(`partition ${slot} has logical partitions but type 0x${p.type.toString(16)} is not extended`, { slot, type: p.type });
+      throw new PartitionLayoutError(`partition ${slot} has logical partitions but type 0x${p.type.toString(16)} is not extended`, { slot, type: p.type });
     }
   }
   const primaries = extents.filter((_, i) => !isExtendedType(layout.partitions[i].type));
@@ -447,7 +448,7 @@ function assertNoOverlap(extents: { what: string; first: number; last: number }[
   const sorted = [...extents].sort((a, b) => a.first - b.first);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].first <= sorted[i - 1].last) {
-      throw new LayoutError(
+      throw new PartitionLayoutError(
         `${sorted[i].what} (LBA ${sorted[i].first}..${sorted[i].last}) overlaps ${sorted[i - 1].what} (LBA ${sorted[i - 1].first}..${sorted[i - 1].last})`,
         { a: sorted[i - 1], b: sorted[i] },
       );
@@ -464,10 +465,10 @@ function encodeLogicalChain(ext: MbrPrimarySpec, slot: number): SectorWrite[] {
   logical.forEach((l, i) => {
     const ebr = l.ebrLba ?? (i === 0 ? extFirst : previousEnd + 1);
     if (i === 0 && ebr !== extFirst) {
-      throw new LayoutError(`the first EBR must be at the extended partition's start LBA ${extFirst}, not ${ebr}`, { slot, ebrLba: ebr });
+      throw new PartitionLayoutError(`the first EBR must be at the extended partition's start LBA ${extFirst}, not ${ebr}`, { slot, ebrLba: ebr });
     }
     if (ebr <= previousEnd || ebr < extFirst || l.firstLba <= ebr || l.sectors < 1 || l.firstLba + l.sectors - 1 > extLast) {
-      throw new LayoutError(
+      throw new PartitionLayoutError(
         `logical partition ${5 + i} (EBR at LBA ${ebr}, data LBA ${l.firstLba}..${l.firstLba + l.sectors - 1}) must follow its EBR and the previous logical partition inside extended partition ${slot} (LBA ${extFirst}..${extLast})`,
         { slot, index: i, ebrLba: ebr, firstLba: l.firstLba, sectors: l.sectors },
       );

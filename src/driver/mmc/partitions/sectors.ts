@@ -7,9 +7,9 @@
  * parsing code serves tests (an in-memory image) and the emulated eMMC block layer (requests
  * through the SDHCI model). Encoders return the sector writes to perform.
  */
+import { SECTOR_SIZE } from '../../../lib/units.js';
 
 /** Logical block size of eMMC user areas (Linux `queue_logical_block_size`). */
-export const SECTOR_SIZE = 512;
 
 /** Reads one 512-byte sector by LBA. Callers only ask for LBAs inside the disk. */
 export type ReadSector = (lba: number) => Uint8Array;
