@@ -4,7 +4,7 @@
  * (psblk_generic_blk_read/write), the best_effort path. Drivers with a real
  * panic writer (mmcpstore) register their own PstoreDeviceInfo instead.
  */
-import { EBUSY, EINVAL } from './errno.js';
+import { EBUSY, EINVAL } from '../lib/errno.js';
 import { checkDeviceOps, type PstoreDeviceInfo, type PstoreZoneInfo } from './device-info.js';
 import type { BlockRegion } from './file-region.js';
 import type { KernelProfile } from './kernel-profile.js';

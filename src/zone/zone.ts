@@ -16,7 +16,7 @@ import {
   encodeKmsgHeader,
   zoneSignature,
 } from './codec.js';
-import { EBUSY, EINVAL, EIO, ENOMEM, ENOMSG, ENOSPC, errnoName } from './errno.js';
+import { EBUSY, EINVAL, EIO, ENOMEM, ENOMSG, ENOSPC, errnoName } from '../lib/errno.js';
 import type { PstoreZoneInfo } from './device-info.js';
 import { computeLayout, type ZoneDesc, type ZoneLayout } from './layout.js';
 import { DEFAULT_KERNEL, type KernelProfile } from './kernel-profile.js';
