@@ -4,6 +4,7 @@
  * and flags that help, are said here.
  */
 import type { ChalkInstance } from 'chalk';
+import { hex } from '../../lib/hex.js';
 import { kmsgDumpReasonStr } from '../../zone/types.js';
 import type { Explanation, ExplainCode, Hint, HintCode, ZoneExplanation } from '../../zone/forensics/explain.js';
 
@@ -53,7 +54,7 @@ export function zoneExplanationText(z: ZoneExplanation): string {
     case 'overtop':
       return `header fields out of range: datalen ${z.datalen}${z.start === null ? '' : `, start ${z.start}`} for a ${z.bufferSize}-byte buffer: the header is damaged, or it was written with a larger zone size (check the ${name}_size parameter)`;
     case 'bad-magic':
-      return `dmesg header magic is 0x${z.magic.toString(16)}, not 0x${z.expected.toString(16)}: the header is damaged or this is not a dmesg record; --salvage may read the text`;
+      return `dmesg header magic is ${hex(z.magic)}, not ${hex(z.expected)}: the header is damaged or this is not a dmesg record; --salvage may read the text`;
     case 'start-after-datalen':
       return `start ${z.start} is past datalen ${z.datalen}: the kernel asks for a negative length, the read fails and it aborts recovery of EVERY zone (no record at all appears); ${SALVAGE_EACH_ZONE}`;
     case 'recovery-aborted':

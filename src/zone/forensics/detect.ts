@@ -37,7 +37,7 @@ import {
   zoneSignature,
 } from '../codec.js';
 import { SZ_128M, DEFAULT_KERNEL, type KernelProfile } from '../kernel-profile.js';
-import { computeLayout, zonesInDiskOrder, LayoutError, type ZoneLayout } from '../layout.js';
+import { computeLayout, zonesInDiskOrder, ZoneLayoutError, type ZoneLayout } from '../layout.js';
 import { PstoreType, type ZoneKind } from '../types.js';
 
 export type Confidence = 'exact' | 'likely' | 'ambiguous';
@@ -531,7 +531,7 @@ export function inferLayout(allHits: readonly SignatureHit[], size: number, read
   try {
     layout = computeLayout({ totalSize: T, kmsgSize: K, pmsgSize: P, consoleSize: C, ftraceSize: F, nrCpus: n ?? 1 }, profile);
   } catch (e) {
-    if (!(e instanceof LayoutError)) throw e;
+    if (!(e instanceof ZoneLayoutError)) throw e;
     problems.push(`the kernel would refuse this layout: ${e.message}`);
   }
   if (layout) {
