@@ -11,7 +11,8 @@ import type { BlkParams, RelatedParams } from '../params.js';
 import type { PstoreFile } from '../platform.js';
 import { KmsgDumpReason, PstoreType, type ZoneKind } from '../types.js';
 import type { ZoneVerdict } from '../zone.js';
-import type { DetectedLayout, ReadAt } from './detect.js';
+import type { DetectedLayout } from './detect.js';
+import type { ReadAt } from './signatures.js';
 
 /**
  * What each zone shows, as a code with the facts behind it. The words (and the

@@ -24,7 +24,7 @@ import { zonesInDiskOrder } from '../layout.js';
 import type { PstoreFile, Timespec } from '../platform.js';
 import { PstoreType, kmsgDumpReasonStr, type ZoneKind } from '../types.js';
 import type { ZoneVerdict } from '../zone.js';
-import type { ReadAt } from './detect.js';
+import type { ReadAt } from './signatures.js';
 import { partialInflate } from './inflate.js';
 
 /** Salvaged records never inflate past this many bytes (unless 3 × bufsize is more). */
