@@ -16,7 +16,8 @@ import { FileRegion, type BlockRegion } from '../zone/file-region.js';
 import { detectLayout, type DetectedLayout } from '../zone/forensics/detect.js';
 import type { SymbolLookup } from '../zone/ftrace.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
-import { LayoutError, zonesInDiskOrder, SECTOR_SIZE, type ZoneDesc } from '../zone/layout.js';
+import { SECTOR_SIZE } from '../lib/units.js';
+import { ZoneLayoutError, zonesInDiskOrder, type ZoneDesc } from '../zone/layout.js';
 import { ParamError, formatBlkParams, mergeBlkParams, parseParamString, type BlkParams } from '../zone/params.js';
 import { PstoreCore, RecoveryFailedError, type PstoreFile } from '../zone/platform.js';
 import type { ZoneKind } from '../zone/types.js';
@@ -474,7 +475,7 @@ function openSession(opts: ImageOptions): Session {
     try {
       reg = card ? card.attach(params) : registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel), deferKmsgData: true });
     } catch (e) {
-      if (e instanceof LayoutError || e instanceof ZoneRegisterError) {
+      if (e instanceof ZoneLayoutError || e instanceof ZoneRegisterError) {
         throw new DataError(`pstore/zone refuses this layout: ${e.message} (${params.cmdline}, region ${fileRegion.size} bytes)`, {
           kernelMessage: e.message,
           regionSize: fileRegion.size,

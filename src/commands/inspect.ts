@@ -4,7 +4,7 @@
  */
 import type { ChalkInstance } from 'chalk';
 import { detectLayout } from '../zone/forensics/detect.js';
-import { explainImage, type Explanation } from '../zone/forensics/explain.js';
+import { explainImage } from '../zone/forensics/explain.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
 import { parseParamString } from '../zone/params.js';
 import type { ZoneStatus } from '../zone/zone.js';
@@ -14,11 +14,12 @@ import { analyseImage, inspectImage, loadCardPathFor, noRecordsMessage, type Ima
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { hex, renderTable, type Cell } from './table.js';
+import { explanationText, renderExplain, type ExplanationText } from './render/hints.js';
 import { renderZoneMap } from './render/zonemap.js';
 
 
 /** inspect's report plus the per-zone explanations (`--explain`). */
-export function explainReport(opts: ImageOptions): ImageReport & { explain: Explanation } {
+export function explainReport(opts: ImageOptions): ImageReport & { explain: ExplanationText } {
   let related = {};
   try {
     related = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? '')).related;
@@ -40,25 +41,7 @@ export function explainReport(opts: ImageOptions): ImageReport & { explain: Expl
       paramsGiven: ctx.paramsGiven,
     });
   });
-  return { ...r.report, explain: r.extra };
-}
-
-function renderExplain(e: Explanation, c: ChalkInstance): string {
-  const out: string[] = [c.bold('explain')];
-  // Consecutive zones of one kind with the same explanation share a line.
-  for (let i = 0; i < e.zones.length; ) {
-    const z = e.zones[i]!;
-    let j = i + 1;
-    while (j < e.zones.length && e.zones[j]!.kind === z.kind && e.zones[j]!.text === z.text && e.zones[j]!.index === e.zones[j - 1]!.index + 1) j++;
-    const idx = j - i > 1 ? `${z.index}-${e.zones[j - 1]!.index}` : String(z.index);
-    out.push(`  ${z.kind} ${idx}: ${z.text}`);
-    i = j;
-  }
-  if (e.hints.length) {
-    out.push(c.bold('hints'));
-    for (const h of e.hints) out.push(`  - ${h.text}`);
-  }
-  return out.join('\n') + '\n';
+  return { ...r.report, explain: explanationText(r.extra) };
 }
 
 export async function runInspect(o: CliOptions, io: Io): Promise<void> {

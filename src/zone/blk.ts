@@ -4,7 +4,8 @@
  * (psblk_generic_blk_read/write), the best_effort path. Drivers with a real
  * panic writer (mmcpstore) register their own PstoreDeviceInfo instead.
  */
-import { EBUSY, EINVAL } from './errno.js';
+import { EBUSY, EINVAL } from '../lib/errno.js';
+import { KiB } from '../lib/units.js';
 import { checkDeviceOps, type PstoreDeviceInfo, type PstoreZoneInfo } from './device-info.js';
 import type { BlockRegion } from './file-region.js';
 import type { KernelProfile } from './kernel-profile.js';
@@ -53,10 +54,10 @@ export function registerPstoreDevice(dev: PstoreDeviceInfo, params: BlkParams, o
   const zone = new ZoneContext(info, options);
   const effective: BlkParams = {
     ...params,
-    kmsgSize: sizes.kmsgSize / 1024,
-    pmsgSize: sizes.pmsgSize / 1024,
-    consoleSize: sizes.consoleSize / 1024,
-    ftraceSize: sizes.ftraceSize / 1024,
+    kmsgSize: sizes.kmsgSize / KiB,
+    pmsgSize: sizes.pmsgSize / KiB,
+    consoleSize: sizes.consoleSize / KiB,
+    ftraceSize: sizes.ftraceSize / KiB,
   };
   return { zone, notes: sizes.notes.map((n) => `pstore_blk: ${n}`), effective };
 }

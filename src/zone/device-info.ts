@@ -6,7 +6,7 @@
  * (-ENOMSG "this zone is broken, try the next", -EBUSY "not now").
  * Offsets are bytes from the start of the pstore region.
  */
-import { EINVAL } from './errno.js';
+import { EINVAL } from '../lib/errno.js';
 
 export interface PstoreDeviceOps {
   /** Bytes of the region pstore/blk uses (a partition, or a range of it). */

@@ -4,6 +4,7 @@
  * unless a write is wanted, so reading commands cannot change the image.
  */
 import * as fs from 'node:fs';
+import { SECTOR_SIZE } from '../lib/units.js';
 
 export interface BlockRegion {
   readonly size: number;
@@ -91,15 +92,15 @@ function blockDeviceSize(fd: number): number {
   const probe = Buffer.alloc(1);
   let lo = 0;
   let hi = 1;
-  while (fs.readSync(fd, probe, 0, 1, hi * 512 - 1) === 1) hi *= 2;
+  while (fs.readSync(fd, probe, 0, 1, hi * SECTOR_SIZE - 1) === 1) hi *= 2;
   // Binary search the last readable sector.
   lo = hi / 2;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
-    if (fs.readSync(fd, probe, 0, 1, mid * 512 - 1) === 1) lo = mid;
+    if (fs.readSync(fd, probe, 0, 1, mid * SECTOR_SIZE - 1) === 1) lo = mid;
     else hi = mid;
   }
-  return lo * 512;
+  return lo * SECTOR_SIZE;
 }
 
 /** An in-memory region, for tests and generated images. */

@@ -3,6 +3,7 @@
  * (pstore_ftrace_combine_log(), fs/pstore/ftrace.c) and the text pstorefs
  * shows for it (pstore_ftrace_seq_show(), fs/pstore/inode.c).
  */
+import { hex, hexDigits } from '../lib/hex.js';
 import { PSTORE_FTRACE_RECORD, decodeFtraceRecord, ftraceCpu, ftraceTimestamp } from './codec.js';
 
 const RECORD = PSTORE_FTRACE_RECORD.size;
@@ -39,10 +40,6 @@ export function combineFtraceLog(dest: Uint8Array, src: Uint8Array): Uint8Array 
 /** Resolves an address to `name+0x1c/0x80`, or undefined when unknown. */
 export type SymbolLookup = (addr: bigint) => string | undefined;
 
-function hex8(v: bigint): string {
-  return v.toString(16).padStart(8, '0');
-}
-
 /**
  * One line per record, as `cat ftrace-pstore_blk-0` prints it:
  * `CPU:%d ts:%llu %08lx  %08lx  %ps <- %pS`. Without symbols %ps/%pS fall
@@ -52,9 +49,9 @@ export function renderFtraceLog(log: Uint8Array, lookup?: SymbolLookup): string 
   const lines: string[] = [];
   for (let at = 0; at + RECORD <= log.length; at += RECORD) {
     const r = decodeFtraceRecord(log, at);
-    const ip = lookup?.(r.ip)?.replace(/\+.*$/, '') ?? `0x${r.ip.toString(16)}`;
-    const parent = lookup?.(r.parentIp) ?? `0x${r.parentIp.toString(16)}`;
-    lines.push(`CPU:${ftraceCpu(r)} ts:${ftraceTimestamp(r)} ${hex8(r.ip)}  ${hex8(r.parentIp)}  ${ip} <- ${parent}\n`);
+    const ip = lookup?.(r.ip)?.replace(/\+.*$/, '') ?? hex(r.ip);
+    const parent = lookup?.(r.parentIp) ?? hex(r.parentIp);
+    lines.push(`CPU:${ftraceCpu(r)} ts:${ftraceTimestamp(r)} ${hexDigits(r.ip, 8)}  ${hexDigits(r.parentIp, 8)}  ${ip} <- ${parent}\n`);
   }
   return lines.join('');
 }

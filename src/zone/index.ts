@@ -4,7 +4,8 @@
  */
 export * from './types.js';
 export * from './codec.js';
-export * from './errno.js';
+// The errno values of the pstore/zone contract, for library users (the table itself is lib/errno.ts).
+export { EBUSY, EINVAL, EIO, ENOMEM, ENOMSG, ENOSPC, errnoName } from '../lib/errno.js';
 export * from './kernel-profile.js';
 export * from './params.js';
 export * from './layout.js';

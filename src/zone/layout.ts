@@ -3,11 +3,11 @@
  * psz_alloc_zones() (fs/pstore/zone.c). Zones are contiguous from offset 0 in
  * the order pmsg, console, ftrace (one per CPU), kmsg.
  */
+import { SECTOR_SIZE } from '../lib/units.js';
 import { PSZ_BUFFER } from './codec.js';
 import { SZ_128M, type KernelProfile, DEFAULT_KERNEL } from './kernel-profile.js';
 import { PstoreType, type ZoneKind } from './types.js';
 
-export const SECTOR_SIZE = 512;
 const TOTAL_ALIGN = 4096;
 
 export interface ZoneSizeParams {
@@ -49,8 +49,11 @@ export interface ZoneLayout {
   notes: string[];
 }
 
-/** A configuration the kernel refuses; the message is the kernel's own. */
-export class LayoutError extends Error {}
+/**
+ * A zone configuration register_pstore_zone() refuses; the message is the kernel's own. (Not
+ * the partition-table or eMMC image layout errors of the driver and device layers.)
+ */
+export class ZoneLayoutError extends Error {}
 
 function zone(kind: ZoneKind, type: PstoreType, index: number, off: number, size: number): ZoneDesc {
   return { kind, type, index, off, size, bufferSize: size - PSZ_BUFFER.size };
@@ -60,27 +63,27 @@ function zone(kind: ZoneKind, type: PstoreType, index: number, off: number, size
 export function computeLayout(p: ZoneSizeParams, profile: KernelProfile = DEFAULT_KERNEL): ZoneLayout {
   const notes: string[] = [];
   let total = p.totalSize;
-  if (!Number.isSafeInteger(total) || total < TOTAL_ALIGN) throw new LayoutError(`total_size must be >= ${TOTAL_ALIGN} (got ${total})`);
+  if (!Number.isSafeInteger(total) || total < TOTAL_ALIGN) throw new ZoneLayoutError(`total_size must be >= ${TOTAL_ALIGN} (got ${total})`);
   if (profile.capTotalSize && total > SZ_128M) {
     notes.push('capping size to 128MiB');
     total = SZ_128M;
   }
-  if (!p.kmsgSize && !p.pmsgSize && !p.consoleSize && !p.ftraceSize) throw new LayoutError('at least one record size must be non-zero');
+  if (!p.kmsgSize && !p.pmsgSize && !p.consoleSize && !p.ftraceSize) throw new ZoneLayoutError('at least one record size must be non-zero');
   const check = (name: string, v: number, align: number): void => {
-    if (v > 0 && v < align) throw new LayoutError(`${name} must be over ${align}`);
-    if (v % align !== 0) throw new LayoutError(`${name} must be a multiple of ${align}`);
+    if (v > 0 && v < align) throw new ZoneLayoutError(`${name} must be over ${align}`);
+    if (v % align !== 0) throw new ZoneLayoutError(`${name} must be a multiple of ${align}`);
   };
   check('total_size', total, TOTAL_ALIGN);
   check('kmsg_size', p.kmsgSize, SECTOR_SIZE);
   check('pmsg_size', p.pmsgSize, SECTOR_SIZE);
   check('console_size', p.consoleSize, SECTOR_SIZE);
   check('ftrace_size', p.ftraceSize, SECTOR_SIZE);
-  if (!Number.isInteger(p.nrCpus) || p.nrCpus < 1) throw new LayoutError(`the CPU count must be a positive integer (got ${p.nrCpus})`);
+  if (!Number.isInteger(p.nrCpus) || p.nrCpus < 1) throw new ZoneLayoutError(`the CPU count must be a positive integer (got ${p.nrCpus})`);
 
   let off = 0;
   const single = (kind: ZoneKind, type: PstoreType, size: number): ZoneDesc | undefined => {
     if (!size) return undefined;
-    if (off + size > total) throw new LayoutError(`no room for ${kind === 'kmsg' ? 'dmesg' : kind} (0x${size.toString(16)}@0x${off.toString(16)} over 0x${total.toString(16)})`);
+    if (off + size > total) throw new ZoneLayoutError(`no room for ${kind === 'kmsg' ? 'dmesg' : kind} (0x${size.toString(16)}@0x${off.toString(16)} over 0x${total.toString(16)})`);
     const z = zone(kind, type, 0, off, size);
     off += size;
     return z;
@@ -88,9 +91,9 @@ export function computeLayout(p: ZoneSizeParams, profile: KernelProfile = DEFAUL
   const many = (kind: ZoneKind, type: PstoreType, areaSize: number, recordSize: number): ZoneDesc[] => {
     if (!areaSize || !recordSize) return [];
     const name = kind === 'kmsg' ? 'dmesg' : kind;
-    if (off + areaSize > total) throw new LayoutError(`no room for zones ${name} (0x${areaSize.toString(16)}@0x${off.toString(16)} over 0x${total.toString(16)})`);
+    if (off + areaSize > total) throw new ZoneLayoutError(`no room for zones ${name} (0x${areaSize.toString(16)}@0x${off.toString(16)} over 0x${total.toString(16)})`);
     const count = Math.floor(areaSize / recordSize);
-    if (count === 0) throw new LayoutError(`zone ${name} total_size too small`);
+    if (count === 0) throw new ZoneLayoutError(`zone ${name} total_size too small`);
     const zones: ZoneDesc[] = [];
     for (let i = 0; i < count; i++) {
       zones.push(zone(kind, type, i, off, recordSize));

@@ -12,7 +12,7 @@ import {
   pstoreDecompress,
 } from './compress.js';
 import { encodeFtraceRecord, ftraceTs } from './codec.js';
-import { ENOSPC, errnoName } from './errno.js';
+import { ENOSPC, errnoName } from '../lib/errno.js';
 import { renderFtraceLog, type SymbolLookup } from './ftrace.js';
 import type { ZoneDesc } from './layout.js';
 import { KmsgDumpReason, PSTORE_TYPE_NAMES, PstoreType, kmsgDumpReasonStr } from './types.js';

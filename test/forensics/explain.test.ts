@@ -17,9 +17,9 @@ import {
   registerPstoreDevice,
   zoneSignature,
   type BlkParams,
-  type Explanation,
   type RelatedParams,
 } from '../../src/zone/index.js';
+import { explanationText, type ExplanationText } from '../../src/commands/render/hints.js';
 import { runCli, tempDir } from '../cli/helpers.js';
 import { generateImage } from './helpers.js';
 
@@ -32,7 +32,8 @@ function base(compress: 'deflate' | 'none' = 'none', dumps = 2, tailPages = 0): 
   return generateImage({ kmsgKib: 8, pmsgKib: 8, consoleKib: 8, ftraceKib: 0, cpus: 1, kmsgZones: 4, tailPages }, { compress, dumps });
 }
 
-function explain(image: Uint8Array, params: BlkParams, related: RelatedParams = {}, paramsGiven = false): Explanation {
+/** The zone layer's codes and facts, with the words the commands layer gives them. */
+function explain(image: Uint8Array, params: BlkParams, related: RelatedParams = {}, paramsGiven = false): ExplanationText {
   const region = new MemoryRegion(image);
   const reg = registerPstoreDevice(genericBlkDevice(region), params);
   let files: ReturnType<PstoreCore['readFiles']> = [];
@@ -42,11 +43,11 @@ function explain(image: Uint8Array, params: BlkParams, related: RelatedParams = 
     /* recovery aborted */
   }
   const read = (b: Uint8Array, p: number): number => region.readAt(b, p);
-  return explainImage({ read, layout: reg.zone.layout, verdicts: reg.zone.verdicts, files, recovered: reg.zone.recovered, params, related, detected: detectLayout(read, image.length), paramsGiven });
+  return explanationText(explainImage({ read, layout: reg.zone.layout, verdicts: reg.zone.verdicts, files, recovered: reg.zone.recovered, params, related, detected: detectLayout(read, image.length), paramsGiven }));
 }
 
-const zone = (e: Explanation, kind: string, index: number): string[] => e.zones.filter((z) => z.kind === kind && z.index === index).map((z) => z.code);
-const hints = (e: Explanation): string[] => e.hints.map((h) => h.code);
+const zone = (e: ExplanationText, kind: string, index: number): string[] => e.zones.filter((z) => z.kind === kind && z.index === index).map((z) => z.code);
+const hints = (e: ExplanationText): string[] => e.hints.map((h) => h.code);
 const dv = (img: Uint8Array): DataView => new DataView(img.buffer, img.byteOffset);
 
 test('written zones are explained as holding their record; never-written ones as all zero or all 0xFF', () => {
@@ -163,7 +164,7 @@ test('inspect --explain (text and --json)', (t) => {
   assert.match(out, /^ {2}kmsg 2-3: no signature, all zeros/m);
   assert.match(out, /^hints$/m);
   const j = runCli(['inspect', '-i', file, '--explain', '--json']);
-  const rep = JSON.parse(j.stdout.toString()) as { explain: Explanation };
+  const rep = JSON.parse(j.stdout.toString()) as { explain: ExplanationText };
   assert.equal(rep.explain.zones.find((z) => z.kind === 'kmsg' && z.index === 1)!.code, 'erased-payload-left');
   const plain = runCli(['inspect', '-i', file, '--json']);
   assert.equal((JSON.parse(plain.stdout.toString()) as { explain?: unknown }).explain, undefined, 'only with --explain');

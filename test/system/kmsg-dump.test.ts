@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { CpuSet, DeadlockError } from '../../src/driver/system/cpu.js';
 import { KmsgDumpers, effectiveMaxReason, type KmsgDumper } from '../../src/driver/system/kmsg-dump.js';
 import { PrintkRing } from '../../src/driver/system/printk-ring.js';
-import { EBUSY, EINVAL } from '../../src/zone/errno.js';
+import { EBUSY, EINVAL } from '../../src/lib/errno.js';
 import { KmsgDumpReason } from '../../src/zone/types.js';
 
 const R = KmsgDumpReason;

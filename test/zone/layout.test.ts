@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LayoutError, computeLayout, zonesInDiskOrder } from '../../src/zone/layout.js';
+import { ZoneLayoutError, computeLayout, zonesInDiskOrder } from '../../src/zone/layout.js';
 import { kernelProfile } from '../../src/zone/kernel-profile.js';
 
 const K = 1024;
@@ -50,7 +50,7 @@ test('zones come in disk order pmsg, console, ftrace, kmsg and never overlap', (
 });
 
 test('layouts the kernel refuses fail with the kernel message', () => {
-  const refuse = (p: Parameters<typeof computeLayout>[0], msg: RegExp): void => assert.throws(() => computeLayout(p), (e: unknown) => e instanceof LayoutError && msg.test(e.message));
+  const refuse = (p: Parameters<typeof computeLayout>[0], msg: RegExp): void => assert.throws(() => computeLayout(p), (e: unknown) => e instanceof ZoneLayoutError && msg.test(e.message));
   refuse({ ...base, totalSize: 2048, kmsgSize: 1024 }, /total_size must be >= 4096/);
   refuse({ ...base, totalSize: 8192 }, /at least one record size must be non-zero/);
   refuse({ ...base, totalSize: 6144, kmsgSize: 4096 }, /total_size must be a multiple of 4096/);

@@ -7,7 +7,7 @@ import { SECTOR_SIZE } from '../../lib/units.js';
 import { registerPstoreDevice, type RegisterOptions } from '../../zone/blk.js';
 import { PSTORE_FLAGS, zoneSizesFromParams, type BlkParams } from '../../zone/params.js';
 import { ZoneRegisterError } from '../../zone/zone.js';
-import { LayoutError } from '../../zone/layout.js';
+import { ZoneLayoutError } from '../../zone/layout.js';
 import type { PstoreDeviceInfo } from '../../zone/device-info.js';
 import { MMC_CAP_NONREMOVABLE, type MmcCard } from '../mmc/types.js';
 import type { BlockDisk } from '../mmc/partitions/index.js';
@@ -192,7 +192,7 @@ export class MmcpstoreDriver {
     try {
       ctx.registration = registerPstoreDevice(dev, this.params, this.registerOptions);
     } catch (e) {
-      if (!(e instanceof ZoneRegisterError) && !(e instanceof LayoutError)) throw e;
+      if (!(e instanceof ZoneRegisterError) && !(e instanceof ZoneLayoutError)) throw e;
       this.log(KERN.ERR, `Failed to register pstore device: ${e.message}`);
       return fail(-EINVAL);
     }

@@ -5,7 +5,7 @@
  * every dumper whose max_reason admits the reason, each with a fresh
  * iterator (what kmsg_dump_rewind() gives it).
  */
-import { EBUSY, EINVAL } from '../../zone/errno.js';
+import { EBUSY, EINVAL } from '../../lib/errno.js';
 import { KmsgDumpReason, kmsgDumpReasonStr } from '../../zone/types.js';
 import type { KmsgDumpIter } from '../../zone/platform.js';
 import type { SpinLock } from './cpu.js';

@@ -1,4 +1,5 @@
 /** Forensics over pstore/zone images: layout detection, salvage, explanations, decoders. */
+export * from './signatures.js';
 export * from './detect.js';
 export * from './inflate.js';
 export * from './salvage.js';

@@ -17,13 +17,14 @@
  * Output is capped: no salvaged record inflates past SALVAGE_LIMIT (or
  * 3 × bufsize, the kernel's own limit, when that is larger).
  */
+import { hex } from '../../lib/hex.js';
 import { KMSG_PAYLOAD_OFFSET, PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, decodeKmsgHeader, decodePszBuffer, zoneSignature } from '../codec.js';
 import type { ZoneDesc, ZoneLayout } from '../layout.js';
 import { zonesInDiskOrder } from '../layout.js';
 import type { PstoreFile, Timespec } from '../platform.js';
 import { PstoreType, kmsgDumpReasonStr, type ZoneKind } from '../types.js';
 import type { ZoneVerdict } from '../zone.js';
-import type { ReadAt } from './detect.js';
+import type { ReadAt } from './signatures.js';
 import { partialInflate } from './inflate.js';
 
 /** Salvaged records never inflate past this many bytes (unless 3 × bufsize is more). */
@@ -184,7 +185,7 @@ function salvageKmsg(input: SalvageInput, z: ZoneDesc, buf: Uint8Array, out: Sal
       why = `datalen ${hdr.datalen} is past the ${z.bufferSize}-byte buffer (header damaged)`;
       break;
     case 'invalid':
-      why = `kmsg header magic 0x${(kh.magic >>> 0).toString(16)} is damaged`;
+      why = `kmsg header magic ${hex(kh.magic)} is damaged`;
       break;
     case 'no-valid-data':
       why = magicOk ? 'zone signature damaged (the kmsg header behind it is intact)' : 'no zone signature (header damaged, or data of another layout)';

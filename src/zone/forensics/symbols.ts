@@ -6,6 +6,7 @@
  * used; addresses past the last one, or all-zero addresses (kallsyms without
  * privileges), resolve to nothing.
  */
+import { hex } from '../../lib/hex.js';
 import type { SymbolLookup } from '../ftrace.js';
 
 export interface KernelSymbol {
@@ -59,6 +60,6 @@ export function symbolLookup(syms: readonly KernelSymbol[]): SymbolLookup {
     if (next >= syms.length) return undefined;
     const size = syms[next]!.addr - s.addr;
     const off = addr - s.addr;
-    return `${s.name}+0x${off.toString(16)}/0x${size.toString(16)}${s.module ? ` [${s.module}]` : ''}`;
+    return `${s.name}+${hex(off)}/${hex(size)}${s.module ? ` [${s.module}]` : ''}`;
   };
 }

@@ -1,0 +1,129 @@
+/**
+ * pstore/zone's read iterator (fs/pstore/zone.c): what pstorefs lists, one
+ * record per call: dmesg zones first, then the ftrace zones combined into one
+ * record, then pmsg and console.
+ */
+import { KMSG_PAYLOAD_OFFSET, PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, decodeKmsgHeader, decodePszBuffer } from './codec.js';
+import { ENOMEM, ENOMSG } from '../lib/errno.js';
+import { combineFtraceLog } from './ftrace.js';
+import type { PszContext, PstoreRecord } from './psz-context.js';
+import type { PstoreZone } from './psz-zone.js';
+import { kmsgDumpReasonStr } from './types.js';
+import { recovery } from './zone-recover.js';
+
+/** psz_pstore_open(): restart the iterator. */
+export function pstoreOpen(ctx: PszContext): void {
+  ctx.kmsgReadCnt = 0;
+  ctx.pmsgReadCnt = 0;
+  ctx.consoleReadCnt = 0;
+  ctx.ftraceReadCnt = 0;
+}
+
+function readNextZone(ctx: PszContext): PstoreZone | null {
+  while (ctx.kmsgReadCnt < ctx.kpszs.length) {
+    const zone = ctx.kpszs[ctx.kmsgReadCnt++]!;
+    if (zone.ok()) return zone;
+  }
+  // ftrace zones are all visited; psz_ftrace_read() combines them.
+  if (ctx.ftraceReadCnt < ctx.fpszs.length) return ctx.fpszs[ctx.ftraceReadCnt++]!;
+  if (ctx.pmsgReadCnt === 0) {
+    ctx.pmsgReadCnt++;
+    if (ctx.ppsz?.oldOk()) return ctx.ppsz;
+  }
+  if (ctx.consoleReadCnt === 0) {
+    ctx.consoleReadCnt++;
+    if (ctx.cpsz?.oldOk()) return ctx.cpsz;
+  }
+  return null;
+}
+
+/** psz_kmsg_read(): uncompressed records get the "<Reason>: Total N times" line. */
+function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): number {
+  let size = zone.datalen;
+  const kh = decodeKmsgHeader(zone.buffer);
+  if (kh.magic !== PSTORE_KMSG_HEADER_MAGIC) {
+    zone.datalen = 0;
+    zone.dirty = false;
+    return -ENOMSG;
+  }
+  record.compressed = kh.compressed;
+  record.time = { sec: kh.tvSec, nsec: kh.tvNsec };
+  record.reason = kh.reason;
+  record.count = kh.counter;
+  size -= PSZ_KMSG_HEADER.size;
+  if (size < 0) {
+    // The kernel does not guard this (it overruns or fails to allocate);
+    // report the allocation failure that ends pstorefs' listing.
+    ctx.pr('err', `dmesg zone ${record.id}: datalen ${size + PSZ_KMSG_HEADER.size} is shorter than the kmsg header`);
+    return -ENOMEM;
+  }
+  const payloadLen = Math.min(size, zone.bufferSize - PSZ_KMSG_HEADER.size);
+  const loaded = zone.load(KMSG_PAYLOAD_OFFSET + payloadLen);
+  if (loaded) {
+    // Only with deferKmsgData: the kernel would have failed this at recovery.
+    ctx.pr('err', `read ${zone.name} with id ${record.id} failed`);
+    return loaded;
+  }
+  // trim() below drops a partial zone's hold on these bytes: the record can keep them uncopied.
+  const owned = zone.partial;
+  const payload = zone.buffer.subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + payloadLen);
+  if (!record.compressed) {
+    // "%d": the u32 counter prints signed.
+    const line = `${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`;
+    const head = new TextEncoder().encode(line);
+    const out = new Uint8Array(head.length + payload.length);
+    out.set(head);
+    out.set(payload, head.length);
+    record.buf = out;
+  } else {
+    record.buf = owned ? payload : payload.slice();
+  }
+  // The record now owns its bytes; erase needs only the headers.
+  zone.trim(KMSG_PAYLOAD_OFFSET);
+  return record.buf.length;
+}
+
+function recordRead(zone: PstoreZone, record: PstoreRecord): number {
+  if (!zone.oldbuf) return -ENOMSG;
+  record.buf = zone.oldbuf.slice(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(zone.oldbuf).datalen);
+  return record.buf.length;
+}
+
+function ftraceRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): number {
+  if (zone.oldOk() && ctx.configPstoreFtrace) {
+    const old = zone.oldbuf!;
+    record.buf = combineFtraceLog(record.buf, old.subarray(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(old).datalen));
+  }
+  // Then read the next ftrace zone into the same record.
+  if (ctx.ftraceReadCnt < ctx.fpszs.length) return -ENOMSG;
+  record.id = 0;
+  return record.buf.length ? record.buf.length : -ENOMSG;
+}
+
+/**
+ * psz_pstore_read(): the next record, or a size <= 0 when there is none
+ * (or recovery failed: then the negative errno).
+ */
+export function pstoreRead(ctx: PszContext, record: PstoreRecord): number {
+  const ret = recovery(ctx);
+  if (ret) return ret;
+  for (;;) {
+    const zone = readNextZone(ctx);
+    if (!zone) return 0;
+    record.type = zone.desc.type;
+    let r: number;
+    switch (zone.desc.kind) {
+      case 'kmsg':
+        record.id = ctx.kmsgReadCnt - 1;
+        r = kmsgRead(ctx, zone, record);
+        break;
+      case 'ftrace':
+        r = ftraceRead(ctx, zone, record);
+        break;
+      default:
+        r = recordRead(zone, record);
+    }
+    if (r === -ENOMSG) continue;
+    return r;
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * pstore/zone's recovery of the dmesg zones (fs/pstore/zone.c): the headers
+ * first, which fix the write position and the dump counters, then the data,
+ * after moving any dump written before recovery to the position found.
+ */
+import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, decodeKmsgHeader, decodePszBuffer, zoneSignature } from './codec.js';
+import { EIO, ENOMSG, errnoName } from '../lib/errno.js';
+import type { PszContext } from './psz-context.js';
+import type { PstoreZone } from './psz-zone.js';
+import { KmsgDumpReason } from './types.js';
+import { FlushMode, zoneWrite } from './zone-write.js';
+
+/** psz_move_zone(): a pre-recovery dump moves to the position found on disk. */
+function moveZone(ctx: PszContext, old: PstoreZone, target: PstoreZone): number {
+  const data = old.full().subarray(PSZ_BUFFER.size);
+  const ret = zoneWrite(ctx, target, FlushMode.ALL, data, old.datalen, 0);
+  if (ret) {
+    target.datalen = 0;
+    target.dirty = false;
+    return ret;
+  }
+  old.datalen = 0;
+  return 0;
+}
+
+/** psz_kmsg_recover_meta(): headers only, picks the write position and counters. */
+export function kmsgRecoverMeta(ctx: PszContext): number {
+  const len = PSZ_BUFFER.size + PSZ_KMSG_HEADER.size;
+  const buf = new Uint8Array(len);
+  let bestSec = 0n;
+  for (let i = 0; i < ctx.kpszs.length; i++) {
+    const zone = ctx.kpszs[i]!;
+    const d = zone.desc;
+    const rcnt = ctx.info.read(buf, d.off);
+    if (rcnt === -ENOMSG) {
+      ctx.pr('debug', `${zone.name} with id ${i} may be broken, skip`);
+      ctx.verdict(zone, 'broken', `${zone.name} with id ${i} may be broken, skip`);
+      continue;
+    } else if (rcnt !== len) {
+      ctx.pr('err', `read ${zone.name} with id ${i} failed`);
+      ctx.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)})`);
+      return rcnt < 0 ? rcnt : -EIO;
+    }
+    const hdr = decodePszBuffer(buf);
+    if (hdr.sig !== zoneSignature(d.type)) {
+      ctx.pr('debug', `no valid data in kmsg dump zone ${i}`);
+      ctx.verdict(zone, 'no-valid-data', `no valid data in kmsg dump zone ${i}`, hdr);
+      continue;
+    }
+    // size_t < int comparison: a negative datalen converts to a huge value.
+    if (zone.bufferSize < (hdr.datalen >>> 0)) {
+      const m = `found overtop zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}`;
+      ctx.pr('info', m);
+      ctx.verdict(zone, 'overtop', m, hdr);
+      continue;
+    }
+    const kh = decodeKmsgHeader(buf);
+    if (kh.magic !== PSTORE_KMSG_HEADER_MAGIC) {
+      const m = `found invalid zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}`;
+      ctx.pr('info', m);
+      ctx.verdict(zone, 'invalid', m, hdr);
+      continue;
+    }
+    // The newest zone's successor is the oldest or unused one: writes go round.
+    if (kh.tvSec >= bestSec) {
+      bestSec = kh.tvSec;
+      ctx.kmsgWriteCnt = (i + 1) % ctx.kpszs.length;
+    }
+    if (kh.reason === KmsgDumpReason.OOPS) ctx.oopsCounter = Math.max(ctx.oopsCounter, kh.counter);
+    else if (kh.reason === KmsgDumpReason.PANIC) ctx.panicCounter = Math.max(ctx.panicCounter, kh.counter);
+    if (!hdr.datalen) {
+      const m = `found erased zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}, datalen ${hdr.datalen}`;
+      ctx.pr('debug', m);
+      ctx.verdict(zone, 'erased', m, hdr);
+      continue;
+    }
+    if (!ctx.onPanic) zone.shouldRecover = true;
+    // The headers just read are all the data phase would load when deferring.
+    if (zone.shouldRecover && ctx.deferKmsgData) zone.setPartial(buf.slice(), (dst, from) => ctx.info.read(dst, d.off + from));
+    const m = `found nice zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}, datalen ${hdr.datalen}`;
+    ctx.pr('debug', m);
+    ctx.verdict(zone, 'ok', m, hdr);
+  }
+  return 0;
+}
+
+/** psz_kmsg_recover_data(): moves pre-recovery dumps, then reads whole zones. */
+export function kmsgRecoverData(ctx: PszContext): number {
+  for (let i = 0; i < ctx.kpszs.length; i++) {
+    const zone = ctx.kpszs[i]!;
+    if (zone.dirty) {
+      const wcnt = ctx.kmsgWriteCnt;
+      const ret = moveZone(ctx, zone, ctx.kpszs[wcnt]!);
+      if (ret) {
+        ctx.pr('err', `move zone from ${i} to ${wcnt} failed`);
+        return ret;
+      }
+      ctx.kmsgWriteCnt = (wcnt + 1) % ctx.kpszs.length;
+    }
+    if (!zone.shouldRecover) continue;
+    // The kernel reads the whole zone; only header + datalen is ever used
+    // for reading, so that much is loaded now (nothing more than the meta
+    // phase's headers when deferKmsgData) and the rest on demand.
+    if (ctx.deferKmsgData && zone.partial) continue; // headers kept by the meta phase
+    const datalen = ctx.verdicts.get(zone.desc)?.datalen ?? zone.bufferSize;
+    const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, PSZ_KMSG_HEADER.size));
+    const rcnt = ctx.info.read(part, zone.desc.off);
+    zone.setPartial(part, (dst, from) => ctx.info.read(dst, zone.desc.off + from));
+    if (rcnt !== part.length) {
+      ctx.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)})`);
+      return rcnt < 0 ? rcnt : -EIO;
+    }
+  }
+  return 0;
+}
