@@ -8,10 +8,13 @@ import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { ROOT, cleanEnv, fakeIo, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
 
 const BIN = path.join(ROOT, 'bin/mmcpstore.js');
+/** The code cache file for this Node (named after its version, V8 and architecture). */
+const { CODE_CACHE } = createRequire(import.meta.url)(path.join(ROOT, 'bin/load-bundle.js')) as { CODE_CACHE: string };
 
 before(() => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -20,7 +23,7 @@ before(() => {
   if (r.status !== 0) process.stderr.write(`# npm run build exited ${r.status}:\n${r.stdout}${r.stderr}\n`);
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/cli.js')), 'the build produced dist/cli.js');
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/commands/recover.js')), 'and the command modules');
-  for (const f of ['cli.cjs', 'cli.cache', 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
+  for (const f of ['cli.cjs', path.basename(CODE_CACHE), 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
 });
 
 function bin(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
@@ -66,7 +69,7 @@ test('the entry point answers --version itself with what the full command tree p
 test('the bundle\'s code cache is accepted by this Node, and the bundle exports main', async () => {
   const { loadBundle } = (await import(path.join(ROOT, 'bin/load-bundle.js'))) as { loadBundle: () => { main: unknown; cacheRejected: boolean | null } };
   const b = loadBundle();
-  assert.equal(b.cacheRejected, false, 'V8 took dist/bundle/cli.cache');
+  assert.equal(b.cacheRejected, false, `V8 took dist/bundle/${path.basename(CODE_CACHE)}`);
   assert.equal(typeof b.main, 'function');
 });
 
