@@ -1,7 +1,12 @@
 // Loads the bundled CLI (dist/bundle/cli.cjs, built by scripts/bundle.mjs) with V8's code
 // cache for it: the file is run in a function as Node wraps a CommonJS module, plus the
-// `import.meta` the bundle was built to take. A cache V8 rejects (another Node build, other
-// flags) only costs the compile it would have saved.
+// `import.meta` the bundle was built to take.
+// V8 takes a code cache only from the V8 build and flags that made it, and finds out only after
+// the whole file (~0.8 MB) is read. So the cache file is named after the Node that made it
+// (version, V8, architecture): any other Node (one upgraded after the install, a tarball packed
+// on another) does not even open it and compiles the source, as it would with no cache. A cache
+// V8 still rejects (other flags, a damaged file) likewise only costs the compile it would have
+// saved: the output is the same and nothing is printed.
 'use strict';
 const { existsSync, readFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -9,8 +14,10 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
-const BUNDLE = join(__dirname, '..', 'dist', 'bundle', 'cli.cjs');
-const CODE_CACHE = join(__dirname, '..', 'dist', 'bundle', 'cli.cache');
+const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
+const BUNDLE = join(BUNDLE_DIR, 'cli.cjs');
+/** The code cache this Node can take: written by scripts/code-cache.mjs, run by the same Node. */
+const CODE_CACHE = join(BUNDLE_DIR, `cli-${process.version}-v8-${process.versions.v8}-${process.arch}.cache`);
 
 /** { main, cacheRejected, createCachedData }; `useCache: false` compiles from source (to write the cache). */
 function loadBundle({ useCache = true } = {}) {
@@ -21,9 +28,10 @@ function loadBundle({ useCache = true } = {}) {
   script.runInThisContext()(cli.exports, createRequire(BUNDLE), cli, BUNDLE, { url: pathToFileURL(BUNDLE).href });
   return {
     main: cli.exports.main,
+    /** null: no cache for this Node was there; true: V8 refused the one there. */
     cacheRejected: cachedData === undefined ? null : script.cachedDataRejected === true,
     createCachedData: () => script.createCachedData(),
   };
 }
 
-module.exports = { loadBundle };
+module.exports = { CODE_CACHE, loadBundle };

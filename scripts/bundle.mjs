@@ -42,11 +42,11 @@ await build({
   banner: { js: "import { createRequire as __mmcpstoreRequire } from 'node:module'; const require = __mmcpstoreRequire(import.meta.url);" },
 });
 
-// The code cache: V8's compiled code for cli.cjs after typical runs (scripts/code-cache.mjs).
-// A cache from another Node/V8 build is rejected by V8 and the source compiled as usual.
+// The code cache: V8's compiled code for cli.cjs after typical runs (scripts/code-cache.mjs),
+// made by this Node and named after it; bin/load-bundle.js reads it under that Node only.
 const work = mkdtempSync(join(tmpdir(), 'mmcpstore-bundle-'));
 try {
-  const r = spawnSync(process.execPath, [new URL('scripts/code-cache.mjs', root).pathname, new URL('cli.cache', outdir).pathname, work], {
+  const r = spawnSync(process.execPath, [new URL('scripts/code-cache.mjs', root).pathname, work], {
     env: { ...process.env, SOURCE_DATE_EPOCH: '1767225600', NO_COLOR: '1' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });

@@ -2,15 +2,17 @@
 // its output discarded): the bundle is compiled from source, the reads below run so that the
 // functions of the paths every read takes are compiled too, and the cache is written. The card
 // they read is made first in another process: the write path (mkimage, panic) stays out of the
-// cache, which every start deserializes (docs/performance.md: ~13 ms for 0.9 MB).
-// Usage: node scripts/code-cache.mjs CACHE_FILE WORK_DIR
+// cache, which every start deserializes (docs/performance.md: ~13 ms for 0.9 MB). The cache is
+// written where bin/load-bundle.js looks for it under this Node (CODE_CACHE: named after its
+// version, V8 and architecture), so only the same Node ever reads it.
+// Usage: node scripts/code-cache.mjs WORK_DIR
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadBundle } from '../bin/load-bundle.js';
+import { CODE_CACHE, loadBundle } from '../bin/load-bundle.js';
 
-const [cacheFile, work] = process.argv.slice(2);
+const [work] = process.argv.slice(2);
 const bin = fileURLToPath(new URL('../bin/mmcpstore.js', import.meta.url));
 const raw = join(work, 'raw.img');
 const card = join(work, 'card.img');
@@ -35,4 +37,4 @@ for (const argv of runs) {
   const status = await cli.main(argv);
   if (status !== 0 && status !== 3) throw new Error(`code-cache run '${argv.join(' ')}' exited ${status}`);
 }
-writeFileSync(cacheFile, cli.createCachedData());
+writeFileSync(CODE_CACHE, cli.createCachedData());

@@ -2,16 +2,23 @@
  * The installed entry point: `npm run build`, then bin/mmcpstore.js (which
  * runs the bundle dist/bundle/cli.cjs with its V8 code cache) recovers a
  * kernel-written image exactly as the kernel showed it, runs the worker pool
- * from the bundle, and passes the exit status through.
+ * from the bundle, and passes the exit status through. The code cache is the
+ * running Node's own (named after it), and any other cache, or none, changes
+ * nothing a user sees.
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
+import * as vm from 'node:vm';
 import { ROOT, cleanEnv, fakeIo, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
 
 const BIN = path.join(ROOT, 'bin/mmcpstore.js');
+/** The code cache file for this Node (named after its version, V8 and architecture). */
+const { CODE_CACHE } = createRequire(import.meta.url)(path.join(ROOT, 'bin/load-bundle.js')) as { CODE_CACHE: string };
+const CACHE_NAME = path.basename(CODE_CACHE);
 
 before(() => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -20,7 +27,7 @@ before(() => {
   if (r.status !== 0) process.stderr.write(`# npm run build exited ${r.status}:\n${r.stdout}${r.stderr}\n`);
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/cli.js')), 'the build produced dist/cli.js');
   assert.ok(fs.existsSync(path.join(ROOT, 'dist/commands/recover.js')), 'and the command modules');
-  for (const f of ['cli.cjs', 'cli.cache', 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
+  for (const f of ['cli.cjs', CACHE_NAME, 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
 });
 
 function bin(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
@@ -66,7 +73,7 @@ test('the entry point answers --version itself with what the full command tree p
 test('the bundle\'s code cache is accepted by this Node, and the bundle exports main', async () => {
   const { loadBundle } = (await import(path.join(ROOT, 'bin/load-bundle.js'))) as { loadBundle: () => { main: unknown; cacheRejected: boolean | null } };
   const b = loadBundle();
-  assert.equal(b.cacheRejected, false, 'V8 took dist/bundle/cli.cache');
+  assert.equal(b.cacheRejected, false, `V8 took dist/bundle/${CACHE_NAME}`);
   assert.equal(typeof b.main, 'function');
 });
 
@@ -79,4 +86,87 @@ test('bin/mmcpstore.js runs several images on the worker pool from the bundle', 
   const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { image: string; name: string });
   const expected = [a, b].flatMap((img, i) => sidecar(i === 0 ? 'virtio-1m-kmsg64-deflate' : 'mmc-256k-kmsg64-wrap').records_reported_by_kernel.map((rec) => `${img} ${rec.name}`));
   assert.deepEqual(lines.map((l) => `${l.image} ${l.name}`).sort(), expected.sort());
+});
+
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** The runs compared, of the installed layout copied to `pkg`: reads, a zone listing, an error exit. */
+function cacheRuns(pkg: string, image: string, work: string): Run[] {
+  const argvs = [
+    ['recover', '--image', image, '--kmsg-size', '64'],
+    ['recover', '--image', image, '--kmsg-size', '64', '--json'],
+    ['inspect', '--image', image, '--kmsg-size', '64'],
+    ['inspect', '-i', path.join(work, 'missing.img')],
+  ];
+  return argvs.map((argv) => {
+    const r = spawnSync(process.execPath, [path.join(pkg, 'bin/mmcpstore.js'), ...argv], {
+      cwd: work,
+      env: cleanEnv({ NO_COLOR: '1' }),
+      encoding: 'latin1',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  });
+}
+
+/** What the copy's loader did with the cache: null (none read), false (taken), true (refused). */
+function cacheRejected(pkg: string): boolean | null {
+  const loader = JSON.stringify(path.join(pkg, 'bin/load-bundle.js'));
+  const r = spawnSync(process.execPath, ['-e', `process.stdout.write(String(require(${loader}).loadBundle().cacheRejected))`], {
+    env: cleanEnv(),
+    encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout) as boolean | null;
+}
+
+/** Leaves `files` (name -> bytes) as the only caches in the copy's dist/bundle/. */
+function setCaches(pkg: string, files: Record<string, Uint8Array>): void {
+  const dir = path.join(pkg, 'dist/bundle');
+  for (const f of fs.readdirSync(dir)) if (f.endsWith('.cache')) fs.rmSync(path.join(dir, f));
+  for (const [name, bytes] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), bytes);
+}
+
+/** The name another Node's build gives its cache (another major version, hence another V8). */
+function otherNodeName(): string {
+  const major = Number(process.versions.node.split('.')[0]);
+  return CACHE_NAME.replace(process.version, `v${major + 2}.0.0`);
+}
+
+// Whatever cache is there, a user sees the same thing: a cache named for another Node is not even
+// read, one V8 refuses under this Node's name (a cache of another script, a damaged file) is
+// compiled around, and no cache at all is a plain compile; each prints byte for byte what a run
+// with the right cache prints, on stdout and stderr, with the same exit status, and no warning.
+// The cases run on a copy of the installed layout, so the build the other tests use stays as it is.
+test('a missing, foreign, refused or damaged code cache prints exactly what the right one does, and no warning', (t) => {
+  const work = tempDir(t);
+  const pkg = path.join(work, 'pkg');
+  fs.cpSync(path.join(ROOT, 'bin'), path.join(pkg, 'bin'), { recursive: true });
+  fs.cpSync(path.join(ROOT, 'dist/bundle'), path.join(pkg, 'dist/bundle'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(pkg, 'package.json'));
+  const image = unpack('mmc-256k-kmsg64-wrap', work);
+  const right = new Uint8Array(fs.readFileSync(path.join(pkg, 'dist/bundle', CACHE_NAME)));
+  setCaches(pkg, { [CACHE_NAME]: right });
+  assert.equal(cacheRejected(pkg), false, 'this Node takes the cache it made');
+  const want = cacheRuns(pkg, image, work);
+  assert.deepEqual(want.map((r) => r.status), [0, 0, 0, 66]);
+  for (const r of want) assert.doesNotMatch(r.stderr, /warn/i);
+
+  const cases: { what: string; caches: Record<string, Uint8Array>; rejected: boolean | null }[] = [
+    { what: 'no cache', caches: {}, rejected: null },
+    // As after a Node upgrade, or from a tarball packed on another Node: never opened.
+    { what: "another Node's cache", caches: { [otherNodeName()]: right }, rejected: null },
+    // A well-formed cache of another script: V8 refuses it as it does a foreign build's.
+    { what: 'a cache V8 refuses', caches: { [CACHE_NAME]: new Uint8Array(new vm.Script('"not the CLI"').createCachedData()) }, rejected: true },
+    { what: 'a truncated cache', caches: { [CACHE_NAME]: right.subarray(0, right.length >> 1) }, rejected: true },
+  ];
+  for (const c of cases) {
+    setCaches(pkg, c.caches);
+    assert.equal(cacheRejected(pkg), c.rejected, `${c.what}: what the loader did with it`);
+    assert.deepEqual(cacheRuns(pkg, image, work), want, `${c.what}: the same output, statuses and stderr`);
+  }
 });

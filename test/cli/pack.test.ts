@@ -1,8 +1,10 @@
 /**
- * The published package: `npm pack` makes a tarball with the compiled CLI
- * (bin + dist), the docs and the man page, and no tests or fixtures; it
- * installs into an empty directory, where `npx mmcpstore --help` and
- * `recover` run. (~20 s: a build, a pack and an install.)
+ * The published package: `npm pack` (its prepack script builds dist/ afresh)
+ * makes a tarball with the compiled CLI (bin + dist), the user docs and the
+ * man page, and no tests, fixtures or contributor docs; its package.json says
+ * where the project lives and has no `prepare` script. It installs into an
+ * empty directory with no warning, and `npx mmcpstore --help` and `recover`
+ * run there. (~30 s: a build, a pack and an install.)
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,22 +22,39 @@ function run(cmd: string, args: string[], cwd: string): { status: number | null;
 
 test('npm pack installs into an empty directory and runs from there', { timeout: 180_000 }, (t) => {
   const dir = tempDir(t);
-  // The build `prepare` would run; tsc still emits when a module elsewhere in the tree has a type error.
-  run(npm, ['run', 'build'], ROOT);
-  const pack = run(npm, ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], ROOT);
+  // The pack a publisher makes: prepack builds, and ships package.json without `prepare`.
+  const before = fs.readFileSync(path.join(ROOT, 'package.json'));
+  const pack = run(npm, ['pack', '--json', '--pack-destination', dir], ROOT);
   assert.equal(pack.status, 0, pack.stderr);
-  const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
+  assert.deepEqual(fs.readFileSync(path.join(ROOT, 'package.json')), before, 'postpack put the checkout\'s package.json back');
+  // The lifecycle scripts print on stdout too, before the JSON.
+  const [info] = JSON.parse(pack.stdout.slice(pack.stdout.search(/^\[/m))) as { filename: string; files: { path: string }[] }[];
   const files = info!.files.map((f) => f.path);
   for (const need of ['bin/mmcpstore.js', 'dist/cli.js', 'dist/index.js', 'dist/index.d.ts', 'dist/commands/worker.js', 'man/mmcpstore.1', 'docs/cli.md', 'package.json']) {
     assert.ok(files.includes(need), `the tarball has ${need}`);
   }
   assert.ok(!files.some((f) => /^(test|fixtures|src|scripts)\//.test(f)), 'no tests, fixtures or sources');
+  for (const dev of ['docs/architecture.md', 'docs/performance.md']) assert.ok(!files.includes(dev), `no contributor doc ${dev}`);
 
   const app = path.join(dir, 'app');
   fs.mkdirSync(app);
   fs.writeFileSync(path.join(app, 'package.json'), '{"name":"app","version":"1.0.0","type":"module"}\n');
   const install = run(npm, ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(dir, info!.filename)], app);
   assert.equal(install.status, 0, install.stderr);
+  // Nothing for a user to act on: no install script to approve, no engine or deprecation notice.
+  assert.doesNotMatch(`${install.stdout}${install.stderr}`, /\bwarn/i);
+  const manifest = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/mmcpstore/package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+    repository?: { url: string };
+    bugs?: { url: string };
+    keywords?: string[];
+    engines?: { node: string };
+  };
+  assert.equal(manifest.scripts?.['prepare'], undefined, 'the shipped package.json has no prepare script');
+  assert.match(manifest.repository?.url ?? '', /github\.com/);
+  assert.match(manifest.bugs?.url ?? '', /\/issues$/);
+  assert.ok((manifest.keywords ?? []).includes('pstore'));
+  assert.ok(manifest.engines?.node.includes(`^${process.versions.node.split('.')[0]}.`), `engines names Node ${process.version}`);
 
   const help = run(npm, ['exec', '--offline', '--', 'mmcpstore', '--help'], app);
   assert.equal(help.status, 0, help.stderr);
