@@ -10,8 +10,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, cleanEnv, fakeIo, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
-
-const BIN = path.join(ROOT, 'bin/mmcpstore.js');
+import { runCli, type CliRun } from '../helpers/run-cli.js';
 
 before(() => {
   const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -23,9 +22,8 @@ before(() => {
   for (const f of ['cli.cjs', 'cli.cache', 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
 });
 
-function bin(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+function bin(args: string[]): CliRun {
+  return runCli(args, { entry: 'bin' });
 }
 
 test('bin/mmcpstore.js recover --out reproduces the kernel\'s /sys/fs/pstore', (t) => {
