@@ -7,10 +7,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { mkimage, type MkimageResult } from '../../src/driver/board/index.js';
+import { MiB } from '../../src/lib/units.js';
 
 /** The card's user area and pstore partition a test gets unless it asks for others. */
-export const CARD_SIZE = 16 << 20;
-export const PSTORE_SIZE = 1 << 20;
+export const CARD_SIZE = 16 * MiB;
+export const PSTORE_SIZE = MiB;
 /** The seed `mmcpstore mkimage` uses when given none (GUIDs follow from it). */
 const MKIMAGE_SEED = 1;
 
@@ -28,7 +29,7 @@ export interface BlankCard {
   card: MkimageResult['card'];
 }
 
-const made = new Map<string, Omit<BlankCard, 'image'> & { image: Uint8Array }>();
+const made = new Map<string, BlankCard>();
 
 export function blankCard(o: BlankCardOptions = {}): BlankCard {
   const size = o.size ?? CARD_SIZE;

@@ -4,12 +4,13 @@
  */
 import { spawn, spawnSync, type ChildProcessByStdio, type StdioOptions } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { MiB } from '../../src/lib/units.js';
 import { CLI_BIN, CLI_SOURCE, ROOT } from './paths.js';
 
 /** tsx by absolute URL, so that a process started in another working directory still finds it. */
 export const TSX = import.meta.resolve('tsx');
 /** Most a test lets a CLI write to a pipe (the 8 MiB stream tests and more). */
-const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+const MAX_OUTPUT_BYTES = 64 * MiB;
 
 /**
  * Which program runs: the source (`node --import tsx src/cli.ts`, what a test of a change in src/
