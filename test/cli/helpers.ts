@@ -12,7 +12,7 @@ export { ROOT } from '../helpers/paths.js';
 export { cleanEnv, runCli } from '../helpers/run-cli.js';
 export { tempDir } from '../helpers/temp-dir.js';
 export { sha256 } from '../helpers/hash.js';
-export { fixtureSidecar as sidecar, kernelReadDir, unpackFixture as unpack, type KernelRecord, type Sidecar } from '../helpers/fixtures.js';
+export { fixtureSidecar as sidecar, kernelReadDir, unpackFixture as unpack } from '../helpers/fixtures.js';
 export { Collector, fakeIo } from '../helpers/cli-io.js';
 
 export const FIXTURE_NAMES = ['virtio-1m-kmsg64-deflate', 'virtio-1m-kmsg64-plain', 'mmc-256k-kmsg64-wrap'] as const;
