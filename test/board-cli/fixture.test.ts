@@ -7,11 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { ROOT, ZONES, mmcpstore, sha256, tmpDir } from './helpers.js';
+import { ZONES, mmcpstore, sha256File, tmpDir } from './helpers.js';
+import { fixtureSidecar, kernelReadDir, unpackFixture } from '../helpers/fixtures.js';
 
 const NAME = 'card-64m-panic-pmsg-console';
-const FIX = path.join(ROOT, 'fixtures');
 
 interface Sidecar {
   image_sha256: string;
@@ -21,11 +20,10 @@ interface Sidecar {
 }
 
 test(`${NAME}: card-path recover equals what the kernel showed`, () => {
-  const side = JSON.parse(fs.readFileSync(path.join(FIX, `${NAME}.json`), 'utf8')) as Sidecar;
+  const side = fixtureSidecar(NAME) as Sidecar;
   const d = tmpDir('fixture');
-  const img = path.join(d, 'card.img');
-  fs.writeFileSync(img, gunzipSync(fs.readFileSync(path.join(FIX, `${NAME}.img.gz`))));
-  assert.equal(sha256(img), side.image_sha256);
+  const img = unpackFixture(NAME, d);
+  assert.equal(sha256File(img), side.image_sha256);
   for (const [how, extra] of [['PARTLABEL', []], ['blkdev', ['--blkdev', side.blkdev]]] as const) {
     const out = path.join(d, `out-${how}`);
     const r = mmcpstore(['recover', '--image', img, ...ZONES, '--out', out, '-q', ...extra]);
@@ -34,11 +32,11 @@ test(`${NAME}: card-path recover equals what the kernel showed`, () => {
     assert.deepEqual(ours, side.records_reported_by_kernel.map((k) => k.name).sort(), how);
     for (const k of side.records_reported_by_kernel) {
       const mine = fs.readFileSync(path.join(out, k.name));
-      assert.deepEqual(mine, fs.readFileSync(path.join(FIX, `${NAME}.kernel-read`, k.name)), `${how}: ${k.name} bytes`);
+      assert.deepEqual(mine, fs.readFileSync(path.join(kernelReadDir(NAME), k.name)), `${how}: ${k.name} bytes`);
       assert.equal(mine.length, k.size);
       // pmsg/console: Linux shows its read time; dmesg: the record time
       if (k.name.startsWith('dmesg-')) assert.equal(Math.floor(fs.statSync(path.join(out, k.name)).mtimeMs / 1000), k.mtime, `${k.name} mtime`);
     }
   }
-  assert.equal(sha256(img), side.image_sha256, 'reading did not change the card');
+  assert.equal(sha256File(img), side.image_sha256, 'reading did not change the card');
 });

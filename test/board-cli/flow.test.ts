@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EXIT } from '../../src/commands/errors.js';
-import { ZONES, blankCard, mmcpstore, sha256, tmpDir } from './helpers.js';
+import { ZONES, blankCard, mmcpstore, sha256File, tmpDir } from './helpers.js';
 
 test('mkimage prints the table and the blkdev, refuses an existing file without --force', () => {
   const d = tmpDir('mk');
@@ -95,7 +95,7 @@ test('the same command lines give the same image bytes (SOURCE_DATE_EPOCH)', () 
     assert.equal(mmcpstore(['mkimage', '--image', img, '--size', '16M', '--seed', '7', '-q']).status, 0);
     assert.equal(mmcpstore(['panic', '--image', img, ...ZONES, '--seed', '7', '-q']).status, 0);
     assert.equal(mmcpstore(['pmsg', '--image', img, ...ZONES, '--seed', '7', 'x', '-q']).status, 0);
-    return sha256(img);
+    return sha256File(img);
   });
   assert.equal(sums[0], sums[1]);
   // another epoch: other record times, other bytes
@@ -104,7 +104,7 @@ test('the same command lines give the same image bytes (SOURCE_DATE_EPOCH)', () 
   mmcpstore(['mkimage', '--image', img, '--size', '16M', '--seed', '7', '-q']);
   mmcpstore(['panic', '--image', img, ...ZONES, '--seed', '7', '-q'], { env: { SOURCE_DATE_EPOCH: '1600000000' } });
   mmcpstore(['pmsg', '--image', img, ...ZONES, '--seed', '7', 'x', '-q']);
-  assert.notEqual(sha256(img), sums[0]);
+  assert.notEqual(sha256File(img), sums[0]);
 });
 
 test('erase: NAME is validated and must be a record; --all empties pstorefs', () => {
@@ -135,12 +135,12 @@ test('read-only commands leave the image bytes and mtime unchanged', () => {
   mmcpstore(['panic', '--image', img, '-q']);
   const old = new Date('2020-01-01T00:00:00Z');
   fs.utimesSync(img, old, old);
-  const before = sha256(img);
+  const before = sha256File(img);
   for (const args of [['recover'], ['inspect'], ['inspect', '--card'], ['recover', '--blkdev', '179:6', '--json'], ['inspect', '--card', '--json']]) {
     const r = mmcpstore([args[0]!, '--image', img, ...args.slice(1)]);
     assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
   }
-  assert.equal(sha256(img), before);
+  assert.equal(sha256File(img), before);
   assert.equal(fs.statSync(img).mtimeMs, old.getTime());
   assert.equal(fs.existsSync(`${img}.lock`), false);
 });

@@ -1,12 +1,13 @@
-/** Shared by the board command tests: spawn the real CLI on card images in a temp dir. */
-import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+/**
+ * Shared by the board command tests: the real CLI on card images in a temp dir, with a fixed
+ * SOURCE_DATE_EPOCH and colour off (the runner, temp dirs and blank cards are test/helpers/'s).
+ */
+import { blankCardFile } from '../helpers/blank-card.js';
+import { runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { sha256File } from '../helpers/hash.js';
+
 export const EPOCH = '1735689600';
 
 export interface Run {
@@ -17,41 +18,18 @@ export interface Run {
 
 /** `mmcpstore ARGS` in cwd `dir`, SOURCE_DATE_EPOCH set (unless env overrides). */
 export function mmcpstore(args: readonly string[], o: { cwd?: string; input?: string | Buffer; env?: Record<string, string | undefined> } = {}): Run {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), ...args], {
-    cwd: o.cwd ?? ROOT,
-    input: o.input ?? '',
-    env: { ...process.env, NO_COLOR: '1', SOURCE_DATE_EPOCH: EPOCH, ...o.env },
-    encoding: 'utf8',
-    maxBuffer: 64 << 20,
-  });
-  if (r.error) throw r.error;
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+  const r = runCli(args, { cwd: o.cwd, input: o.input ?? '', env: { NO_COLOR: '1', SOURCE_DATE_EPOCH: EPOCH, ...o.env } });
+  return { status: r.status ?? -1, stdout: r.stdout.toString('utf8'), stderr: r.stderr };
 }
 
+/** A temp dir for one test, removed when the test process exits. */
 export function tmpDir(tag: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `mmcpstore-board-${tag}-`));
+  return tempDir(undefined, `mmcpstore-board-${tag}-`);
 }
 
-export function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-}
-
-const cache = new Map<string, Buffer>();
-
-/** A fresh copy of a blank card made by `mkimage --size SIZE --pstore-size 1M` (made once per size). */
-export function blankCard(dir: string, name = 'disk.img', size = '16M'): string {
-  let bytes = cache.get(size);
-  if (!bytes) {
-    const d = tmpDir('blank');
-    const r = mmcpstore(['mkimage', '--image', path.join(d, 'b.img'), '--size', size, '--pstore-size', '1M', '-q']);
-    if (r.status !== 0) throw new Error(`mkimage failed: ${r.stderr}`);
-    bytes = fs.readFileSync(path.join(d, 'b.img'));
-    fs.rmSync(d, { recursive: true, force: true });
-    cache.set(size, bytes);
-  }
-  const file = path.join(dir, name);
-  fs.writeFileSync(file, bytes);
-  return file;
+/** A fresh copy of the blank card `mkimage --size 16M --pstore-size 1M` makes, as dir/name. */
+export function blankCard(dir: string, name = 'disk.img'): string {
+  return blankCardFile(dir, name);
 }
 
 export const ZONES = ['--kmsg-size', '64', '--pmsg-size', '64', '--console-size', '64'];

@@ -14,8 +14,8 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { ROOT, cleanEnv, fakeIo, kernelReadDir, sidecar, tempDir, unpack } from './helpers.js';
+import { runCli, type CliRun } from '../helpers/run-cli.js';
 
-const BIN = path.join(ROOT, 'bin/mmcpstore.js');
 /** The code cache file for this Node (named after its version, V8 and architecture). */
 const { CODE_CACHE } = createRequire(import.meta.url)(path.join(ROOT, 'bin/load-bundle.js')) as { CODE_CACHE: string };
 const CACHE_NAME = path.basename(CODE_CACHE);
@@ -30,9 +30,8 @@ before(() => {
   for (const f of ['cli.cjs', CACHE_NAME, 'worker.js']) assert.ok(fs.existsSync(path.join(ROOT, 'dist/bundle', f)), `and dist/bundle/${f}`);
 });
 
-function bin(args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, env: cleanEnv(), maxBuffer: 64 * 1024 * 1024 });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr.toString() };
+function bin(args: string[]): CliRun {
+  return runCli(args, { entry: 'bin' });
 }
 
 test('bin/mmcpstore.js recover --out reproduces the kernel\'s /sys/fs/pstore', (t) => {

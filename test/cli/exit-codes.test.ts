@@ -5,13 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PstoreType, encodePszBuffer, zoneSignature } from '../../src/zone/index.js';
 import { EXIT, exitCodeFor, CliError, UsageError, BrokenPipeError } from '../../src/commands/errors.js';
-import { ROOT, cleanEnv, runCli, tempDir, unpack } from './helpers.js';
+import { runCli, tempDir, unpack } from './helpers.js';
 
 /** One line on stderr, starting `mmcpstore: `, no stack. */
 function oneLine(stderr: string): string {
@@ -129,7 +128,7 @@ test('74: standard output fails (a full disk)', { skip: !fs.existsSync('/dev/ful
   const image = unpack('virtio-1m-kmsg64-plain', dir);
   const full = fs.openSync('/dev/full', 'w');
   t.after(() => fs.closeSync(full));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'recover', '-i', image, '--quiet'], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', full, 'pipe'] });
+  const r = runCli(['recover', '-i', image, '--quiet'], { stdoutFd: full });
   assert.equal(r.status, EXIT.ioErr);
   assert.equal(oneLine(r.stderr.toString()), 'mmcpstore: cannot write to standard output: No space left on device');
 });

@@ -5,12 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { main } from '../../src/cli.js';
 import { progressLine } from '../../src/commands/render/progress.js';
-import { FIXTURE_NAMES, ROOT, cleanEnv, fakeIo, runCli, tempDir, unpack } from './helpers.js';
+import { FIXTURE_NAMES, fakeIo, runCli, tempDir, unpack } from './helpers.js';
 
 /** 21 images: copies of the three kernel-written fixtures, in a mixed order. */
 function farm(dir: string): string[] {
@@ -43,11 +42,7 @@ test('inspect --json over several images (--images-from -) is NDJSON in list ord
   const dir = tempDir(t);
   const images = farm(dir).slice(0, 6);
   const list = [images[0], '# a comment', '', path.join(dir, 'missing.img'), ...images.slice(1)].join('\n');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'inspect', '--images-from', '-', '--json', '-j', '3'], {
-    input: list,
-    env: cleanEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = runCli(['inspect', '--images-from', '-', '--json', '-j', '3'], { input: list });
   assert.equal(r.status, 66, 'the status of the first failing image');
   const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l) as { image: string | { path: string }; error?: { exit: number } });
   assert.deepEqual(

@@ -5,19 +5,15 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { recoverImage, streamRecords } from '../../src/index.js';
-import { CLI_FROM_SOURCE, ROOT, bigRingImage, cleanEnv, runCli, runShell, tempDir, unpack } from './helpers.js';
+import { CLI_FROM_SOURCE, bigRingImage, runCli, runShell, tempDir, unpack } from './helpers.js';
 
 test('an 8 MiB recover to stdout arrives whole through a pipe', async (t) => {
   const dir = tempDir(t);
   const { image, expected, args } = await bigRingImage(dir, 4096);
   assert.ok(expected.length > 8 * 1024 * 1024 - 64, 'the output is about 8 MiB');
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli.ts'), 'recover', '-i', image, ...args, '-q'], {
-    env: cleanEnv(),
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const r = runCli(['recover', '-i', image, ...args, '-q']);
   assert.equal(r.status, 0, r.stderr.toString());
   assert.equal(r.stderr.toString(), '');
   assert.equal(r.stdout.length, expected.length);

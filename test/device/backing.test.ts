@@ -5,9 +5,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FileBacking, ImageLockedError, MemoryBacking, ReadOnlyBackingError, RegionBacking, lockPathFor } from '../../src/device/backing.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 function tmpImage(size: number): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmcpstore-backing-'));
+  const dir = tempDir(undefined, 'mmcpstore-backing-');
   const p = path.join(dir, 'disk.img');
   const data = new Uint8Array(size);
   for (let i = 0; i < size; i++) data[i] = (i * 13) & 0xff;

@@ -1,7 +1,9 @@
-/** Loads the kernel fixtures in fixtures/: image, sidecar and the kernel's reading. */
+/**
+ * The kernel fixtures in fixtures/: each image (NAME.img.gz), its sidecar (NAME.json: how it was
+ * made, what the kernel reported) and the kernel's reading (NAME.kernel-read/: /sys/fs/pstore).
+ */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import {
   MemoryRegion,
@@ -12,27 +14,56 @@ import {
   type BlkParams,
   type PstoreFile,
 } from '../../src/zone/index.js';
+import { FIXTURES_DIR } from './paths.js';
 
-export const FIXTURES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../fixtures');
+export { FIXTURES_DIR };
 
 export interface KernelRecord {
   name: string;
   size: number;
   mtime: number;
   sha256: string;
+  /** the kmsg_dump reason, where the sidecar records it */
+  reason?: string;
+}
+
+export interface Sidecar {
+  image_size: number;
+  image_sha256: string;
+  module_params: Record<string, number | string>;
+  /** pstore_blk.blkdev, for images the kernel read as a block device */
+  blkdev?: string;
+  cpus?: number;
+  /** Kconfig of the kernel that read the image, where it matters. */
+  reader_kernel_config?: { CONFIG_PSTORE_FTRACE?: boolean };
+  records_reported_by_kernel: KernelRecord[];
+}
+
+export function fixtureSidecar(name: string): Sidecar {
+  return JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, `${name}.json`), 'utf8')) as Sidecar;
+}
+
+/** The image's bytes, gunzipped. */
+export function fixtureImage(name: string): Uint8Array {
+  return new Uint8Array(gunzipSync(fs.readFileSync(path.join(FIXTURES_DIR, `${name}.img.gz`))));
+}
+
+/** Gunzips the image into `dir` as NAME.img; returns its path. */
+export function unpackFixture(name: string, dir: string): string {
+  const out = path.join(dir, `${name}.img`);
+  fs.writeFileSync(out, fixtureImage(name));
+  return out;
+}
+
+/** The directory of files the kernel showed in /sys/fs/pstore for the image. */
+export function kernelReadDir(name: string): string {
+  return path.join(FIXTURES_DIR, `${name}.kernel-read`);
 }
 
 export interface Fixture {
   name: string;
   image: Uint8Array;
-  sidecar: {
-    module_params: Record<string, number | string>;
-    cpus?: number;
-    /** Kconfig of the kernel that read the image, where it matters. */
-    reader_kernel_config?: { CONFIG_PSTORE_FTRACE?: boolean };
-    records_reported_by_kernel: KernelRecord[];
-    image_sha256: string;
-  };
+  sidecar: Sidecar;
   params: BlkParams;
   cpus: number;
   compress: 'deflate' | 'none';
@@ -52,8 +83,8 @@ export function listFixtures(): string[] {
 }
 
 export function loadFixture(name: string): Fixture {
-  const sidecar = JSON.parse(fs.readFileSync(path.join(FIXTURES_DIR, `${name}.json`), 'utf8')) as Fixture['sidecar'];
-  const image = new Uint8Array(gunzipSync(fs.readFileSync(path.join(FIXTURES_DIR, `${name}.img.gz`))));
+  const sidecar = fixtureSidecar(name);
+  const image = fixtureImage(name);
   const mp = sidecar.module_params;
   const num = (k: string): number | undefined => (mp[k] === undefined ? undefined : Number(mp[k]));
   const params = mergeBlkParams({
@@ -62,7 +93,7 @@ export function loadFixture(name: string): Fixture {
     consoleSize: num('pstore_blk.console_size'),
     ftraceSize: num('pstore_blk.ftrace_size'),
   });
-  const dir = path.join(FIXTURES_DIR, `${name}.kernel-read`);
+  const dir = kernelReadDir(name);
   const kernelFiles = new Map<string, Buffer>();
   for (const f of fs.readdirSync(dir)) if (f !== 'index.json') kernelFiles.set(f, fs.readFileSync(path.join(dir, f)));
   return {

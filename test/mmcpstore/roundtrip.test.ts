@@ -4,6 +4,7 @@ import { MemoryBacking } from '../../src/device/backing.js';
 import { closeBoard, recoverFiles, runPanic, writeConsole, writePmsg } from '../../src/driver/board/index.js';
 import type { TransferKind } from '../../src/driver/sdhci/sdhci.js';
 import { blankCard, dec, session } from './helpers.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 describe('mkimage → attach → panic → next boot recovers the record', () => {
   for (const transfer of ['adma2', 'sdma', 'pio'] as TransferKind[]) {
@@ -134,11 +135,10 @@ describe('oops and erase', () => {
 describe('image files', () => {
   it('mkimage writes a file through the stack; a session over it locks and unlocks it', async () => {
     const fs = await import('node:fs');
-    const os = await import('node:os');
     const path = await import('node:path');
     const { FileBacking } = await import('../../src/device/backing.js');
     const { mkimage, openBoard, attachPstore, runPanic } = await import('../../src/driver/board/index.js');
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mmcpstore-'));
+    const dir = tempDir(undefined, 'mmcpstore-');
     const image = path.join(dir, 'card.img');
     const openImage = (p: string, ro: boolean) => FileBacking.open(p, { mode: ro ? 'ro' : 'rw' });
     const r = mkimage({ image, size: 16 << 20, pstoreSize: 1 << 20, seed: 1, openImage });

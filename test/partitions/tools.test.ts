@@ -4,12 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { defaultCardLayout, encodeGpt, encodeMbr, decodeGpt, imageReader, MBR_TYPE } from '../../src/driver/mmc/partitions/index.js';
 import { imageFrom, MIB, withLogical } from './helpers.js';
+import { removeTempDir, tempDir } from '../helpers/temp-dir.js';
 
 function findTool(name: string): string | undefined {
   for (const dir of ['/usr/sbin', '/sbin', '/usr/bin', '/bin', '/usr/local/sbin', '/usr/local/bin']) {
@@ -24,13 +24,13 @@ function findTool(name: string): string | undefined {
 }
 
 function withImage(bytes: Uint8Array, use: (path: string) => void): void {
-  const dir = mkdtempSync(join(tmpdir(), 'mmcpstore-part-'));
+  const dir = tempDir(undefined, 'mmcpstore-part-');
   try {
     const path = join(dir, 'card.img');
     writeFileSync(path, bytes);
     use(path);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    removeTempDir(dir);
   }
 }
 

@@ -8,13 +8,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { FileBacking, ImageLockedError, MemoryBacking, lockPathFor } from '../../src/device/backing.js';
 import { mkimage } from '../../src/driver/board/index.js';
 import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPstoreDevice } from '../../src/zone/index.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { EXIT } from '../../src/commands/errors.js';
-import { ROOT, TSX, cliEnv, oneLine, runCli, tempDir } from './helpers.js';
+import { ROOT, oneLine, runCli, tempDir } from './helpers.js';
+import { spawnTs } from '../helpers/run-cli.js';
 
 const CARD = 16 << 20;
 const PARAMS = { kmsgSize: 16, pmsgSize: 64 };
@@ -33,7 +34,7 @@ const url = (p: string): string => JSON.stringify(new URL(`file://${path.join(RO
 async function startScript(dir: string, name: string, code: string, args: string[]): Promise<{ child: ChildProcess; out: () => string; exited: Promise<number | null> }> {
   const file = path.join(dir, `${name}.ts`);
   fs.writeFileSync(file, code);
-  const child = spawn(process.execPath, ['--import', TSX, file, ...args], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnTs(file, args, { env: { NO_COLOR: '1' } });
   let out = '';
   let err = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -10,13 +10,13 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { spawn } from 'node:child_process';
 import { FileBacking, MemoryBacking, lockPathFor } from '../../src/device/backing.js';
-import { attachPstore, closeBoard, mkimage, openBoard, runPanic, writeConsole, writePmsg, type PanicReport } from '../../src/driver/board/index.js';
+import { attachPstore, closeBoard, openBoard, runPanic, writeConsole, writePmsg, type PanicReport } from '../../src/driver/board/index.js';
 import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPstoreDevice, type BlkParams } from '../../src/zone/index.js';
-import { main } from '../../src/cli.js';
-import { OutStream, type Io, type WritableLike } from '../../src/commands/io.js';
-import { ROOT, cliEnv, runCli, sha256, tempDir } from './helpers.js';
+import { ROOT, runCli, sha256, tempDir } from './helpers.js';
+import { spawnTs } from '../helpers/run-cli.js';
+import { blankCard } from '../helpers/blank-card.js';
+import { runMain } from '../helpers/cli-io.js';
 
 const CARD = 16 << 20;
 const PSTORE = 1 << 20;
@@ -34,8 +34,8 @@ interface Card {
 
 /** A card with a pmsg record (flushed at shutdown) and a Panic record: the "before" state. */
 function baselineCard(): Card {
-  const b = new MemoryBacking(CARD);
-  const r = mkimage({ image: b, size: CARD, pstoreSize: PSTORE, seed: 1 });
+  const r = blankCard({ size: CARD, pstoreSize: PSTORE });
+  const b = new MemoryBacking(r.image);
   const part = r.card.layout.partitions.find((p) => p.number === r.card.pstoreNumber)!;
   let s = openBoard({ image: b, seed: 3, bootLogLines: 30 });
   attachPstore(s, { blkdev: r.blkdev, params: PARAMS });
@@ -55,25 +55,11 @@ function records(card: Card, bytes: Uint8Array): Map<string, Buffer> {
   return new Map(new PstoreCore(reg.zone).readFiles().map((f) => [f.name, Buffer.from(f.data)]));
 }
 
-class Sink implements WritableLike {
-  text = '';
-  write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): boolean {
-    this.text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    queueMicrotask(() => cb?.(null));
-    return true;
-  }
-  on(): this {
-    return this;
-  }
-}
-
 /** `mmcpstore recover` on the raw pstore region, in this process: its status and stderr. */
 async function recoverStatus(card: Card, bytes: Uint8Array, file: string): Promise<{ code: number; stderr: string }> {
   fs.writeFileSync(file, bytes);
-  const err = new Sink();
-  const io: Io = { stdout: new OutStream(new Sink(), 'stdout'), stderr: new OutStream(err, 'stderr'), env: { NO_COLOR: '1' } };
-  const code = await main(['recover', '-i', file, '--offset', String(card.off), '--size', String(card.len), ...READ_ARGS, '--json'], io);
-  return { code, stderr: err.text };
+  const r = await runMain(['recover', '-i', file, '--offset', String(card.off), '--size', String(card.len), ...READ_ARGS, '--json']);
+  return { code: r.status!, stderr: r.stderr };
 }
 
 function assertKept(before: Map<string, Buffer>, after: Map<string, Buffer>, what: string): void {
@@ -174,8 +160,8 @@ describe('power loss after N blocks, for every N', () => {
   it(
     'with a console zone too: an I/O error during a pmsg or console write is reported, not a deadlock',
     () => {
-      const b = new MemoryBacking(CARD);
-      const r = mkimage({ image: b, size: CARD, pstoreSize: PSTORE, seed: 1 });
+      const r = blankCard({ size: CARD, pstoreSize: PSTORE });
+      const b = new MemoryBacking(r.image);
       for (const n of [0, 1, 3]) {
         const m = new MemoryBacking(b.read(0, CARD));
         const s = openBoard({ image: m, seed: 6, bootLogLines: 5, faults: `power-loss:${n}` });
@@ -219,7 +205,7 @@ for (let i = 0; ; i++) {
     let seed = 12345;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     for (let round = 0; round < 3; round++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', script, image, card.blkdev], { cwd: ROOT, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawnTs(script, [image, card.blkdev], { env: { NO_COLOR: '1' } });
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       await new Promise<void>((resolve, reject) => {

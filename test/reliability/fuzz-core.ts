@@ -11,8 +11,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deflateRawSync, gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -30,10 +28,11 @@ import {
   registerPstoreDevice,
 } from '../../src/zone/index.js';
 import { GPT_ENTRY, GPT_HEADER, crc32, gptHeaderCrc } from '../../src/driver/mmc/partitions/index.js';
-import { MemoryBacking } from '../../src/device/backing.js';
-import { mkimage } from '../../src/driver/board/index.js';
+import { blankCard } from '../helpers/blank-card.js';
+import { fixtureImage, fixtureSidecar } from '../helpers/fixtures.js';
+import { sha256 } from '../helpers/hash.js';
+import { FIXTURES_DIR, ROOT } from '../helpers/paths.js';
 
-export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CORPUS_DIR = path.join(ROOT, 'test/fuzz-corpus');
 
 /** Limits (docs/reliability.md). */
@@ -65,8 +64,8 @@ export interface BaseImage {
 const FIXTURES = ['virtio-1m-kmsg64-deflate', 'virtio-1m-kmsg64-plain', 'mmc-256k-kmsg64-wrap', 'engine-512k-pmsg-console-wrap', 'engine-2m-mixed-ftrace4', 'engine-64k-kmsg4-incompressible'];
 
 function fixtureBase(name: string): BaseImage {
-  const bytes = new Uint8Array(gunzipSync(fs.readFileSync(path.join(ROOT, 'fixtures', `${name}.img.gz`))));
-  const side = JSON.parse(fs.readFileSync(path.join(ROOT, 'fixtures', `${name}.json`), 'utf8')) as { module_params: Record<string, string | number>; cpus?: number };
+  const bytes = fixtureImage(name);
+  const side = fixtureSidecar(name);
   const p = Object.entries(side.module_params)
     .filter(([k]) => k.startsWith('pstore'))
     .map(([k, v]) => `${k}=${v}`)
@@ -98,10 +97,8 @@ function generatedBase(): BaseImage {
 
 /** A 16 MiB card with the default GPT (pstore 256 KiB) and an Oops record in its pstore partition. */
 function cardBase(): BaseImage {
-  const size = 16 << 20;
-  const b = new MemoryBacking(size);
-  const r = mkimage({ image: b, size, pstoreSize: 256 << 10, seed: 7 });
-  const img = b.read(0, size);
+  const r = blankCard({ pstoreSize: 256 << 10, seed: 7 });
+  const img = r.image;
   const part = r.card.layout.partitions.find((p) => p.number === r.card.pstoreNumber) ?? r.card.layout.partitions[r.card.pstoreNumber - 1]!;
   const off = part.firstLba * 512;
   const len = (part.lastLba - part.firstLba + 1) * 512;
@@ -115,7 +112,7 @@ function cardBase(): BaseImage {
 
 let bases: BaseImage[] | undefined;
 export function baseImages(): BaseImage[] {
-  bases ??= [...FIXTURES.filter((f) => fs.existsSync(path.join(ROOT, 'fixtures', `${f}.img.gz`))).map(fixtureBase), generatedBase(), cardBase()];
+  bases ??= [...FIXTURES.filter((f) => fs.existsSync(path.join(FIXTURES_DIR, `${f}.img.gz`))).map(fixtureBase), generatedBase(), cardBase()];
   return bases;
 }
 
@@ -479,7 +476,7 @@ export function imageTempDir(): string {
 /** Writes the failing image and its plan into the corpus; returns the json path. */
 export function saveToCorpus(f: Failure, image: Uint8Array, note: string): string {
   fs.mkdirSync(CORPUS_DIR, { recursive: true });
-  const id = createHash('sha256').update(JSON.stringify(f.plan)).digest('hex').slice(0, 12);
+  const id = sha256(JSON.stringify(f.plan)).slice(0, 12);
   fs.writeFileSync(path.join(CORPUS_DIR, `${id}.img.gz`), gzipSync(image, { level: 9 }));
   const entry: CorpusEntry = { image: `${id}.img.gz`, commands: [f.plan.command], plan: f.plan, argv: f.argv.map((a) => (a === f.argv[2] ? '{IMAGE}' : a)), note, found: f.why };
   const file = path.join(CORPUS_DIR, `${id}.json`);
@@ -520,6 +517,6 @@ export function loadCorpus(): { file: string; entry: CorpusEntry }[] {
 
 export function corpusImage(entry: CorpusEntry): Uint8Array {
   if (entry.image) return new Uint8Array(gunzipSync(fs.readFileSync(path.join(CORPUS_DIR, entry.image))));
-  if (entry.fixture) return new Uint8Array(gunzipSync(fs.readFileSync(path.join(ROOT, 'fixtures', `${entry.fixture}.img.gz`))));
+  if (entry.fixture) return fixtureImage(entry.fixture);
   throw new Error('corpus entry has neither image nor fixture');
 }

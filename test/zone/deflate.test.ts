@@ -5,11 +5,11 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { gunzipSync, inflateRawSync } from 'node:zlib';
+import { inflateRawSync } from 'node:zlib';
 import { kernelDeflateRaw } from '../../src/zone/deflate/index.js';
 import { inspectDeflate } from './deflate-inspect.js';
+import { fixtureImage, kernelReadDir } from '../helpers/fixtures.js';
 
-const FIXTURES = new URL('../../fixtures/', import.meta.url);
 const KMSG_ZONE_SIZE = 65536;
 /** pstore_zone kmsg header: sig, datalen at +4, compressed flag at +36, data from +52. */
 const HEADER_SIZE = 52;
@@ -30,7 +30,7 @@ interface KmsgRecord {
 }
 
 function loadRecords(fixture: string, zones: number): KmsgRecord[] {
-  const image = gunzipSync(readFileSync(new URL(`${fixture}.img.gz`, FIXTURES)));
+  const image = fixtureImage(fixture);
   const records: KmsgRecord[] = [];
   for (let zone = 0; zone < zones; zone++) {
     const base = zone * KMSG_ZONE_SIZE;
@@ -42,7 +42,7 @@ function loadRecords(fixture: string, zones: number): KmsgRecord[] {
       zone,
       compressed: image[base + COMPRESSED_OFFSET] === 1,
       payload: image.subarray(base + HEADER_SIZE, base + DATALEN_BASE + datalen),
-      kernelText: readFileSync(new URL(`${fixture}.kernel-read/dmesg-pstore_blk-${zone}`, FIXTURES)),
+      kernelText: readFileSync(`${kernelReadDir(fixture)}/dmesg-pstore_blk-${zone}`),
     });
   }
   return records;
