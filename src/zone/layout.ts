@@ -51,7 +51,7 @@ export interface ZoneLayout {
 
 /**
  * A zone configuration register_pstore_zone() refuses; the message is the kernel's own. (Not
- * the partition-table or eMMC image layout errors of the driver and device layers.)
+ * the partition-table or card-image layout errors elsewhere.)
  */
 export class ZoneLayoutError extends Error {}
 
