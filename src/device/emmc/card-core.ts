@@ -27,7 +27,7 @@ export interface EmmcCardOptions {
   /** 'auto' (default): sector mode above 2 GiB, byte mode otherwise (§3.10) */
   addressing?: 'auto' | 'sector' | 'byte';
   cid?: Partial<CidFields>;
-  /** PARTITION_CONFIG reset value (QEMU's boot-config property) */
+  /** PART_CONFIG reset value (QEMU's boot-config property) */
   partitionConfig?: number;
 }
 

@@ -30,7 +30,7 @@ export interface WritableByte {
   readonly accepts?: (value: number, card: SwitchContext) => boolean;
   /** a command, not a setting: it triggers an action and reads back 0 */
   readonly action?: boolean;
-  /** the partition switch: busy for PARTITION_SWITCH_TIME rather than GENERIC_CMD6_TIME */
+  /** the partition switch: busy for PART_SWITCH_TIME rather than GENERIC_CMD6_TIME */
   readonly partitionConfig?: boolean;
   /** bits CMD0 and power-on clear (the volatile settings) */
   readonly resetMask?: number;
@@ -119,7 +119,7 @@ export function switchAllowed(card: SwitchContext, index: number, value: number)
 /** The byte a successful SWITCH leaves: an action byte reads back 0. */
 export const switchedValue = (index: number, value: number): number => (EXT_CSD_WRITABLE.get(index)?.action ? 0 : value);
 
-/** True for the partition switch (its busy is PARTITION_SWITCH_TIME). */
+/** True for the partition switch (its busy is PART_SWITCH_TIME). */
 export const isPartitionSwitch = (index: number): boolean => EXT_CSD_WRITABLE.get(index)?.partitionConfig === true;
 
 /** CMD0 / power-on: the volatile settings back to their reset values. */
