@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CpuSet, DeadlockError, LockContendedError, LockStateError, cpuList } from '../../src/driver/system/cpu.js';
+import { CpuSet, cpuList } from '../../src/driver/system/cpu.js';
+import { DeadlockError, LockContendedError, LockStateError } from '../../src/driver/system/locks.js';
 
 function cpus(options: { nrCpus?: number; stopNmi?: boolean } = {}) {
   let t = 0n;

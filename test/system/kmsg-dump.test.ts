@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CpuSet, DeadlockError } from '../../src/driver/system/cpu.js';
+import { CpuSet } from '../../src/driver/system/cpu.js';
+import { DeadlockError } from '../../src/driver/system/locks.js';
 import { KmsgDumpers, effectiveMaxReason, type KmsgDumper } from '../../src/driver/system/kmsg-dump.js';
 import { PrintkRing } from '../../src/driver/system/printk-ring.js';
 import { EBUSY, EINVAL } from '../../src/lib/errno.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { DeadlockError } from '../../src/driver/system/cpu.js';
+import { DeadlockError } from '../../src/driver/system/locks.js';
 import type { KmsgDumper } from '../../src/driver/system/kmsg-dump.js';
 import { System, type SystemOptions } from '../../src/driver/system/system.js';
 import { KmsgDumpReason } from '../../src/zone/types.js';

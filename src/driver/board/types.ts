@@ -1,7 +1,7 @@
 /** Types of the board session API (what the commands call). */
 import type { BlkParams } from '../../zone/params.js';
 import type { PanicOutcome } from '../system/panic.js';
-import type { CpuEvent } from '../system/cpu.js';
+import type { CpuEvent } from '../system/cpu-state.js';
 import type { TransferKind } from '../sdhci/sdhci.js';
 import type { MmcpstoreDriverKind } from '../mmcpstore/context.js';
 import type { BlockBacking } from '../../device/backing.js';

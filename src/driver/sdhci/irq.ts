@@ -87,7 +87,7 @@ export function sdhciFinishDataInner(host: SdhciHost, swDataTimeout: boolean): v
   data.bytesXfered = data.error ? 0 : data.blksz * data.blocks;
   const mrq = data.mrq!;
   if (data.stop && ((!mrq.sbc && !sdhciAutoCmd12(host, mrq)) || data.error)) {
-    host.cmd = null; // avoid triggering the warning in sendCommand
+    host.cmd = null; // avoid triggering the warning in sdhciSendCommand
     if (!sdhciSendCommand(host, data.stop)) {
       if (swDataTimeout) {
         data.stop.error = -EIO;

@@ -75,6 +75,7 @@ export interface SdhciTimeouts {
   dataTimer(host: SdhciHost): void;
 }
 
+/** struct sdhci_host: the controller's state; the driver's functions take it as `host`. */
 export class SdhciHost {
   readonly mmio: Mmio;
   readonly memory: SimMemory;

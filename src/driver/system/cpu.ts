@@ -2,105 +2,13 @@
  * A CPU model for the panic path: N CPUs run one at a time (the "current"
  * CPU executes whatever the caller does), each with its IRQ mask, interrupt
  * nesting and preempt count; smp_send_stop() stops the other CPUs wherever
- * they are, locks and all. Spinlocks and mutexes record their owner CPU, so
- * a lock() that would spin forever on a stopped owner is detected and thrown
- * as a DeadlockError instead of hanging the process. Every IRQ, lock and
- * stop event is traced with its virtual time.
+ * they are, locks and all. The set's spinlocks and mutexes (locks.ts) record
+ * their owner CPU, so a lock() that would spin forever on a stopped owner is
+ * detected and thrown as a DeadlockError instead of hanging the process.
+ * Every IRQ, lock and stop event is traced with its virtual time.
  */
-
-export type CpuRunState = 'running' | 'stopped';
-
-export interface Cpu {
-  readonly id: number;
-  state: CpuRunState;
-  /** PSTATE.DAIF I bit / EFLAGS.IF clear. */
-  irqsDisabled: boolean;
-  /** hardirq nesting (irq_enter/irq_exit). */
-  hardirq: number;
-  softirq: number;
-  nmi: number;
-  /** preempt_count's preemption part (spin_lock raises it). */
-  preemptCount: number;
-  /** A stop IPI is pending while IRQs are masked (no NMI fallback). */
-  stopPending: boolean;
-  /** Virtual time the CPU stopped. */
-  stoppedAt?: bigint;
-  /** What the scenario says the CPU was doing (shown in traces and errors). */
-  activity?: string;
-}
-
-export type CpuEventKind =
-  | 'irq-disable'
-  | 'irq-enable'
-  | 'irq-enter'
-  | 'irq-exit'
-  | 'nmi-enter'
-  | 'nmi-exit'
-  | 'switch'
-  | 'lock'
-  | 'unlock'
-  | 'trylock-fail'
-  | 'stop-ipi'
-  | 'stopped'
-  | 'stop-failed'
-  | 'deadlock'
-  | 'might-sleep';
-
-export interface CpuEvent {
-  t: bigint;
-  cpu: number;
-  kind: CpuEventKind;
-  lock?: string;
-  detail?: string;
-}
-
-/** Why a lock can never be taken. */
-export type DeadlockKind = 'stopped-owner' | 'recursive' | 'sleep-in-atomic';
-
-/**
- * lock() would never return: the owner is a stopped CPU (it will never
- * unlock), the caller already holds it, or a contended mutex would sleep
- * with IRQs off. In the kernel the CPU hangs until a watchdog resets it.
- */
-export class DeadlockError extends Error {
-  override readonly name = 'DeadlockError';
-  constructor(
-    readonly lock: string,
-    readonly owner: number,
-    readonly cpu: number,
-    readonly kind: DeadlockKind,
-    readonly ownerActivity?: string,
-  ) {
-    super(
-      kind === 'stopped-owner'
-        ? `deadlock: CPU${cpu} spins on ${lock}, held by stopped CPU${owner}${ownerActivity ? ` (${ownerActivity})` : ''}`
-        : kind === 'recursive'
-          ? `deadlock: CPU${cpu} takes ${lock}, which it already holds`
-          : `deadlock: CPU${cpu} would sleep on ${lock} (held by CPU${owner}) with interrupts off`,
-    );
-  }
-}
-
-/**
- * lock() found the owner still running on another CPU. A real CPU would
- * spin until it unlocks; the sequential model cannot run the owner
- * meanwhile, so the scenario must release the lock on the owner first.
- */
-export class LockContendedError extends Error {
-  override readonly name = 'LockContendedError';
-  constructor(
-    readonly lock: string,
-    readonly owner: number,
-    readonly cpu: number,
-  ) {
-    super(`${lock} is held by running CPU${owner}; CPU${cpu} would spin until it is released`);
-  }
-}
-
-/** unlock() of a lock the current CPU does not hold. */
-export class LockStateError extends Error {
-  override readonly name = 'LockStateError';
-}
+import type { Cpu, CpuEvent, CpuEventKind, CpuRunState } from './cpu-state.js';
+import { LockStateError, Mutex, SpinLock, type LockBase, type LockDomain } from './locks.js';
 
 export interface CpuSetOptions {
   nrCpus?: number;
@@ -131,7 +39,7 @@ export interface StopResult {
 const US = 1000n;
 const SEC = 1_000_000_000n;
 
-export class CpuSet {
+export class CpuSet implements LockDomain {
   readonly cpus: Cpu[];
   readonly trace: CpuEvent[] = [];
   /** bust_spinlocks(1) raises it; might_sleep() stays quiet while it is set. */
@@ -409,139 +317,6 @@ export class CpuSet {
       this.warnings.push(text);
       this.event('might-sleep', { detail: what });
     }
-  }
-}
-
-/** Shared owner bookkeeping of SpinLock and Mutex. */
-export abstract class LockBase {
-  owner: number | null = null;
-  /** How many times it was taken, for tests and traces. */
-  acquisitions = 0;
-
-  constructor(
-    readonly cpus: CpuSet,
-    readonly name: string,
-  ) {
-    cpus.track(this);
-  }
-
-  get locked(): boolean {
-    return this.owner !== null;
-  }
-
-  /** The owner is a stopped CPU: nobody will ever release it. */
-  get ownerStopped(): boolean {
-    return this.owner !== null && this.cpus.cpus[this.owner]!.state === 'stopped';
-  }
-
-  /**
-   * Force the lock to `cpu` without the usual rules: scenario setup ("CPU1
-   * was inside sdhci_irq() holding host->lock").
-   */
-  forceOwner(cpu: number | null): void {
-    this.owner = cpu;
-    if (cpu !== null) this.cpus.event('lock', { cpu, lock: this.name, detail: 'scenario' });
-  }
-
-  protected acquire(): void {
-    this.owner = this.cpus.current;
-    this.acquisitions++;
-    this.cpus.event('lock', { lock: this.name });
-  }
-
-  protected blocked(kindIfAtomic?: DeadlockKind): never {
-    const cpus = this.cpus;
-    const me = cpus.current;
-    const owner = this.owner!;
-    let err: Error;
-    if (owner === me) err = new DeadlockError(this.name, owner, me, 'recursive');
-    else if (this.ownerStopped) err = new DeadlockError(this.name, owner, me, 'stopped-owner', cpus.cpus[owner]!.activity);
-    else if (kindIfAtomic) err = new DeadlockError(this.name, owner, me, kindIfAtomic);
-    else err = new LockContendedError(this.name, owner, me);
-    cpus.event(err instanceof DeadlockError ? 'deadlock' : 'trylock-fail', { lock: this.name, detail: err.message });
-    throw err;
-  }
-
-  /** spin_unlock()/mutex_unlock() by the owner. */
-  unlock(): void {
-    if (this.owner !== this.cpus.current) {
-      throw new LockStateError(
-        this.owner === null
-          ? `${this.name} unlocked on CPU${this.cpus.current} but not held`
-          : `${this.name} unlocked on CPU${this.cpus.current} but held by CPU${this.owner}`,
-      );
-    }
-    this.owner = null;
-    this.cpus.event('unlock', { lock: this.name });
-  }
-}
-
-/** spinlock_t / raw_spinlock_t. */
-export class SpinLock extends LockBase {
-  /** spin_lock(): takes it, or throws what spinning forever would be. */
-  lock(): void {
-    if (this.owner !== null) this.blocked();
-    this.cpus.preemptDisable();
-    this.acquire();
-  }
-
-  /** spin_trylock(): never spins. */
-  tryLock(): boolean {
-    if (this.owner !== null) {
-      this.cpus.event('trylock-fail', { lock: this.name, detail: `held by CPU${this.owner}` });
-      return false;
-    }
-    this.cpus.preemptDisable();
-    this.acquire();
-    return true;
-  }
-
-  override unlock(): void {
-    super.unlock();
-    this.cpus.preemptEnable();
-  }
-
-  /** spin_lock_irqsave(): IRQs go off first (and stay off if the lock hangs). */
-  lockIrqSave(): boolean {
-    const flags = this.cpus.localIrqSave();
-    this.lock();
-    return flags;
-  }
-
-  /** spin_trylock_irqsave(): null when the lock was not taken (IRQs restored). */
-  tryLockIrqSave(): boolean | null {
-    const flags = this.cpus.localIrqSave();
-    if (this.tryLock()) return flags;
-    this.cpus.localIrqRestore(flags);
-    return null;
-  }
-
-  unlockIrqRestore(flags: boolean): void {
-    this.unlock();
-    this.cpus.localIrqRestore(flags);
-  }
-}
-
-/** struct mutex: the owner is the task, modelled by the CPU it runs on. */
-export class Mutex extends LockBase {
-  /**
-   * mutex_lock(): might_sleep() first; uncontended it is taken; contended
-   * it sleeps, which with IRQs off (panic) never returns.
-   */
-  lock(): void {
-    this.cpus.mightSleep(`mutex_lock(${this.name})`);
-    if (this.owner !== null) this.blocked(this.cpus.inAtomic() ? 'sleep-in-atomic' : undefined);
-    this.acquire();
-  }
-
-  /** mutex_trylock(). */
-  tryLock(): boolean {
-    if (this.owner !== null) {
-      this.cpus.event('trylock-fail', { lock: this.name, detail: `held by CPU${this.owner}` });
-      return false;
-    }
-    this.acquire();
-    return true;
   }
 }
 

@@ -8,7 +8,7 @@
 import { EBUSY, EINVAL } from '../../lib/errno.js';
 import { KmsgDumpReason, kmsgDumpReasonStr } from '../../zone/types.js';
 import type { KmsgDumpIter } from '../../zone/platform.js';
-import type { SpinLock } from './cpu.js';
+import type { SpinLock } from './locks.js';
 
 /** struct kmsg_dump_detail. */
 export interface KmsgDumpDetail {

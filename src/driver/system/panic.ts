@@ -23,7 +23,8 @@
 import { hexDigits } from '../../lib/hex.js';
 import { KmsgDumpReason } from '../../zone/types.js';
 import { Prng } from '../../lib/prng.js';
-import { DeadlockError, LockContendedError, type CpuSet, type SpinLock, type StopResult } from './cpu.js';
+import type { CpuSet, StopResult } from './cpu.js';
+import { DeadlockError, LockContendedError, type SpinLock } from './locks.js';
 import type { DumperCall, KmsgDumpers } from './kmsg-dump.js';
 import { LOGLEVEL, LOGLEVEL_DEFAULT, type PrintkRing } from './printk-ring.js';
 

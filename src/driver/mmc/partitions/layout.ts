@@ -15,7 +15,8 @@
 import { MiB, SECTOR_SIZE } from '../../../lib/units.js';
 import { Prng } from '../../../lib/prng.js';
 import { PartitionLayoutError } from './errors.js';
-import { GPT_DEFAULT_ENTRY_COUNT, GPT_NAME_UNITS, GPT_TYPE, gptEntrySectors, gptUsableRange, type GptLayout, type GptPartitionSpec } from './gpt.js';
+import { GPT_DEFAULT_ENTRY_COUNT, GPT_NAME_UNITS, GPT_TYPE, type GptLayout, type GptPartitionSpec } from './gpt.js';
+import { gptEntrySectors, gptUsableRange } from './gpt-encode.js';
 
 export const LAYOUT_ALIGN_BYTES = MiB;
 /** pstore/blk needs a total size that is a multiple of 4096. */

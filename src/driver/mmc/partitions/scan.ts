@@ -15,7 +15,7 @@
  *   checks `partition_overlaps`). We always warn; with `overlaps: 'reject'` the
  *   higher-numbered partition of each overlapping pair is dropped instead of registered.
  */
-import { gptReads, type GptDecodeOptions, type GptDecodeResult, type GptPartition, type GptWarningCode } from './gpt.js';
+import { gptReads, type GptDecodeOptions, type GptDecodeResult, type GptPartition, type GptWarningCode } from './gpt-decode.js';
 import { mbrReads, type MbrDecodeResult, type MbrPartition, type MbrWarningCode } from './mbr.js';
 import { runAsync, runSync, type ReadSector, type ReadSectorAsync, type SectorReads } from './sectors.js';
 
