@@ -61,6 +61,10 @@ export interface BoardOptions {
   capabilities1?: number;
   addressing?: EmmcCardOptions['addressing'];
   partitionConfig?: number;
+  /** the card's volatile cache in bytes (EXT_CSD CACHE_SIZE; default 0 = none, writes durable at once) */
+  cacheSize?: EmmcCardOptions['cacheSize'];
+  /** the card's command queue depth (EXT_CSD CMDQ_DEPTH; default 32, 0 = no CMDQ_SUPPORT) */
+  cmdqDepth?: EmmcCardOptions['cmdqDepth'];
   /** simulated RAM size in bytes (default 1 TiB address space, sparse) */
   memorySize?: number;
 }
@@ -97,6 +101,8 @@ export function createBoard(o: BoardOptions): Board {
     faults,
     addressing: o.addressing,
     partitionConfig: o.partitionConfig,
+    cacheSize: o.cacheSize,
+    cmdqDepth: o.cmdqDepth,
   });
   const bus = new SdBus(card, tracer, faults);
   const memory = new SimMemory(o.memorySize);
