@@ -281,7 +281,7 @@ function erase(card: CardContext, arg: number): Outcome {
   const chunk = new Uint8Array(CHUNK).fill(fill);
   // protected groups are skipped, and the status says so (WP_ERASE_SKIP)
   const runs = card.writeProtection.unprotectedRuns(card.partitionAccess, from, to);
-  if (runs.length !== 1 || runs[0]![0] !== from || runs[0]![1] !== to) card.flag('WP_ERASE_SKIP');
+  if (runs.length !== 1 || runs[0]![0] !== from || runs[0]![1] !== to) card.flagLater('WP_ERASE_SKIP'); // found while erasing
   for (const [runFrom, runTo] of runs) {
     for (let off = runFrom; off < runTo; off += CHUNK) part.write(off, chunk.subarray(0, Math.min(CHUNK, runTo - off)));
   }

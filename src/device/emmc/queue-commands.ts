@@ -38,7 +38,10 @@ export function queuedTaskAddress(card: CardContext, arg: number): Outcome {
     return R1;
   }
   const offset = card.byteAddress(arg);
-  if (!card.checkBlockAddress(offset, task.blocks * SECTOR_SIZE)) {
+  // first and last block inside the partition (OUT_OF_RANGE / ADDRESS_MISALIGN); no empty task
+  const lastBlock = offset + (task.blocks - 1) * SECTOR_SIZE;
+  if (task.blocks === 0 || !card.checkBlockAddress(offset, SECTOR_SIZE) || !card.checkBlockAddress(lastBlock, SECTOR_SIZE)) {
+    if (task.blocks === 0) card.flag('ERROR');
     card.queue.discard(task.id);
     return R1;
   }
