@@ -65,6 +65,8 @@ export interface BoardOptions {
   cacheSize?: EmmcCardOptions['cacheSize'];
   /** the card's command queue depth (EXT_CSD CMDQ_DEPTH; default 32, 0 = no CMDQ_SUPPORT) */
   cmdqDepth?: EmmcCardOptions['cmdqDepth'];
+  /** a CQHCI command-queue engine in the controller, registers at CQHCI_BASE (default none) */
+  cqe?: boolean;
   /** simulated RAM size in bytes (default 1 TiB address space, sparse) */
   memorySize?: number;
 }
@@ -116,6 +118,7 @@ export function createBoard(o: BoardOptions): Board {
     irq,
     capabilities0: o.capabilities0,
     capabilities1: o.capabilities1,
+    cqe: o.cqe,
   });
   // a fault armed at run time must see the per-block state of a bulk run in flight
   const armed = faults.onArm;
