@@ -136,7 +136,8 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
 
   /**
    * A write to [offset, offset + len) of the current partition is a write-protect violation: the
-   * image was opened read-only, the boot area is protected, or a protected group lies in range.
+   * image was opened read-only, the boot area is protected, or a protected group lies in range
+   * (without a range: the first two only).
    */
   isWriteProtected(offset = 0, len = 0): boolean {
     const access = this.partitionAccess;

@@ -94,12 +94,12 @@ export class WriteProtection {
     return this.groups.get(part)?.get(Math.floor(offset / this.groupSize));
   }
 
-  /** True if a group of `part` touching [offset, offset + len) is protected, or its boot area is. */
+  /** True if a group of `part` touching [offset, offset + len) is protected, or its boot area is (len 0: the boot area only). */
   protects(part: number, offset: number, len: number, extCsd: Uint8Array): boolean {
     if (this.bootAreaProtected(part, extCsd)) return true;
     const m = this.groups.get(part);
-    if (!m || m.size === 0) return false;
-    const last = Math.floor((offset + Math.max(len, 1) - 1) / this.groupSize);
+    if (!m || m.size === 0 || len <= 0) return false;
+    const last = Math.floor((offset + len - 1) / this.groupSize);
     for (let g = Math.floor(offset / this.groupSize); g <= last; g++) if (m.has(g)) return true;
     return false;
   }

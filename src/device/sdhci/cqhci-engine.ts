@@ -336,7 +336,8 @@ export class CqhciEngine {
       const terri = (cmd << Q.CQTERRI.DATA_ERR_CMD.shift) | (d.tag << Q.CQTERRI.DATA_ERR_TASK.shift) | Q.CQTERRI.DATA_ERR_VALID.mask;
       this.regs.set(Q.CQHCI_TERRI, ((this.plain(Q.CQHCI_TERRI) & 0xffff) | terri) >>> 0);
     }
-    this.pending = this.host.clock.schedule(end === Infinity ? this.host.clock.now : end, () => this.complete(d, moved === d.blocks), 'cqhci task done');
+    // a card busy forever (an injected fault) never completes the task: it stays in flight
+    if (end !== Infinity) this.pending = this.host.clock.schedule(end, () => this.complete(d, moved === d.blocks), 'cqhci task done');
   }
 
   /** Blocks of the task between memory and card along its transfer descriptors; returns how many moved. */
