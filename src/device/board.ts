@@ -61,6 +61,12 @@ export interface BoardOptions {
   capabilities1?: number;
   addressing?: EmmcCardOptions['addressing'];
   partitionConfig?: number;
+  /** the card's volatile cache in bytes (EXT_CSD CACHE_SIZE; default 0 = none, writes durable at once) */
+  cacheSize?: EmmcCardOptions['cacheSize'];
+  /** the card's command queue depth (EXT_CSD CMDQ_DEPTH; default 32, 0 = no CMDQ_SUPPORT) */
+  cmdqDepth?: EmmcCardOptions['cmdqDepth'];
+  /** a CQHCI command-queue engine in the controller, registers at CQHCI_BASE (default none) */
+  cqe?: boolean;
   /** simulated RAM size in bytes (default 1 TiB address space, sparse) */
   memorySize?: number;
 }
@@ -97,6 +103,8 @@ export function createBoard(o: BoardOptions): Board {
     faults,
     addressing: o.addressing,
     partitionConfig: o.partitionConfig,
+    cacheSize: o.cacheSize,
+    cmdqDepth: o.cmdqDepth,
   });
   const bus = new SdBus(card, tracer, faults);
   const memory = new SimMemory(o.memorySize);
@@ -110,6 +118,7 @@ export function createBoard(o: BoardOptions): Board {
     irq,
     capabilities0: o.capabilities0,
     capabilities1: o.capabilities1,
+    cqe: o.cqe,
   });
   // a fault armed at run time must see the per-block state of a bulk run in flight
   const armed = faults.onArm;

@@ -44,6 +44,9 @@ export const TRACE = {
   sdcard_busy: (ns: number, why: string) => `busy ${ns} ns (${why})`,
   sdcard_switch: (index: number, value: number, result: string) => `EXT_CSD[${index}] = ${hex32(value, 2)}: ${result}`,
   sdcard_erase: (part: string, from: number, len: number, kind: string) => `${kind} ${part} @${hex32(from, 10)} +${len}`,
+  sdcard_cache: (what: string, blocks: number) => `${what}: ${blocks} block(s)`,
+  sdcard_write_protect: (what: string, part: string, offset: number, kind: string) => `${what} ${part} @${hex32(offset, 10)} ${kind}`,
+  sdcard_cmdq: (what: string, task: number, detail: string) => `${what} task ${task} ${detail}`,
   sdcard_io_error: (what: string, part: string, offset: number, message: string) => `${what} ${part} @${hex32(offset, 10)}: ${message}`,
   // faults (src/device/faults.ts)
   fault_inject: (kind: string, detail: string) => `${kind}: ${detail}`,

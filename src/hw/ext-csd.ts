@@ -34,6 +34,7 @@ export const EXT_CSD = {
   FW_CONFIG: 169,
   USER_WP: 171,
   BOOT_WP: 173,
+  BOOT_WP_STATUS: 174,
   ERASE_GROUP_DEF: 175,
   BOOT_BUS_CONDITIONS: 177,
   BOOT_CONFIG_PROT: 178,
@@ -96,7 +97,53 @@ export const EXT_CSD_BUS_WIDTH_8 = 2;
 /** HS_TIMING values. */
 export const EXT_CSD_TIMING_HS = 1;
 /** POWER_OFF_NOTIFICATION values. */
+export const EXT_CSD_NO_POWER_NOTIFICATION = 0;
 export const EXT_CSD_POWER_ON = 1;
+export const EXT_CSD_POWER_OFF_SHORT = 2;
+export const EXT_CSD_POWER_OFF_LONG = 3;
+/** JEDEC SLEEP_NOTIFICATION: the host is about to send CMD5 sleep. */
+export const EXT_CSD_SLEEP_NOTIFICATION = 4;
+
+/** S_A_TIMEOUT: the sleep/awake busy limit is 100 ns × 2^S_A_TIMEOUT. */
+export const S_A_TIMEOUT_UNIT_NS = 100;
+
+/** CACHE_CTRL bit 0 turns the volatile cache on; FLUSH_CACHE bit 0 commits it (bit 1, BARRIER, unused). */
+export const EXT_CSD_CACHE_CTRL_EN = 1 << 0;
+export const EXT_CSD_FLUSH_CACHE_FLUSH = 1 << 0;
+/** CACHE_SIZE (4 bytes) counts KiB (mmc-utils prints it so; JEDEC "x 1 Kb"). */
+export const EXT_CSD_CACHE_SIZE_UNIT = 1024;
+
+/** CMDQ_MODE_EN bit 0: command queueing on (legacy block read/write commands become illegal). */
+export const EXT_CSD_CMDQ_MODE_ENABLED = 1 << 0;
+/** CMDQ_SUPPORT bit 0; CMDQ_DEPTH bits 4:0 hold the queue depth minus 1. */
+export const EXT_CSD_CMDQ_SUPPORTED = 1 << 0;
+export const EXT_CSD_CMDQ_DEPTH_MASK = 0x1f;
+
+/** USER_WP bits (JEDEC names): how CMD28 protects a group and which kinds are locked out. */
+export const EXT_CSD_USER_WP_US_PWR_WP_EN = 1 << 0;
+export const EXT_CSD_USER_WP_US_PERM_WP_EN = 1 << 2;
+export const EXT_CSD_USER_WP_US_PWR_WP_DIS = 1 << 3;
+export const EXT_CSD_USER_WP_US_PERM_WP_DIS = 1 << 4;
+export const EXT_CSD_USER_WP_CD_PERM_WP_DIS = 1 << 6;
+export const EXT_CSD_USER_WP_PERM_PSWD_DIS = 1 << 7;
+/** USER_WP bits cleared at power-on and hardware reset (R/W/C_P). */
+export const EXT_CSD_USER_WP_POWER_ON_BITS = EXT_CSD_USER_WP_US_PWR_WP_EN | EXT_CSD_USER_WP_US_PWR_WP_DIS;
+
+/** BOOT_WP bits (Linux names where Linux has them, JEDEC's otherwise). */
+export const EXT_CSD_BOOT_WP_B_PWR_WP_EN = 0x01;
+export const EXT_CSD_BOOT_WP_B_PWR_WP_SEC_SEL = 0x02;
+export const EXT_CSD_BOOT_WP_B_PERM_WP_EN = 0x04;
+export const EXT_CSD_BOOT_WP_B_PERM_WP_SEC_SEL = 0x08;
+export const EXT_CSD_BOOT_WP_B_PERM_WP_DIS = 0x10;
+export const EXT_CSD_BOOT_WP_B_PWR_WP_DIS = 0x40;
+export const EXT_CSD_BOOT_WP_B_SEC_WP_SEL = 0x80;
+/** BOOT_WP bits cleared at power-on and hardware reset (R/W/C_P). */
+export const EXT_CSD_BOOT_WP_POWER_ON_BITS = EXT_CSD_BOOT_WP_B_PWR_WP_EN | EXT_CSD_BOOT_WP_B_PWR_WP_SEC_SEL | EXT_CSD_BOOT_WP_B_PWR_WP_DIS;
+/** BOOT_WP_STATUS: two bits per boot area (area 1 in bits 1:0): none, power-on, permanent. */
+export const EXT_CSD_BOOT_WP_S_NONE = 0;
+export const EXT_CSD_BOOT_WP_S_PWR = 1;
+export const EXT_CSD_BOOT_WP_S_PERM = 2;
+export const EXT_CSD_BOOT_WP_S_BITS_PER_AREA = 2;
 
 /** CARD_TYPE bits. */
 export const EXT_CSD_CARD_TYPE_HS_26 = 1 << 0;

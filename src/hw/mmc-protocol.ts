@@ -67,9 +67,18 @@ export const MMC = {
   SET_BLOCK_COUNT: 23,
   WRITE_BLOCK: 24,
   WRITE_MULTIPLE_BLOCK: 25,
+  SET_WRITE_PROT: 28,
+  CLR_WRITE_PROT: 29,
+  SEND_WRITE_PROT: 30,
+  SEND_WRITE_PROT_TYPE: 31,
   ERASE_GROUP_START: 35,
   ERASE_GROUP_END: 36,
   ERASE: 38,
+  QUE_TASK_PARAMS: 44,
+  QUE_TASK_ADDR: 45,
+  EXECUTE_READ_TASK: 46,
+  EXECUTE_WRITE_TASK: 47,
+  CMDQ_TASK_MGMT: 48,
   APP_CMD: 55,
 } as const;
 export const SD_SEND_IF_COND = 8;
@@ -98,8 +107,12 @@ export interface SwitchArg {
 }
 export const decodeSwitchArg = (arg: number): SwitchArg => ({ access: (arg >>> 24) & 3, index: (arg >>> 16) & 0xff, value: (arg >>> 8) & 0xff });
 
-/** CMD23 SET_BLOCK_COUNT: bit 31 reliable write, bits 15:0 the block count. */
+/**
+ * CMD23 SET_BLOCK_COUNT: bit 31 reliable write (Linux's REL_WRITE for REQ_FUA), bit 24 forced
+ * programming (JEDEC; Linux sets it only in CMDQ task parameters), bits 15:0 the block count.
+ */
 export const MMC_CMD23_ARG_REL_WR = 1 << 31;
+export const MMC_CMD23_ARG_FORCED_PRG = 1 << 24;
 export const MMC_CMD23_BLOCKS_MASK = 0xffff;
 
 /** CMD38 ERASE arguments. */
@@ -109,3 +122,29 @@ export const MMC_DISCARD_ARG = 0x00000003;
 export const MMC_SECURE_ERASE_ARG = 0x80000000;
 export const MMC_SECURE_TRIM1_ARG = 0x80000001;
 export const MMC_SECURE_TRIM2_ARG = 0x80008000;
+
+/** CMD5 SLEEP_AWAKE: bit 15 set = go to sleep, clear = awake (RCA in bits 31:16). */
+export const MMC_SLEEP_AWAKE_SLEEP = 1 << 15;
+
+/** CMD13 SEND_STATUS: bit 15 (SQS) asks for the Queue Status Register instead of the R1 status. */
+export const MMC_SEND_STATUS_SQS = 1 << 15;
+
+/**
+ * CMD44 QUEUED_TASK_PARAMS (JEDEC §6.6.39; Linux's cqhci builds the same word in CQHCI's task
+ * descriptor): reliable write, direction (1 = read), tag request, context, forced programming,
+ * priority, task id and block count. CMD45 QUEUED_TASK_ADDRESS carries the start address.
+ */
+export const MMC_CMDQ_ARG_REL_WRITE = 1 << 31;
+export const MMC_CMDQ_ARG_DATA_DIR_READ = 1 << 30;
+export const MMC_CMDQ_ARG_TAG_REQ = 1 << 29;
+export const MMC_CMDQ_ARG_FORCED_PRG = 1 << 24;
+export const MMC_CMDQ_ARG_PRIORITY = 1 << 23;
+export const MMC_CMDQ_TASK_ID_SHIFT = 16;
+export const MMC_CMDQ_TASK_ID_MASK = 0x1f;
+export const MMC_CMDQ_BLOCKS_MASK = 0xffff;
+export const cmdqTaskIdOfArg = (arg: number): number => (arg >>> MMC_CMDQ_TASK_ID_SHIFT) & MMC_CMDQ_TASK_ID_MASK;
+
+/** CMD48 CMDQ_TASK_MGMT: TM op-code in bits 3:0 (discard the whole queue, or the task in 20:16). */
+export const MMC_CMDQ_TM_OP_MASK = 0xf;
+export const MMC_CMDQ_DISCARD_QUEUE = 1;
+export const MMC_CMDQ_DISCARD_TASK = 2;

@@ -12,7 +12,7 @@ function ctx(o: { cache?: boolean; cardType?: number; strobe?: boolean; partitio
   if (o.cardType !== undefined) extCsd[EXT_CSD.CARD_TYPE] = o.cardType;
   if (o.strobe === false) extCsd[EXT_CSD.STROBE_SUPPORT] = 0;
   const parts = new Set(o.partitions ?? [0, 1, 2, 3]);
-  return { extCsd, isSupportedPartition: (a) => parts.has(a) };
+  return { extCsd, queuedTasks: 0, isSupportedPartition: (a) => parts.has(a) };
 }
 
 test('CMD6: only the modes bytes in the table are writable, each with its value check', () => {

@@ -10,6 +10,8 @@ import type { LatencyModel } from '../latency.js';
 import type { Tracer } from '../trace.js';
 import type { MmcCommandType, MmcResponse } from '../../hw/mmc-protocol.js';
 import type { StreamIo } from './stream-io.js';
+import type { TaskQueue } from './task-queue.js';
+import type { WriteProtection } from './write-protect.js';
 import type { CardState, R1Flag } from './status.js';
 
 /** What the card puts on CMD after a command (CRC already stripped for R1/R3; R2 keeps its 16 bytes). */
@@ -20,8 +22,24 @@ export type CardResponse =
   | { kind: 'r2'; reg: Uint8Array }
   | { kind: 'r3'; ocr: number };
 
+/** CMD23's argument, kept for the next CMD18/CMD25. */
+export interface BlockCount {
+  count: number;
+  /** bit 31: reliable write */
+  reliable: boolean;
+  /** bit 24: forced programming (the data bypasses the volatile cache) */
+  forced: boolean;
+}
+
 /** What a handler asks the card to answer. */
-export type Outcome = { r: 'none' } | { r: 'r1' } | { r: 'r1b' } | { r: 'r2'; reg: Uint8Array } | { r: 'r3'; ocr: number };
+export type Outcome =
+  | { r: 'none' }
+  | { r: 'r1' }
+  | { r: 'r1b' }
+  | { r: 'r2'; reg: Uint8Array }
+  | { r: 'r3'; ocr: number }
+  /** CMD13 with SQS: an R1-format response carrying the Queue Status Register, status untouched */
+  | { r: 'qsr'; qsr: number };
 
 export interface DataHandlers {
   /** next block for the host (undefined: stop, an error bit has been raised) */
@@ -42,6 +60,8 @@ export interface CardCommand {
   /** undefined: a JEDEC command this model does not implement */
   readonly handler: ((card: CardContext, arg: number, self: CardCommand) => Outcome) | undefined;
   readonly data: DataHandlers | undefined;
+  /** 'legacy': illegal while CMDQ_MODE_EN is set; 'queue': legal only while it is set */
+  readonly cmdq: 'legacy' | 'queue' | undefined;
 }
 
 export interface DataPhase {
@@ -63,6 +83,8 @@ export interface DataPhase {
   readonly ticket: CommandTicket | undefined;
   /** blocks moved so far */
   blocks: number;
+  /** write: reliable write or forced programming, the blocks bypass the volatile cache */
+  readonly durable: boolean;
   /** read-ahead / write-behind of the image while I/O is batched (./stream-io.ts) */
   io?: StreamIo;
 }
@@ -75,10 +97,13 @@ export interface CardContext {
   readonly cid: Uint8Array;
   readonly csd: Uint8Array;
   readonly extCsd: Uint8Array;
+  readonly writeProtection: WriteProtection;
+  readonly queue: TaskQueue;
+  readonly cmdqOn: boolean;
   rca: number;
   blockLen: number;
   /** CMD23: applies to the next CMD18/CMD25 only */
-  blockCount: { count: number; reliable: boolean } | undefined;
+  blockCount: BlockCount | undefined;
   eraseStart: number | undefined;
   eraseEnd: number | undefined;
 
@@ -91,15 +116,19 @@ export interface CardContext {
   takeCmd1Busy(): boolean;
   ocr(ready: boolean): number;
 
-  partition(): BlockBacking | undefined;
+  readonly partitionAccess: number;
+  partition(access?: number): BlockBacking | undefined;
   partitionName(): string;
   byteAddress(arg: number): number;
   dataBlockLen(): number;
   checkBlockAddress(offset: number, len: number): boolean;
-  isWriteProtected(): boolean;
+  /** a write to [offset, offset + len) of the current partition would violate write protection */
+  isWriteProtected(offset?: number, len?: number): boolean;
   switchByte(index: number, value: number): boolean;
+  /** side effects of a stored CMD6 byte (cache flush, boot WP, queue); returns extra busy (ns) */
+  afterSwitch(index: number, value: number): number;
 
-  startData(entry: CardCommand, dir: 'read' | 'write', offset: number, remaining: number | undefined, blockLen: number): void;
+  startData(entry: CardCommand, dir: 'read' | 'write', offset: number, remaining: number | undefined, blockLen: number, durable?: boolean): void;
   endData(): void;
   readPartitionBlock(d: DataPhase): Uint8Array | undefined;
   writePartitionBlock(d: DataPhase, block: Uint8Array): boolean;

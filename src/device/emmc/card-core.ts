@@ -9,14 +9,25 @@ import type { BlockBacking } from '../backing.js';
 import type { VirtualClock, TaskHandle } from '../clock.js';
 import type { FaultInjector, CommandTicket } from '../faults.js';
 import { LatencyModel } from '../latency.js';
+import type { BlockCount } from './card-context.js';
 import { nullTracer, type Tracer } from '../trace.js';
-import { EXT_CSD, EXT_CSD_PART_CONFIG_ACC_MASK } from '../../hw/ext-csd.js';
+import {
+  EXT_CSD,
+  EXT_CSD_CACHE_CTRL_EN,
+  EXT_CSD_CACHE_SIZE_UNIT,
+  EXT_CSD_CMDQ_MODE_ENABLED,
+  EXT_CSD_PART_CONFIG_ACC_MASK,
+} from '../../hw/ext-csd.js';
 import { set } from '../../hw/fields.js';
 import { SECTOR_SIZE } from '../../lib/units.js';
 import { resetVolatileBytes, switchAllowed } from './ext-csd-switch.js';
 import { partitionNameOf, type EmmcLayout } from './image-layout.js';
-import { buildCid, buildCsd, buildExtCsd, defaultCid, type CidFields } from './registers.js';
+import { buildCid, buildCsd, buildExtCsd, CMDQ_DEPTH_DEFAULT, defaultCid, HC_ERASE_UNIT, type CidFields } from './registers.js';
 import { OCR, OCR_ACCESS, OCR_VOLTAGE_WINDOW, R1, STATE_CODE, type CardState, type R1Flag } from './status.js';
+import { switchEffect } from './switch-effects.js';
+import { TaskQueue } from './task-queue.js';
+import { VolatileCache, programBlocks } from './volatile-cache.js';
+import { WriteProtection } from './write-protect.js';
 
 export interface EmmcCardOptions {
   layout: EmmcLayout;
@@ -29,6 +40,10 @@ export interface EmmcCardOptions {
   cid?: Partial<CidFields>;
   /** PART_CONFIG reset value (QEMU's boot-config property) */
   partitionConfig?: number;
+  /** volatile cache size in bytes, a multiple of 1 KiB (EXT_CSD CACHE_SIZE); default 0 = no cache */
+  cacheSize?: number;
+  /** command queue depth (EXT_CSD CMDQ_DEPTH); 0 = no command queueing; default 32 */
+  cmdqDepth?: number;
 }
 
 export interface CardStats {
@@ -58,7 +73,7 @@ export abstract class EmmcCardCore {
   protected deferredBits = 0;
   blockLen = SECTOR_SIZE;
   /** CMD23: applies to the next CMD18/CMD25 only */
-  blockCount: { count: number; reliable: boolean } | undefined;
+  blockCount: BlockCount | undefined;
   eraseStart: number | undefined;
   eraseEnd: number | undefined;
   /** the card answers CMD1 busy this many more times (§5) */
@@ -71,6 +86,12 @@ export abstract class EmmcCardCore {
   protected currentTicket: CommandTicket | undefined;
   protected inCommand = false;
   private readonly resetPartitionConfig: number;
+  /** the volatile cache, if CACHE_SIZE > 0 (./volatile-cache.ts) */
+  readonly cache: VolatileCache | undefined;
+  /** write-protected groups and boot areas (./write-protect.ts) */
+  readonly writeProtection: WriteProtection;
+  /** the command queue (./task-queue.ts); empty unless CMDQ_MODE_EN is set */
+  readonly queue: TaskQueue;
 
   constructor(o: EmmcCardOptions) {
     this.clock = o.clock;
@@ -83,8 +104,14 @@ export abstract class EmmcCardCore {
     this.resetPartitionConfig = o.partitionConfig ?? 0;
     this.extCsd = buildExtCsd(
       { user: userSize, boot: o.layout.bootSize, rpmb: o.layout.rpmbSize, gp: o.layout.gpSizes },
-      { partitionConfig: this.resetPartitionConfig },
+      { partitionConfig: this.resetPartitionConfig, cacheSize: o.cacheSize, cmdqDepth: o.cmdqDepth },
     );
+    const cacheBytes = o.cacheSize ?? 0;
+    if (cacheBytes % EXT_CSD_CACHE_SIZE_UNIT !== 0) throw new RangeError(`cache size ${cacheBytes} is not a multiple of 1 KiB`);
+    this.cache = cacheBytes > 0 ? new VolatileCache(Math.max(1, Math.floor(cacheBytes / SECTOR_SIZE))) : undefined;
+    const wpGroup = this.extCsd[EXT_CSD.HC_WP_GRP_SIZE]! * this.extCsd[EXT_CSD.HC_ERASE_GRP_SIZE]! * HC_ERASE_UNIT;
+    this.writeProtection = new WriteProtection(wpGroup);
+    this.queue = new TaskQueue(o.cmdqDepth ?? CMDQ_DEPTH_DEFAULT);
     this.cid = buildCid({ ...defaultCid(userSize), ...o.cid });
     this.csd = buildCsd(userSize);
     this.cmd1BusyLeft = this.latency.p.cmd1BusyCount;
@@ -180,14 +207,23 @@ export abstract class EmmcCardCore {
     this.eraseStart = this.eraseEnd = undefined;
     this.endData();
     this.clearBusy();
+    this.queue.clear();
     resetVolatileBytes(this.extCsd);
   }
 
-  /** Bus power off → on: back to power-on state, OCR busy again, a lost power restored. */
+  /**
+   * Bus power off → on: back to power-on state, OCR busy again, a lost power restored. Whatever
+   * the volatile cache still held is gone; power-on settings (CACHE_CTRL, CMDQ_MODE_EN, power-on
+   * write protection) start cleared.
+   */
   powerCycle(): void {
+    this.dropCache('power off');
     this.powered = true;
     this.cmd1BusyLeft = this.latency.p.cmd1BusyCount;
     this.extCsd[EXT_CSD.PART_CONFIG] = this.resetPartitionConfig;
+    this.extCsd[EXT_CSD.CACHE_CTRL] = 0;
+    this.extCsd[EXT_CSD.CMDQ_MODE_EN] = 0;
+    this.writeProtection.powerCycle(this.extCsd);
     this.reset();
   }
 
@@ -197,6 +233,49 @@ export abstract class EmmcCardCore {
     this.powered = false;
     this.endData();
     this.clearBusy();
+    this.dropCache('power lost');
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // volatile cache, command queue
+  // ---------------------------------------------------------------------------------------------
+
+  /** CACHE_CTRL bit 0 on a card with a cache: written blocks wait in the cache. */
+  get cacheOn(): boolean {
+    return this.cache !== undefined && (this.extCsd[EXT_CSD.CACHE_CTRL]! & EXT_CSD_CACHE_CTRL_EN) !== 0;
+  }
+
+  /** CMDQ_MODE_EN set: tasks only, legacy block reads and writes are illegal. */
+  get cmdqOn(): boolean {
+    return (this.extCsd[EXT_CSD.CMDQ_MODE_EN]! & EXT_CSD_CMDQ_MODE_ENABLED) !== 0;
+  }
+
+  get queuedTasks(): number {
+    return this.queue.size;
+  }
+
+  /** Program everything the cache holds to the image; returns the busy it takes (ns). */
+  flushCache(why: string): number {
+    const blocks = this.cache?.drain() ?? [];
+    if (blocks.length === 0) return 0;
+    this.tracer.emit('sdcard_cache', why, blocks.length);
+    try {
+      programBlocks(blocks, (part) => this.partition(part));
+    } catch (e) {
+      this.tracer.emit('sdcard_io_error', 'write', 'cache', 0, (e as Error).message);
+      this.flagLater('ERROR');
+    }
+    return blocks.length * this.latency.p.programPerBlockNs;
+  }
+
+  private dropCache(why: string): void {
+    const n = this.cache?.drop() ?? 0;
+    if (n > 0) this.tracer.emit('sdcard_cache', `${why}, dropped`, n);
+  }
+
+  /** What a successful CMD6 byte write does besides storing the byte; returns extra busy (ns). */
+  afterSwitch(index: number, value: number): number {
+    return switchEffect(this, index, value);
   }
 
   /** CMD1 power-up progress: true while still busy (consumes one busy answer). */

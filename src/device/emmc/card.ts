@@ -43,6 +43,7 @@ export class EmmcCard extends EmmcCardDataPhase implements CardContext {
     }
     if (entry.addressed && rcaOfArg(arg) !== this.rca && index !== MMC.SELECT_CARD) return { kind: 'none' }; // not for us
     if (!entry.states.includes(before)) return this.illegal(index);
+    if (entry.cmdq !== undefined && (entry.cmdq === 'queue') !== this.cmdqOn) return this.illegal(index);
     if (!entry.handler) {
       this.tracer.emit('sdcard_unimplemented', index, entry.name);
       return this.illegal(index);
@@ -78,6 +79,10 @@ export class EmmcCard extends EmmcCardDataPhase implements CardContext {
       case 'r3':
         resp = { kind: 'r3', ocr: out.ocr };
         break;
+      case 'qsr':
+        // the Queue Status Register replaces the status: no status bit is sent, none is cleared
+        this.tracer.emit('sdcard_response', 'qsr', hex(out.qsr, 8));
+        return { kind: 'r1', status: out.qsr };
     }
     if (resp.kind !== 'none') {
       this.statusBits = (this.statusBits & ~R1_CLEAR_ON_READ) >>> 0;

@@ -12,6 +12,7 @@
 
 import {
   decodeSwitchArg,
+  MMC_CMD23_ARG_FORCED_PRG,
   MMC_CMD23_ARG_REL_WR,
   MMC_CMD23_BLOCKS_MASK,
   MMC_DISCARD_ARG,
@@ -19,6 +20,7 @@ import {
   MMC_SECURE_ERASE_ARG,
   MMC_SECURE_TRIM1_ARG,
   MMC_SECURE_TRIM2_ARG,
+  MMC_SLEEP_AWAKE_SLEEP,
   MMC_SWITCH_MODE_CMD_SET,
   MMC_SWITCH_MODE_SET_BITS,
   MMC_SWITCH_MODE_CLEAR_BITS,
@@ -27,10 +29,12 @@ import {
   type MmcCommandType,
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
-import { EXT_CSD, EXT_CSD_SIZE } from '../../hw/ext-csd.js';
+import { EXT_CSD, EXT_CSD_SIZE, S_A_TIMEOUT_UNIT_NS } from '../../hw/ext-csd.js';
 import { KiB, SECTOR_SIZE } from '../../lib/units.js';
 import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
 import { isPartitionSwitch, switchedValue } from './ext-csd-switch.js';
+import { clrWriteProt, sendWriteProt, sendWriteProtType, setWriteProt, writeProtData, writeProtTypeData } from './protect-commands.js';
+import { cmdqTaskMgmt, executeReadTask, executeWriteTask, queuedTaskAddress, queuedTaskParams, sendStatus } from './queue-commands.js';
 import { HC_ERASE_UNIT } from './registers.js';
 import type { CardState } from './status.js';
 
@@ -69,15 +73,33 @@ function setRelativeAddr(card: CardContext, arg: number): Outcome {
   return R1;
 }
 
+/**
+ * CMD5: stby → slp with the sleep bit, slp → stby without it (the other way round is illegal);
+ * busy for S_A_TIMEOUT (100 ns × 2^S_A_TIMEOUT) either way. In slp only CMD0 and CMD5 are
+ * accepted: every other entry of the table leaves slp out of its states.
+ */
+function sleepAwake(card: CardContext, arg: number): Outcome {
+  const sleep = (arg & MMC_SLEEP_AWAKE_SLEEP) !== 0;
+  if (sleep !== (card.state === 'stby')) {
+    card.flag('ILLEGAL_COMMAND');
+    return NONE;
+  }
+  card.setState(sleep ? 'slp' : 'stby');
+  card.busyFor(S_A_TIMEOUT_UNIT_NS * 2 ** card.extCsd[EXT_CSD.S_A_TIMEOUT]!, sleep ? 'CMD5 sleep' : 'CMD5 awake', true);
+  return R1B;
+}
+
 function switchCmd(card: CardContext, arg: number): Outcome {
   const { access, index, value } = decodeSwitchArg(arg);
   card.setState('prg');
   let result = 'command set (ignored)';
+  let extraBusy = 0;
   if (access !== MMC_SWITCH_MODE_CMD_SET) {
     const old = card.extCsd[index] ?? 0;
     const next = access === MMC_SWITCH_MODE_SET_BITS ? old | value : access === MMC_SWITCH_MODE_CLEAR_BITS ? old & ~value & 0xff : value;
     if (index < EXT_CSD_SIZE && card.switchByte(index, next)) {
       card.extCsd[index] = switchedValue(index, next);
+      extraBusy = card.afterSwitch(index, next);
       result = 'ok';
     } else {
       card.flagLater('SWITCH_ERROR');
@@ -86,7 +108,7 @@ function switchCmd(card: CardContext, arg: number): Outcome {
     card.tracer.emit('sdcard_switch', index, next, result);
   }
   const p = card.latency.p;
-  card.busyFor(isPartitionSwitch(index) ? p.partitionSwitchBusyNs : p.switchBusyNs, `CMD6 ${result}`, true);
+  card.busyFor((isPartitionSwitch(index) ? p.partitionSwitchBusyNs : p.switchBusyNs) + extraBusy, `CMD6 ${result}`, true);
   return R1B;
 }
 
@@ -137,7 +159,6 @@ function stopTransmission(card: CardContext): Outcome {
   return R1B;
 }
 
-const sendStatus = (): Outcome => R1;
 
 function goInactiveState(card: CardContext): Outcome {
   card.setState('ina');
@@ -161,7 +182,11 @@ function startRead(card: CardContext, arg: number, self: CardCommand, multi: boo
 }
 
 function setBlockCount(card: CardContext, arg: number): Outcome {
-  card.blockCount = { count: arg & MMC_CMD23_BLOCKS_MASK, reliable: (arg & MMC_CMD23_ARG_REL_WR) !== 0 };
+  card.blockCount = {
+    count: arg & MMC_CMD23_BLOCKS_MASK,
+    reliable: (arg & MMC_CMD23_ARG_REL_WR) !== 0,
+    forced: (arg & MMC_CMD23_ARG_FORCED_PRG) !== 0,
+  };
   return R1;
 }
 
@@ -173,13 +198,16 @@ function startWrite(card: CardContext, arg: number, self: CardCommand, multi: bo
     return R1;
   }
   if (!card.checkBlockAddress(offset, len)) return R1;
-  if (card.isWriteProtected()) {
+  const count = multi ? card.blockCount?.count || undefined : 1;
+  // a known count is checked whole; an open-ended write stops at the first protected block
+  if (card.isWriteProtected(offset, (count ?? 1) * len)) {
     card.flag('WP_VIOLATION');
     return R1;
   }
-  const count = multi ? card.blockCount?.count || undefined : 1;
+  // reliable write (Linux's REQ_FUA) and forced programming bypass the volatile cache
+  const durable = multi && card.blockCount !== undefined && (card.blockCount.reliable || card.blockCount.forced);
   card.blockCount = undefined;
-  card.startData(self, 'write', offset, count, len);
+  card.startData(self, 'write', offset, count, len, durable);
   return R1;
 }
 
@@ -232,7 +260,7 @@ function erase(card: CardContext, arg: number): Outcome {
     card.flag('ERASE_PARAM');
     return R1B;
   }
-  if (part.readOnly) {
+  if (part.readOnly || card.writeProtection.bootAreaProtected(card.partitionAccess, card.extCsd)) {
     card.flag('WP_VIOLATION');
     return R1B;
   }
@@ -251,7 +279,12 @@ function erase(card: CardContext, arg: number): Outcome {
   const fill = card.extCsd[EXT_CSD.ERASED_MEM_CONT] ? 0xff : 0x00;
   const CHUNK = 64 * KiB;
   const chunk = new Uint8Array(CHUNK).fill(fill);
-  for (let off = from; off < to; off += CHUNK) part.write(off, chunk.subarray(0, Math.min(CHUNK, to - off)));
+  // protected groups are skipped, and the status says so (WP_ERASE_SKIP)
+  const runs = card.writeProtection.unprotectedRuns(card.partitionAccess, from, to);
+  if (runs.length !== 1 || runs[0]![0] !== from || runs[0]![1] !== to) card.flagLater('WP_ERASE_SKIP'); // found while erasing
+  for (const [runFrom, runTo] of runs) {
+    for (let off = runFrom; off < runTo; off += CHUNK) part.write(off, chunk.subarray(0, Math.min(CHUNK, runTo - off)));
+  }
   card.tracer.emit('sdcard_erase', card.partitionName(), from, to - from, kind);
   card.setState('prg');
   card.busyFor(busy, `CMD38 ${kind}`, true);
@@ -276,6 +309,8 @@ const extCsdData: DataHandlers = { read: (card) => card.extCsd.slice() };
 
 const ALL_BUT_INA: readonly CardState[] = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis', 'btst', 'slp'];
 const ADDRESSED_STATES: readonly CardState[] = ['stby', 'tran', 'data', 'rcv', 'prg', 'dis', 'btst'];
+/** Tasks may be queued while another task moves data or programs (that is what queueing is for). */
+const QUEUEING_STATES: readonly CardState[] = ['tran', 'data', 'rcv', 'prg'];
 
 interface Spec {
   name: string;
@@ -286,6 +321,7 @@ interface Spec {
   addressed?: boolean;
   handler?: CardCommand['handler'];
   data?: DataHandlers;
+  cmdq?: CardCommand['cmdq'];
 }
 
 function table(specs: Record<number, Spec>): Readonly<Partial<Record<number, CardCommand>>> {
@@ -302,6 +338,7 @@ function table(specs: Record<number, Spec>): Readonly<Partial<Record<number, Car
       states: s.states,
       handler: s.handler,
       data: s.data,
+      cmdq: s.cmdq,
     });
   }
   return Object.freeze(out);
@@ -313,7 +350,7 @@ export const EMMC_COMMANDS = table({
   2: { name: 'ALL_SEND_CID', cls: 0, type: 'bcr', response: 'r2', states: ['ready'], handler: allSendCid },
   3: { name: 'SET_RELATIVE_ADDR', cls: 0, type: 'ac', response: 'r1', states: ['ident'], handler: setRelativeAddr },
   4: { name: 'SET_DSR', cls: 0, type: 'bc', response: 'none', states: ['stby'] },
-  5: { name: 'SLEEP_AWAKE', cls: 0, type: 'ac', response: 'r1b', states: ['stby', 'slp'], addressed: true },
+  5: { name: 'SLEEP_AWAKE', cls: 0, type: 'ac', response: 'r1b', states: ['stby', 'slp'], addressed: true, handler: sleepAwake },
   6: { name: 'SWITCH', cls: 10, type: 'ac', response: 'r1b', states: ['tran'], handler: switchCmd },
   7: { name: 'SELECT_DESELECT_CARD', cls: 0, type: 'ac', response: 'r1', states: ['stby', 'tran', 'data', 'prg', 'dis'], addressed: true, handler: selectCard },
   8: { name: 'SEND_EXT_CSD', cls: 0, type: 'adtc', response: 'r1', states: ['tran'], handler: sendExtCsd, data: extCsdData },
@@ -324,30 +361,30 @@ export const EMMC_COMMANDS = table({
   14: { name: 'BUSTEST_R', cls: 0, type: 'adtc', response: 'r1', states: ['btst'] },
   15: { name: 'GO_INACTIVE_STATE', cls: 0, type: 'ac', response: 'none', states: ['stby', 'tran', 'data', 'rcv', 'prg', 'dis'], addressed: true, handler: goInactiveState },
   16: { name: 'SET_BLOCKLEN', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlocklen },
-  17: { name: 'READ_SINGLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, false), data: blockData },
-  18: { name: 'READ_MULTIPLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, true), data: blockData },
+  17: { name: 'READ_SINGLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, false), data: blockData, cmdq: 'legacy' },
+  18: { name: 'READ_MULTIPLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, true), data: blockData, cmdq: 'legacy' },
   19: { name: 'BUSTEST_W', cls: 0, type: 'adtc', response: 'r1', states: ['tran'] },
   21: { name: 'SEND_TUNING_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'] },
-  23: { name: 'SET_BLOCK_COUNT', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlockCount },
-  24: { name: 'WRITE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, false), data: blockData },
-  25: { name: 'WRITE_MULTIPLE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, true), data: blockData },
+  23: { name: 'SET_BLOCK_COUNT', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlockCount, cmdq: 'legacy' },
+  24: { name: 'WRITE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, false), data: blockData, cmdq: 'legacy' },
+  25: { name: 'WRITE_MULTIPLE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, true), data: blockData, cmdq: 'legacy' },
   26: { name: 'PROGRAM_CID', cls: 4, type: 'adtc', response: 'r1', states: ['tran'] },
   27: { name: 'PROGRAM_CSD', cls: 4, type: 'adtc', response: 'r1', states: ['tran'] },
-  28: { name: 'SET_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'] },
-  29: { name: 'CLR_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'] },
-  30: { name: 'SEND_WRITE_PROT', cls: 6, type: 'adtc', response: 'r1', states: ['tran'] },
-  31: { name: 'SEND_WRITE_PROT_TYPE', cls: 6, type: 'adtc', response: 'r1', states: ['tran'] },
+  28: { name: 'SET_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'], handler: setWriteProt },
+  29: { name: 'CLR_WRITE_PROT', cls: 6, type: 'ac', response: 'r1b', states: ['tran'], handler: clrWriteProt },
+  30: { name: 'SEND_WRITE_PROT', cls: 6, type: 'adtc', response: 'r1', states: ['tran'], handler: sendWriteProt, data: writeProtData },
+  31: { name: 'SEND_WRITE_PROT_TYPE', cls: 6, type: 'adtc', response: 'r1', states: ['tran'], handler: sendWriteProtType, data: writeProtTypeData },
   35: { name: 'ERASE_GROUP_START', cls: 5, type: 'ac', response: 'r1', states: ['tran'], handler: eraseGroupStart },
   36: { name: 'ERASE_GROUP_END', cls: 5, type: 'ac', response: 'r1', states: ['tran'], handler: eraseGroupEnd },
   38: { name: 'ERASE', cls: 5, type: 'ac', response: 'r1b', states: ['tran'], handler: erase },
   39: { name: 'FAST_IO', cls: 9, type: 'ac', response: 'r3', states: ['stby'] },
   40: { name: 'GO_IRQ_STATE', cls: 9, type: 'bcr', response: 'r3', states: ['stby'] },
   42: { name: 'LOCK_UNLOCK', cls: 7, type: 'adtc', response: 'r1', states: ['tran'] },
-  44: { name: 'QUEUED_TASK_PARAMS', cls: 11, type: 'ac', response: 'r1', states: ['tran'] },
-  45: { name: 'QUEUED_TASK_ADDRESS', cls: 11, type: 'ac', response: 'r1', states: ['tran'] },
-  46: { name: 'EXECUTE_READ_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'] },
-  47: { name: 'EXECUTE_WRITE_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'] },
-  48: { name: 'CMDQ_TASK_MGMT', cls: 11, type: 'ac', response: 'r1b', states: ['tran'] },
+  44: { name: 'QUEUED_TASK_PARAMS', cls: 11, type: 'ac', response: 'r1', states: QUEUEING_STATES, handler: queuedTaskParams, cmdq: 'queue' },
+  45: { name: 'QUEUED_TASK_ADDRESS', cls: 11, type: 'ac', response: 'r1', states: QUEUEING_STATES, handler: queuedTaskAddress, cmdq: 'queue' },
+  46: { name: 'EXECUTE_READ_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'], handler: executeReadTask, data: blockData, cmdq: 'queue' },
+  47: { name: 'EXECUTE_WRITE_TASK', cls: 11, type: 'adtc', response: 'r1', states: ['tran'], handler: executeWriteTask, data: blockData, cmdq: 'queue' },
+  48: { name: 'CMDQ_TASK_MGMT', cls: 11, type: 'ac', response: 'r1b', states: ['tran'], handler: cmdqTaskMgmt, cmdq: 'queue' },
   49: { name: 'SET_TIME', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },
   53: { name: 'PROTOCOL_RD', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },
   54: { name: 'PROTOCOL_WR', cls: 10, type: 'adtc', response: 'r1', states: ['tran'] },

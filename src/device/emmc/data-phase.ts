@@ -11,13 +11,15 @@ import { EmmcCardCore } from './card-core.js';
 import { blockData } from './commands.js';
 import { partitionNameOf } from './image-layout.js';
 import { StreamIo } from './stream-io.js';
+import { programBlocks } from './volatile-cache.js';
 
 export abstract class EmmcCardDataPhase extends EmmcCardCore {
   data: DataPhase | undefined;
 
-  startData(entry: CardCommand, dir: 'read' | 'write', offset: number, remaining: number | undefined, blockLen: number): void {
+  startData(entry: CardCommand, dir: 'read' | 'write', offset: number, remaining: number | undefined, blockLen: number, durable = false): void {
     this.endData();
     this.data = {
+      durable,
       entry,
       dir,
       part: this.partitionAccess,
@@ -38,7 +40,8 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
    * fault can fire on a block, so no observer can tell when the image is read or written.
    */
   private get batchIo(): boolean {
-    return this.tracer.silent && (!this.faults || this.faults.dataQuiet);
+    // a card with a cache goes block by block: the cache decides where each block comes from/goes
+    return this.tracer.silent && (!this.faults || this.faults.dataQuiet) && this.cache === undefined;
   }
 
   /** The data phase is over (end, stop, reset, power): its staged writes reach the image first. */
@@ -68,7 +71,7 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
       this.flagLater('OUT_OF_RANGE');
       return undefined;
     }
-    let blk: Uint8Array | undefined;
+    let blk: Uint8Array | undefined = this.cache?.read(d.part, d.offset)?.slice();
     if (this.batchIo) {
       const blocks = Math.min(d.remaining ?? Infinity, Math.floor((p.size - d.offset) / d.blockLen));
       blk = (d.io ??= new StreamIo(p)).read(d.offset, d.blockLen, blocks);
@@ -92,13 +95,21 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
       this.flagLater('OUT_OF_RANGE');
       return false;
     }
+    if (this.writeProtection.protects(d.part, d.offset, d.blockLen, this.extCsd)) {
+      this.flagLater('WP_VIOLATION'); // the write stops at the protected group, nothing of it is programmed
+      return false;
+    }
     if (this.faults && !this.faults.allowBlockWrite()) {
       this.losePower(`write of ${partitionNameOf(d.part)} @${hex(d.offset)} lost`);
       return false;
     }
     try {
-      if (this.batchIo && !p.readOnly) (d.io ??= new StreamIo(p)).write(d.offset, block);
-      else p.write(d.offset, block);
+      if (this.cacheOn && !d.durable && !p.readOnly) this.cacheBlock(d, block);
+      else if (this.batchIo && !p.readOnly) (d.io ??= new StreamIo(p)).write(d.offset, block);
+      else {
+        this.cache?.invalidate(d.part, d.offset, d.blockLen); // newer data than the cached copy
+        p.write(d.offset, block);
+      }
     } catch (e) {
       this.ioError(e, 'write', d);
       return false;
@@ -109,15 +120,29 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
     return true;
   }
 
+  /** A block into the volatile cache; what it evicts (oldest first) is programmed now. */
+  private cacheBlock(d: DataPhase, block: Uint8Array): void {
+    const evicted = this.cache!.write(d.part, d.offset, block);
+    if (evicted.length === 0) return;
+    this.tracer.emit('sdcard_cache', 'evict', evicted.length);
+    programBlocks(evicted, (part) => this.partition(part));
+  }
+
   /** An image I/O failure is the card's general ERROR bit, never an exception through MMIO. */
   private ioError(e: unknown, what: string, d: DataPhase): void {
     this.tracer.emit('sdcard_io_error', what, partitionNameOf(d.part), d.offset, (e as Error).message);
     this.flagLater('ERROR');
   }
 
-  /** Writes to a read-only image are write-protect violations (the backing was opened 'ro'). */
-  isWriteProtected(access = this.partitionAccess): boolean {
-    return this.partition(access)?.readOnly ?? false;
+  /**
+   * A write to [offset, offset + len) of the current partition is a write-protect violation: the
+   * image was opened read-only, the boot area is protected, or a protected group lies in range
+   * (without a range: the first two only).
+   */
+  isWriteProtected(offset = 0, len = 0): boolean {
+    const access = this.partitionAccess;
+    if (this.partition(access)?.readOnly) return true;
+    return this.writeProtection.protects(access, offset, len, this.extCsd);
   }
 
   /** True while the card has (or will produce) data for the host. */
@@ -186,6 +211,8 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
   bulkBlocks(dir: 'read' | 'write'): number {
     const d = this.data;
     if (!this.powered || !d || d.dir !== dir || d.stopped || d.entry.data !== blockData) return 0;
+    if (this.cache) return 0; // a card with a cache moves block by block (./volatile-cache.ts)
+    if (dir === 'write' && this.writeProtection.active(this.extCsd)) return 0; // each block's group is checked
     if (this._state !== (dir === 'read' ? 'data' : 'rcv')) return 0;
     if (this.faults && !this.faults.dataQuiet) return 0;
     if (dir === 'read' ? d.buf !== undefined && d.pos < d.buf.length : d.buf !== undefined) return 0;

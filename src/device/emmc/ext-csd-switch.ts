@@ -15,13 +15,18 @@ import {
   EXT_CSD_CARD_TYPE_HS400_1_8V,
   EXT_CSD_CARD_TYPE_HS_26,
   EXT_CSD_CARD_TYPE_HS_52,
+  EXT_CSD_CMDQ_MODE_ENABLED,
+  EXT_CSD_CMDQ_SUPPORTED,
   EXT_CSD_MODES_END,
   EXT_CSD_PART_CONFIG_ACC_MASK,
 } from '../../hw/ext-csd.js';
+import { acceptsBootWp, acceptsUserWp } from './write-protect.js';
 
 /** What a value check may consult. */
 export interface SwitchContext {
   readonly extCsd: Uint8Array;
+  /** tasks in the command queue (CMDQ_MODE_EN changes only with an empty queue) */
+  readonly queuedTasks: number;
   isSupportedPartition(access: number): boolean;
 }
 
@@ -83,6 +88,12 @@ function acceptsCacheCtrl(value: number, { extCsd: x }: SwitchContext): boolean 
   return value === 0 || (x[at]! | x[at + 1]! | x[at + 2]! | x[at + 3]!) !== 0;
 }
 
+/** Command queueing can be switched on only if supported, and on or off only with an empty queue. */
+function acceptsCmdqModeEn(value: number, { extCsd: x, queuedTasks }: SwitchContext): boolean {
+  if (value & ~EXT_CSD_CMDQ_MODE_ENABLED || queuedTasks > 0) return false;
+  return value === 0 || (x[EXT_CSD.CMDQ_SUPPORT]! & EXT_CSD_CMDQ_SUPPORTED) !== 0;
+}
+
 export const EXT_CSD_WRITABLE: ReadonlyMap<number, WritableByte> = new Map<number, WritableByte>([
   [EXT_CSD.PART_CONFIG, { accepts: acceptsPartitionConfig, partitionConfig: true, resetMask: EXT_CSD_PART_CONFIG_ACC_MASK }],
   [EXT_CSD.BUS_WIDTH, { accepts: acceptsBusWidth, resetMask: ALL_BITS }],
@@ -90,15 +101,15 @@ export const EXT_CSD_WRITABLE: ReadonlyMap<number, WritableByte> = new Map<numbe
   [EXT_CSD.ERASE_GROUP_DEF, { accepts: upTo(1), resetMask: ALL_BITS }],
   [EXT_CSD.HPI_MGMT, { accepts: upTo(1), resetMask: ALL_BITS }],
   [EXT_CSD.BKOPS_EN, { accepts: upTo(3) }],
-  [EXT_CSD.CMDQ_MODE_EN, { accepts: upTo(1) }],
+  [EXT_CSD.CMDQ_MODE_EN, { accepts: acceptsCmdqModeEn }],
   [EXT_CSD.CACHE_CTRL, { accepts: acceptsCacheCtrl }],
   [EXT_CSD.POWER_OFF_NOTIFICATION, { accepts: upTo(4), resetMask: ALL_BITS }],
   [EXT_CSD.FLUSH_CACHE, { action: true }],
   [EXT_CSD.BKOPS_START, { action: true }],
   [EXT_CSD.SANITIZE_START, { action: true }],
   [EXT_CSD.POWER_CLASS, { resetMask: ALL_BITS }],
-  [EXT_CSD.BOOT_WP, anyValue],
-  [EXT_CSD.USER_WP, anyValue],
+  [EXT_CSD.BOOT_WP, { accepts: acceptsBootWp }],
+  [EXT_CSD.USER_WP, { accepts: acceptsUserWp }],
   [EXT_CSD.BOOT_BUS_CONDITIONS, anyValue],
   [EXT_CSD.BOOT_CONFIG_PROT, anyValue],
   [EXT_CSD.RST_N_FUNCTION, anyValue],

@@ -6,7 +6,9 @@
 
 import {
   EXT_CSD,
+  EXT_CSD_CACHE_SIZE_UNIT,
   EXT_CSD_CARD_TYPE_DDR_1_8V,
+  EXT_CSD_CMDQ_SUPPORTED,
   EXT_CSD_CARD_TYPE_HS200_1_8V,
   EXT_CSD_CARD_TYPE_HS400_1_8V,
   EXT_CSD_CARD_TYPE_HS_26,
@@ -43,8 +45,19 @@ function putLe32(b: Uint8Array, at: number, v: number): void {
   b[at + 3] = (v >>> 24) & 0xff;
 }
 
+/** The queue depth of the model's default card (CMDQ_DEPTH = 0x1f). */
+export const CMDQ_DEPTH_DEFAULT = 32;
+
+export interface ExtCsdOptions {
+  partitionConfig?: number;
+  /** CACHE_SIZE in bytes, a multiple of 1 KiB (default 0: no volatile cache) */
+  cacheSize?: number;
+  /** CMDQ_DEPTH (tasks); 0 = no command queueing (CMDQ_SUPPORT = 0). Default 32. */
+  cmdqDepth?: number;
+}
+
 /** EXT_CSD for the partition sizes; values from §3.7's "8 GiB" column where not derived. */
-export function buildExtCsd(sizes: PartitionSizes, o: { partitionConfig?: number } = {}): Uint8Array {
+export function buildExtCsd(sizes: PartitionSizes, o: ExtCsdOptions = {}): Uint8Array {
   const b = new Uint8Array(EXT_CSD_SIZE);
   const gpMult = sizes.gp.map((s) => s / GP_SIZE_UNIT);
   gpMult.forEach((m, i) => {
@@ -85,12 +98,14 @@ export function buildExtCsd(sizes: PartitionSizes, o: { partitionConfig?: number
   b[EXT_CSD.INI_TIMEOUT_AP] = 0x0a;
   b[EXT_CSD.POWER_OFF_LONG_TIME] = 0x3c;
   b[EXT_CSD.GENERIC_CMD6_TIME] = 0x0a;
-  putLe32(b, EXT_CSD.CACHE_SIZE, 0); // no cache: writes are durable at Transfer Complete
+  // default no cache: writes are durable at Transfer Complete
+  putLe32(b, EXT_CSD.CACHE_SIZE, (o.cacheSize ?? 0) / EXT_CSD_CACHE_SIZE_UNIT);
   b[EXT_CSD.PRE_EOL_INFO] = 0x01;
   b[EXT_CSD.DEVICE_LIFE_TIME_EST_TYP_A] = 0x01;
   b[EXT_CSD.DEVICE_LIFE_TIME_EST_TYP_B] = 0x01;
-  b[EXT_CSD.CMDQ_DEPTH] = 0x1f;
-  b[EXT_CSD.CMDQ_SUPPORT] = 0x01;
+  const cmdqDepth = o.cmdqDepth ?? CMDQ_DEPTH_DEFAULT;
+  b[EXT_CSD.CMDQ_DEPTH] = cmdqDepth > 0 ? cmdqDepth - 1 : 0;
+  b[EXT_CSD.CMDQ_SUPPORT] = cmdqDepth > 0 ? EXT_CSD_CMDQ_SUPPORTED : 0;
   b[EXT_CSD.SUPPORTED_MODE] = 0x01;
   b[EXT_CSD.BKOPS_SUPPORT] = 0x01;
   b[EXT_CSD.HPI_FEATURES] = 0x01;

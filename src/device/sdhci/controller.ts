@@ -17,14 +17,55 @@
  * ./burst-engine.ts (bulk runs) → ./data-port.ts (Buffer Data Port) → this file.
  */
 
+import { CQHCI_BASE, CQHCI_MMIO_SIZE, cqhciRegisterAt } from '../../hw/cqhci-regs.js';
 import * as R from '../../hw/sdhci-regs.js';
+import { CqhciEngine } from './cqhci-engine.js';
 import { SdhciDataPort } from './data-port.js';
 import type { SdhciOptions } from './register-file.js';
 
+const inCqeWindow = (offset: number): boolean => offset >= CQHCI_BASE && offset < CQHCI_BASE + CQHCI_MMIO_SIZE;
+
 export class SdhciController extends SdhciDataPort {
+  /** the command-queue engine, if the board has one (its registers answer at CQHCI_BASE) */
+  readonly cqe: CqhciEngine | undefined;
+
   constructor(o: SdhciOptions) {
     super(o);
+    if (o.cqe) {
+      this.cqe = new CqhciEngine({
+        clock: this.clock,
+        bus: this.bus,
+        memory: this.memory,
+        tracer: this.tracer,
+        latency: this.latency,
+        busConfig: () => this.busConfig(),
+        irqChanged: () => this.updateIrq(),
+      });
+    }
     this.resetAll();
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the CQE window (32-bit registers after the SDHCI window)
+  // ---------------------------------------------------------------------------------------------
+
+  override read(offset: number, size: 1 | 2 | 4): number {
+    if (!this.cqe || !inCqeWindow(offset)) return super.read(offset, size);
+    const value = this.cqe.read(offset - CQHCI_BASE);
+    if (this.traceAccess) this.tracer.emit('sdhci_access_read', cqeName(offset), size * 8, value);
+    return value;
+  }
+
+  override write(offset: number, size: 1 | 2 | 4, value: number): void {
+    if (!this.cqe || !inCqeWindow(offset)) return super.write(offset, size, value);
+    if (this.traceAccess) this.tracer.emit('sdhci_access_write', cqeName(offset), size * 8, value);
+    this.cqe.write(offset - CQHCI_BASE, value);
+  }
+
+  /** SDHCI_INT_CQE: the CQE has an enabled interrupt pending (cleared through CQIS). */
+  protected override normalStatusView(): number {
+    const cqe = this.cqe?.interruptPending && this.plain(R.NORMAL_INT_STATUS_ENABLE) & R.NIS.CQE.mask ? R.NIS.CQE.mask : 0;
+    return (super.normalStatusView() | cqe) >>> 0;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -45,3 +86,5 @@ export class SdhciController extends SdhciDataPort {
     return this.xfer !== undefined;
   }
 }
+
+const cqeName = (offset: number): string => cqhciRegisterAt(offset - CQHCI_BASE)?.name ?? `CQE+${offset - CQHCI_BASE}`;

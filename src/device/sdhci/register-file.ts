@@ -66,6 +66,8 @@ export interface SdhciOptions {
   capabilities0?: number;
   capabilities1?: number;
   version?: number;
+  /** a CQHCI command-queue engine at CQHCI_BASE (./cqhci-engine.ts); default none */
+  cqe?: boolean;
 }
 
 export abstract class SdhciRegisterFile {
