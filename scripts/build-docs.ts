@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { COMMANDS } from '../src/commands/index.js';
-import { exitTable } from '../src/commands/errors.js';
+import { exitTable } from '../src/reader/errors.js';
 import { OPTIONS, flagsOf, type OptionGroup, type OptionSpec } from '../src/commands/options.js';
 import { PROGRAM_EXAMPLES } from '../src/cli.js';
 

@@ -10,7 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
-import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './commands/errors.js';
+import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './reader/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
 import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
 

@@ -1,64 +1,28 @@
 /**
  * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card and the
- * card path of recover/inspect) share: opening the image file (FileBacking, with the writer lock),
- * finding the card's layout and its pstore partition cheaply, the --trace sink, the module
- * parameters, the clock and seed, and one "boot, attach mmcpstore, do something, shut down" helper.
- * Errors leave here typed (errors.ts).
+ * card view of inspect) share on top of the reader's board opening (reader/board-open.ts): the
+ * --trace sink on the command's stderr, the module parameters, the clock, and one "boot, attach
+ * mmcpstore, do something, shut down" helper. Errors leave here typed (reader/errors.ts).
  */
 import * as fs from 'node:fs';
-import { FileBacking, ImageLockedError, type BlockBacking } from '../device/backing.js';
-import { Tracer } from '../device/trace.js';
-import {
-  MmcpstoreAttachError,
-  attachPstore,
-  closeBoard,
-  openBoard,
-  type AttachOptions,
-  type BoardSession,
-  type PstoreState,
-} from '../driver/board/index.js';
-import { BlkdevError } from '../driver/mmc/partitions/index.js';
-import { probeCard, type CardProbe } from './card-probe.js';
-import type { BlkParams } from '../zone/index.js';
+import { attachPstore, closeBoard, openBoard, type AttachOptions, type BoardSession, type PstoreState, type Tracer } from '../driver/board/index.js';
+import { SECTOR_SIZE } from '../lib/units.js';
+import { DEFAULT_SEED, attachError, openImageBacking, requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import type { CardProbe } from '../reader/card-probe.js';
+import { now } from '../reader/clock.js';
+import { InputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { resolveParams } from '../reader/params.js';
+import type { BlkParams } from '../zone/params.js';
 import { imageOptionsFrom } from './command.js';
-import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
-import { now } from './clock.js';
-import { resolveParams } from './image.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 
-export const SECTOR = 512;
-/** Seed of every board command unless --seed: the same command line gives the same bytes. */
-export const DEFAULT_SEED = 1;
 /** What a panic says unless --message. */
 export const DEFAULT_MESSAGE = 'sysrq triggered crash';
 
-/** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
-export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
-  try {
-    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds });
-  } catch (e) {
-    throw imageOpenError(path, e);
-  }
-}
-
-function imageOpenError(path: string, e: unknown): Error {
-  if (e instanceof ImageLockedError) {
-    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${path}.lock); try again when it has finished`, {
-      lock: `${path}.lock`,
-    });
-  }
-  const code = errnoCode(e);
-  const msg = `cannot open '${path}': ${strerror(e)}`;
-  if (code && MISSING_INPUT_CODES.has(code)) return new InputError(msg, { code });
-  if (code) return new IoError(msg, { code });
-  return e as Error;
-}
-
 /** A Tracer writing to our stderr (one line per event), or undefined without --trace. */
 export function traceSink(glob: string | undefined, io: Io): Tracer | undefined {
-  if (glob === undefined) return undefined;
-  return new Tracer({ enable: glob, sink: (line) => void io.stderr.write(`${line}\n`).catch(() => undefined) });
+  return readerTraceSink(glob, (line) => void io.stderr.write(`${line}\n`).catch(() => undefined));
 }
 
 /** Record times: SOURCE_DATE_EPOCH when set (reproducible images), else the real clock (clock.ts). */
@@ -83,8 +47,8 @@ export function boardParams(o: CliOptions, image: string): BoardParams {
   const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
   if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
   const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
-  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR;
-  if (r.size !== undefined) out.sectorCount = r.size / SECTOR;
+  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR_SIZE;
+  if (r.size !== undefined) out.sectorCount = r.size / SECTOR_SIZE;
   return out;
 }
 
@@ -93,16 +57,6 @@ export function oneImage(o: CliOptions): string {
   if (o.image !== undefined) return o.image;
   if (o.images && o.images.length > 1) throw new UsageError('this command works on one --image at a time', { option: 'image' });
   throw new UsageError('--image FILE is required (the card image)', { option: 'image' });
-}
-
-/** The card of an image, or a DataError that says what to do. */
-export function requireCard(image: string): CardProbe {
-  if (!fs.existsSync(image)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
-  const probe = probeCard(image);
-  if (!probe) {
-    throw new DataError(`'${image}' is not a card image (no GPT or MBR partition table at the start of the user area); make one with 'mmcpstore mkimage'`);
-  }
-  return probe;
 }
 
 /** pstore_blk.blkdev: --blkdev, else the partition labelled pstore. */
@@ -130,16 +84,6 @@ export interface Booted {
   session: BoardSession;
   pstore: PstoreState;
   tracer: Tracer | undefined;
-}
-
-/** Kernel lines of a failed registration, worded for a user. */
-export function attachError(e: unknown, blkdev: string): Error {
-  if (e instanceof MmcpstoreAttachError) {
-    const lines = e.kernelLines.filter((l) => /mmcpstore|pstore_zone|pstore_blk/.test(l));
-    return new DataError(`mmcpstore could not register ${blkdev}: ${lines.slice(-2).join('; ') || e.message}`, { kernelLog: e.kernelLines });
-  }
-  if (e instanceof BlkdevError) return new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: blkdev });
-  return e as Error;
 }
 
 /**

@@ -5,9 +5,11 @@
  */
 import { closeBoard, openBoard } from '../driver/board/index.js';
 import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
-import { DEFAULT_SEED, SECTOR, openImageBacking, oneImage, requireCard, traceSink } from './board-session.js';
-import type { CardProbe } from './card-probe.js';
-import { UsageError } from './errors.js';
+import { SECTOR_SIZE } from '../lib/units.js';
+import { DEFAULT_SEED, openImageBacking, requireCard } from '../reader/board-open.js';
+import type { CardProbe } from '../reader/card-probe.js';
+import { UsageError } from '../reader/errors.js';
+import { oneImage, traceSink } from './board-session.js';
 import type { Io } from './io.js';
 import { humanSize } from './mkimage.js';
 import type { CliOptions } from './options.js';
@@ -79,7 +81,7 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
     else {
       try {
         const r: ResolvedBlkdev = st.findBlkdev(spec).resolved;
-        pstore = { blkdev: spec, form: r.form, dev: r.path, devT: formatDevT(r.devt), start: r.startSector, sectors: r.sectors, size: r.sectors * SECTOR, offset: probe.userOffset + r.startSector * SECTOR };
+        pstore = { blkdev: spec, form: r.form, dev: r.path, devT: formatDevT(r.devt), start: r.startSector, sectors: r.sectors, size: r.sectors * SECTOR_SIZE, offset: probe.userOffset + r.startSector * SECTOR_SIZE };
       } catch (e) {
         if (!(e instanceof BlkdevError)) throw e;
         if (o.blkdev !== undefined) throw new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: o.blkdev });
@@ -104,7 +106,7 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
         extCsd: {
           rev: ext.rev,
           secCount: ext.sectors,
-          capacity: ext.sectors * SECTOR,
+          capacity: ext.sectors * SECTOR_SIZE,
           bootSize: ext.bootMult * 128 * 1024,
           rpmbSize: ext.rpmbMult * 128 * 1024,
           partitionConfig: `0x${ext.partConfig.toString(16).padStart(2, '0')}`,
@@ -118,14 +120,14 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
         },
         bus: { timing: st.host.ios.timing, clockHz: st.host.ios.clock, width: st.host.ios.busWidth, addressing: card.blockaddr ? 'sector' : 'byte', rca: card.rca },
       },
-      hardwarePartitions: st.devices.map((d) => ({ name: d.name, area: d.area, sectors: d.sectors, size: d.sectors * SECTOR, dev: `/dev/${d.name}` })),
+      hardwarePartitions: st.devices.map((d) => ({ name: d.name, area: d.area, sectors: d.sectors, size: d.sectors * SECTOR_SIZE, dev: `/dev/${d.name}` })),
       table: { scheme: st.scan.scheme, warnings: st.scan.warnings.map((w) => w.message) },
       partitions: user.partitions.map((p) => ({
         number: p.partno,
         name: scanned.get(p.partno)?.gpt?.name ?? '',
         start: p.startSector,
         sectors: p.sectors,
-        size: p.sectors * SECTOR,
+        size: p.sectors * SECTOR_SIZE,
         type: scanned.get(p.partno)?.gpt?.typeGuid ?? (scanned.get(p.partno)?.mbr ? `0x${(scanned.get(p.partno)!.mbr as { type?: number }).type?.toString(16) ?? '?'}` : ''),
         partUuid: p.partUuid,
         label: p.label,

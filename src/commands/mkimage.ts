@@ -5,8 +5,9 @@
 import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
 import { LayoutError as PartLayoutError } from '../driver/mmc/partitions/index.js';
-import { openImageBacking, DEFAULT_SEED, oneImage } from './board-session.js';
-import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from './errors.js';
+import { DEFAULT_SEED, openImageBacking } from '../reader/board-open.js';
+import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { oneImage } from './board-session.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable } from './table.js';

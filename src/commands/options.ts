@@ -7,8 +7,8 @@
  */
 import { KmsgDumpReason, parseReason } from '../zone/types.js';
 import { kernelProfile, KernelVersionError } from '../zone/kernel-profile.js';
-import { UsageError } from './errors.js';
-import { OUT_LAYOUTS, type OutLayout } from './outdir.js';
+import { UsageError } from '../reader/errors.js';
+import { OUT_LAYOUTS, type OutLayout } from '../reader/outdir.js';
 
 /** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
 export type BoardCommandName = 'mkimage' | 'panic' | 'oops' | 'pmsg' | 'console' | 'erase';

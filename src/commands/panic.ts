@@ -8,7 +8,7 @@
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
 import { DEFAULT_MESSAGE, bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
-import { CliError, UsageError } from './errors.js';
+import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
 import type { CliOptions } from './options.js';
 

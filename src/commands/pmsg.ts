@@ -6,7 +6,7 @@
  */
 import { writePmsg } from '../driver/board/index.js';
 import { textArgument, withBoard } from './board-session.js';
-import { IoError, UsageError } from './errors.js';
+import { IoError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 

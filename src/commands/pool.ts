@@ -15,12 +15,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { CommandSpec } from './command.js';
-import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, exitCodeFor, strerror, MISSING_INPUT_CODES, type ExitCode, type ExitName } from './errors.js';
+import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, exitCodeFor, strerror, MISSING_INPUT_CODES, type ExitCode, type ExitName } from '../reader/errors.js';
 import { OutStream, type Io, type WritableLike } from './io.js';
 import type { CliOptions } from './options.js';
-import { prepareOutDir } from './outdir.js';
+import { prepareOutDir } from '../reader/outdir.js';
 import { Progress } from './render/progress.js';
-import { SCHEMA_VERSION } from './image.js';
+import { SCHEMA_VERSION } from '../reader/report.js';
 
 /** `--image` values, then the lines of `--images-from` (blank lines and `#` comments skipped). */
 export async function imageList(o: CliOptions, io: Io): Promise<string[]> {

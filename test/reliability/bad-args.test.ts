@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { MmcpstoreAttachError, attachPstore, closeBoard, erase, mkimage, openBoard, recoverFiles, runPanic } from '../../src/driver/board/index.js';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { IS_ROOT, oneLine, runMain, sha256, snapshotTree, tempDir, unpackFixture } from './helpers.js';
 
 describe('bad image paths', () => {
