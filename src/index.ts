@@ -63,7 +63,7 @@ export {
 } from './reader/report.js';
 export { resolveParams } from './reader/params.js';
 export { checkImageLock } from './reader/lock.js';
-export type { ImageOptions, ResolvedParams, DetectionInfo } from './reader/types.js';
+export type { ImageOptions, ResolvedParams, DetectionInfo, CardSourceOpener, PstoreSource, RegionWindow } from './reader/types.js';
 export { detectImage, type DetectReport, type DetectedRegion } from './reader/detect.js';
 export {
   EXIT,
