@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, type BlockBacking } from '../driver/board/index.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
+import { lockPathFor } from '../lib/image-lock.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
 
 /** Seed of every board command unless --seed: the same command line gives the same bytes. */
@@ -23,9 +24,8 @@ export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 
 
 function imageOpenError(path: string, e: unknown): Error {
   if (e instanceof ImageLockedError) {
-    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${path}.lock); try again when it has finished`, {
-      lock: `${path}.lock`,
-    });
+    const lock = lockPathFor(path);
+    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${lock}); try again when it has finished`, { lock });
   }
   const code = errnoCode(e);
   const msg = `cannot open '${path}': ${strerror(e)}`;
