@@ -2,7 +2,7 @@
 import { detectLayout } from '../zone/forensics/detect.js';
 import { explainImage, type Explanation } from '../zone/forensics/explain.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
-import { parseParamString } from '../zone/params.js';
+import { parseReadParams } from './mmcpstore-params.js';
 import { analyseImage } from './readers.js';
 import type { ImageReport } from './report.js';
 import type { ImageOptions } from './types.js';
@@ -11,7 +11,7 @@ import type { ImageOptions } from './types.js';
 export function explainReport(opts: ImageOptions): ImageReport & { explain: Explanation } {
   let related = {};
   try {
-    related = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? '')).related;
+    related = parseReadParams(opts.paramString).related;
   } catch {
     /* resolveParams reports it */
   }

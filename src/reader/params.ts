@@ -6,9 +6,10 @@
 import { SECTOR_SIZE } from '../lib/units.js';
 import { detectLayout, type DetectedLayout } from '../zone/forensics/detect.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
-import { ParamError, formatBlkParams, mergeBlkParams, parseParamString, type BlkParams } from '../zone/params.js';
+import { ParamError, formatBlkParams, mergeBlkParams, type BlkParams } from '../zone/params.js';
 import type { BlockRegion } from '../zone/file-region.js';
 import { UsageError } from './errors.js';
+import { parseReadParams } from './mmcpstore-params.js';
 import type { DetectionInfo, ImageOptions, RegionWindow, ResolvedParams } from './types.js';
 
 /** `--params auto`, or no zone size given anywhere: detect the layout. */
@@ -23,7 +24,7 @@ export function wantsAutoDetect(opts: ImageOptions): boolean {
 export function resolveParams(opts: ImageOptions): ResolvedParams & RegionWindow {
   let parsed;
   try {
-    parsed = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? ''));
+    parsed = parseReadParams(opts.paramString);
   } catch (e) {
     if (e instanceof ParamError) throw new UsageError(`--params: ${e.message}`, { option: 'params', value: opts.paramString });
     throw e;
@@ -53,8 +54,9 @@ export function resolveParams(opts: ImageOptions): ResolvedParams & RegionWindow
     kmsgBytes: related.kmsgBytes ?? null,
     ignored: parsed.ignored,
   };
-  const offset = opts.offset ?? (related.sectorOffset !== undefined ? related.sectorOffset * SECTOR_SIZE : undefined);
-  const size = opts.size ?? (related.sectorCount !== undefined ? related.sectorCount * SECTOR_SIZE : undefined);
+  const { sectorOffset, sectorCount } = parsed.mmcpstore;
+  const offset = opts.offset ?? (sectorOffset !== undefined ? sectorOffset * SECTOR_SIZE : undefined);
+  const size = opts.size ?? (sectorCount !== undefined ? sectorCount * SECTOR_SIZE : undefined);
   if (offset !== undefined) out.offset = offset;
   if (size !== undefined) out.size = size;
   return out;
