@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { COMMANDS } from '../src/commands/index.js';
 import { exitTable } from '../src/reader/errors.js';
-import { OPTIONS, flagsOf, type OptionGroup, type OptionSpec } from '../src/commands/options.js';
+import { OPTIONS, defaultTextOf, flagsOf, type OptionGroup, type OptionSpec } from '../src/commands/options.js';
 import { PROGRAM_EXAMPLES } from '../src/cli.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -54,7 +54,7 @@ export function cliBlocks(): Record<string, string> {
     blocks[`options-${g}`] = [
       '| Option | Commands | Meaning | Default |',
       '|---|---|---|---|',
-      ...rows.map((o) => `| \`${mdCell(flagsOf(o))}\` | ${commandsText(o)} | ${mdCell(o.description)} | ${o.defaultText ? mdCell(o.defaultText) : ''} |`),
+      ...rows.map((o) => `| \`${mdCell(flagsOf(o))}\` | ${commandsText(o)} | ${mdCell(o.description)} | ${defaultTextOf(o) !== undefined ? mdCell(defaultTextOf(o)!) : ''} |`),
     ].join('\n');
   }
   for (const c of COMMANDS) {
@@ -134,7 +134,8 @@ export function renderMan(version: string): string {
       L.push(manFlags(o));
       let d = o.description;
       d += ` (${commandsText(o) === 'all' ? 'all commands' : commandsText(o)})`;
-      if (o.defaultText) d += `. Default: ${o.defaultText}`;
+      const defaultText = defaultTextOf(o);
+      if (defaultText) d += `. Default: ${defaultText}`;
       L.push(roff(d.endsWith('.') ? d : `${d}.`));
     }
   }

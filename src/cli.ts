@@ -12,7 +12,7 @@ import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
 import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './reader/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
-import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
+import { OPTIONS, defaultTextOf, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
 
 /** Set by the bundler (scripts/bundle.mjs); undefined when run from source or dist/. */
 declare const __MMCPSTORE_VERSION__: string | undefined;
@@ -29,7 +29,8 @@ function packageVersion(): string {
 }
 
 function commanderOption(spec: OptionSpec): Option {
-  const desc = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
+  const defaultText = defaultTextOf(spec);
+  const desc = defaultText ? `${spec.description} (default: ${defaultText})` : spec.description;
   const option = new Option(flagsOf(spec), desc);
   if (spec.repeatable) {
     const add = spec.repeatable;

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import { attachPstore, closeBoard, openBoard, type AttachOptions, type BoardSession, type PstoreState, type Tracer } from '../driver/board/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
-import { DEFAULT_SEED, attachError, openImageBacking, requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import { attachError, openImageBacking, requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { InputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
@@ -15,10 +15,7 @@ import { resolveParams } from '../reader/params.js';
 import type { BlkParams } from '../zone/params.js';
 import { imageOptionsFrom } from './command.js';
 import type { Io } from './io.js';
-import type { CliOptions } from './options.js';
-
-/** What a panic says unless --message. */
-export const DEFAULT_MESSAGE = 'sysrq triggered crash';
+import { optionDefault, type CliOptions } from './options.js';
 
 /** A Tracer writing to our stderr (one line per event), or undefined without --trace. */
 export function traceSink(glob: string | undefined, io: Io): Tracer | undefined {
@@ -99,10 +96,10 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const tracer = traceSink(o.trace, io);
   const session = openBoard({
     image,
-    openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0),
+    openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')),
     readOnly: b.readOnly,
     layout: probe.layout,
-    seed: o.seed ?? DEFAULT_SEED,
+    seed: o.seed ?? optionDefault('seed'),
     now: b.now ?? bootWallClock(io.env),
     ...(tracer ? { trace: tracer } : {}),
   });
@@ -122,7 +119,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
         related: params.related,
         nrCpus: params.nrCpus,
         kernel: params.kernel,
-        driver: o.driver ?? 'fixed',
+        driver: o.driver ?? optionDefault('driver'),
         mount: b.mount ?? true,
         ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
         ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),

@@ -6,13 +6,13 @@
 import { closeBoard, openBoard } from '../driver/board/index.js';
 import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
-import { DEFAULT_SEED, openImageBacking, requireCard } from '../reader/board-open.js';
+import { openImageBacking, requireCard } from '../reader/board-open.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { UsageError } from '../reader/errors.js';
 import { oneImage, traceSink } from './board-session.js';
 import type { Io } from './io.js';
 import { humanSize } from './mkimage.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
 
 export interface CardReport {
@@ -67,7 +67,7 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
   const image = oneImage(o);
   const probe = requireCard(image);
   const tracer = traceSink(o.trace, io);
-  const s = openBoard({ image, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: o.seed ?? DEFAULT_SEED, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
+  const s = openBoard({ image, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: o.seed ?? optionDefault('seed'), bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
   try {
     const st = s.stack;
     const card = st.card;

@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
 import { LayoutError as PartLayoutError } from '../driver/mmc/partitions/index.js';
-import { DEFAULT_SEED, openImageBacking } from '../reader/board-open.js';
+import { openImageBacking } from '../reader/board-open.js';
 import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
 import { oneImage } from './board-session.js';
 import type { Io } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
 
 
@@ -29,14 +29,14 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const image = oneImage(o);
   if (o.cardSize === undefined) throw new UsageError('--size BYTES is required (the card\'s user area, e.g. 64M)', { option: 'size' });
   const size = o.cardSize;
-  const pstoreSize = o.pstoreSize ?? 1 << 20;
+  const pstoreSize = o.pstoreSize ?? optionDefault('pstoreSize');
   if (size % 512 !== 0) throw new UsageError(`--size: ${size} is not a whole number of 512-byte sectors`, { option: 'size' });
   if (pstoreSize % 4096 !== 0) throw new UsageError(`--pstore-size: ${pstoreSize} is not a multiple of 4096`, { option: 'pstore-size' });
-  const layout = o.cardLayout ?? 'user-area';
+  const layout = o.cardLayout ?? optionDefault('cardLayout');
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
   try {
-    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? DEFAULT_SEED, layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0) });
+    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')) });
   } catch (e) {
     if (e instanceof PartLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
     const code = errnoCode(e);

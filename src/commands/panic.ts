@@ -7,10 +7,10 @@
  */
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
-import { DEFAULT_MESSAGE, bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
+import { bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 
 
 /** The panic ran but the record did not land on the card (exit 1, docs/errors.md). */
@@ -53,7 +53,7 @@ export interface PanicCommandReport {
 export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const scenario = scenarioFrom(o);
-  const message = o.message ?? DEFAULT_MESSAGE;
+  const message = o.message ?? optionDefault('message');
   const now = bootWallClock(io.env);
   const { report, booted } = await withBoard(o, io, { readOnly: false, mount: !o.beforeMount, now }, (b) => {
     const extra = (o.fault ?? []).slice(1);
@@ -71,7 +71,7 @@ export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const out: PanicCommandReport = {
     image: booted.image,
     blkdev: booted.blkdev,
-    driver: o.driver ?? 'fixed',
+    driver: o.driver ?? optionDefault('driver'),
     params: booted.params.cmdline,
     scenario,
     beforeMount: !!o.beforeMount,

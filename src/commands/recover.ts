@@ -20,7 +20,7 @@ import { analyseImage, recoverImage, RecoveryAbortedError, streamRecords } from 
 import { noRecordsMessage, recordInfo, recordWarnings, SCHEMA_VERSION, type ImageReport, type RecordInfo } from '../reader/report.js';
 import type { ImageOptions } from '../reader/types.js';
 import { Reporter, type Io } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 
 
 /** `==> dmesg-pstore_blk-0 (Oops#2, 2025-01-01T00:10:05Z, 29380 bytes) <==`. */
@@ -222,7 +222,7 @@ export async function runRecover(o: CliOptions, io: Io): Promise<void> {
       shown++;
       if (o.out !== undefined) {
         // Opened at the first record: an image with nothing to write leaves DIR alone.
-        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? 'pstorefs' });
+        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? optionDefault('layout') });
         for (const w of writer.add(f)) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
         return;
       }
@@ -276,7 +276,7 @@ async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Prom
   }
   if (o.out !== undefined) {
     if (o.salvage) clearSalvageDir(o.out, !!o.force);
-    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? 'pstorefs' }), ...writeSalvaged(o.out, salvaged)];
+    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? optionDefault('layout') }), ...writeSalvaged(o.out, salvaged)];
     for (const w of written) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
     return;
   }

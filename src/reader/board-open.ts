@@ -10,9 +10,6 @@ import { probeCard, type CardProbe } from './card-probe.js';
 import { lockPathFor } from '../lib/image-lock.js';
 import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
 
-/** Seed of every board command unless --seed: the same command line gives the same bytes. */
-export const DEFAULT_SEED = 1;
-
 /** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
 export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
   try {

@@ -14,7 +14,8 @@ import { attachPstore, closeBoard, openBoard, type BoardSession } from '../drive
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import type { Registration } from '../zone/blk.js';
-import { DEFAULT_SEED, attachError, openImageBacking, traceSink } from './board-open.js';
+import { attachError, openImageBacking, traceSink } from './board-open.js';
+import { DEFAULT_SEED } from './defaults.js';
 import type { CardProbe } from './card-probe.js';
 import { DataError, UsageError } from './errors.js';
 import { openRegion } from './region.js';

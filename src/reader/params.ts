@@ -8,6 +8,7 @@ import { detectLayout, type DetectedLayout } from '../zone/forensics/detect.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
 import { ParamError, formatBlkParams, mergeBlkParams, type BlkParams } from '../zone/params.js';
 import type { BlockRegion } from '../zone/file-region.js';
+import { DEFAULT_COMPRESS, DEFAULT_NR_CPUS } from './defaults.js';
 import { UsageError } from './errors.js';
 import { parseReadParams } from './mmcpstore-params.js';
 import type { DetectionInfo, ImageOptions, RegionWindow, ResolvedParams } from './types.js';
@@ -49,8 +50,8 @@ export function resolveParams(opts: ImageOptions): ResolvedParams & RegionWindow
     effective: requested,
     cmdline: formatBlkParams(requested),
     kernel: profileName,
-    nrCpus: opts.nrCpus ?? 1,
-    compress: compress ?? 'deflate',
+    nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS,
+    compress: compress ?? DEFAULT_COMPRESS,
     kmsgBytes: related.kmsgBytes ?? null,
     ignored: parsed.ignored,
   };
