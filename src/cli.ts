@@ -10,7 +10,8 @@ import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
-import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './reader/errors.js';
+import { exitCodesHelp, failureOf } from './commands/exit-status.js';
+import { BrokenPipeError, EXIT, UsageError } from './reader/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
 import { OPTIONS, defaultTextOf, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
 
@@ -156,19 +157,15 @@ async function report(e: unknown, io: Io, debug: boolean): Promise<number> {
     if (e.code === 'commander.help') return EXIT.usage;
     error = new UsageError(`${e.message.replace(/^error: /, '').trim()} (see 'mmcpstore --help')`);
   }
-  const code = exitCodeFor(error);
+  const failure = failureOf(error, debug);
   const c = io.stderr.color;
-  const message =
-    error instanceof CliError
-      ? error.message
-      : `internal error: ${error instanceof Error ? error.message : String(error)} (this is a bug in mmcpstore; rerun with --debug for the stack trace)`;
   try {
-    await io.stderr.write(`mmcpstore: ${c.red(message)}\n`);
-    if (debug && error instanceof Error && error.stack) await io.stderr.write(`${error.stack}\n`);
+    await io.stderr.write(`mmcpstore: ${c.red(failure.message)}\n`);
+    if (failure.stack) await io.stderr.write(`${failure.stack}\n`);
   } catch {
     /* stderr is gone too: the status still tells */
   }
-  return code;
+  return failure.exit;
 }
 
 /** `node --import tsx src/cli.ts ...` runs the CLI directly (bin/mmcpstore.js imports dist/cli.js instead). */
