@@ -5,7 +5,8 @@
  */
 import { closeBoard, openBoard } from '../driver/board/index.js';
 import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
-import { SECTOR_SIZE } from '../lib/units.js';
+import { hex, hexDigits } from '../lib/hex.js';
+import { KiB, SECTOR_SIZE } from '../lib/units.js';
 import { openImageBacking, requireCard } from '../reader/board-open.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { UsageError } from '../reader/errors.js';
@@ -45,7 +46,10 @@ export interface CardReport {
   pstore: { blkdev: string; form: string; dev: string; devT: string; start: number; sectors: number; size: number; offset: number } | { blkdev: string | null; error: string };
 }
 
-const hexWords = (w: readonly number[]): string => w.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
+/** EXT_CSD BOOT_SIZE_MULT [226] and RPMB_SIZE_MULT [168] count 128 KiB units. */
+const EXT_CSD_SIZE_UNIT = 128 * KiB;
+
+const hexWords = (w: readonly number[]): string => w.map((x) => hexDigits(x, 8)).join('');
 
 /** The CARD_TYPE bits as names. */
 function cardTypeNames(t: number): string {
@@ -60,7 +64,7 @@ function cardTypeNames(t: number): string {
     [0x80, 'HS400 1.2V'],
   ];
   const on = names.filter(([b]) => t & b).map(([, n]) => n);
-  return `0x${t.toString(16).padStart(2, '0')}${on.length ? ` (${on.join(', ')})` : ''}`;
+  return `${hex(t, 2)}${on.length ? ` (${on.join(', ')})` : ''}`;
 }
 
 export function cardReport(o: CliOptions, io: Io): CardReport {
@@ -94,11 +98,11 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
       card: {
         name: card.name,
         cid: {
-          manufacturerId: `0x${cid.manfid.toString(16).padStart(2, '0')}`,
-          oemId: `0x${cid.oemid.toString(16).padStart(4, '0')}`,
+          manufacturerId: hex(cid.manfid, 2),
+          oemId: hex(cid.oemid, 4),
           product: cid.prodName,
           revision: `${cid.prv >> 4}.${cid.prv & 0xf}`,
-          serial: `0x${(cid.serial >>> 0).toString(16).padStart(8, '0')}`,
+          serial: hex(cid.serial, 8),
           date: `${String(cid.month).padStart(2, '0')}/${cid.year}`,
           raw: hexWords(card.rawCid),
         },
@@ -107,9 +111,9 @@ export function cardReport(o: CliOptions, io: Io): CardReport {
           rev: ext.rev,
           secCount: ext.sectors,
           capacity: ext.sectors * SECTOR_SIZE,
-          bootSize: ext.bootMult * 128 * 1024,
-          rpmbSize: ext.rpmbMult * 128 * 1024,
-          partitionConfig: `0x${ext.partConfig.toString(16).padStart(2, '0')}`,
+          bootSize: ext.bootMult * EXT_CSD_SIZE_UNIT,
+          rpmbSize: ext.rpmbMult * EXT_CSD_SIZE_UNIT,
+          partitionConfig: hex(ext.partConfig, 2),
           bootPartitionEnabled: (ext.partConfig >> 3) & 7,
           partitionAccess: ext.partConfig & 7,
           cardType: cardTypeNames(ext.cardType),

@@ -3,6 +3,7 @@
  * (reader/detect.ts finds them), as a table with the inspect command line of
  * each, or as JSON. Read-only.
  */
+import { hex } from '../lib/hex.js';
 import { detectImage, type DetectReport, type RegionPartition } from '../reader/detect.js';
 import { NoDataError, UsageError } from '../reader/errors.js';
 import type { Io } from './io.js';
@@ -26,7 +27,7 @@ export function renderDetect(r: DetectReport, verbose: boolean): string {
   }
   const rows = r.regions.map((g, i): Cell[] => [
     { text: String(i + 1) },
-    { text: `0x${g.offset.toString(16)}` },
+    { text: hex(g.offset) },
     { text: String(g.size) },
     { text: partName(g.partition) },
     { text: g.layout.summary.replace(/ \((exact|likely|ambiguous)\)$/, '') },

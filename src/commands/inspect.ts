@@ -5,6 +5,7 @@
 import type { ChalkInstance } from 'chalk';
 import type { Explanation } from '../zone/forensics/explain.js';
 import type { ZoneStatus } from '../zone/zone.js';
+import { hex } from '../lib/hex.js';
 import { withCardOpener } from '../reader/card-opener.js';
 import { NoDataError } from '../reader/errors.js';
 import { explainReport } from '../reader/explain.js';
@@ -13,7 +14,7 @@ import { noRecordsMessage, type ImageReport, type ZoneRow } from '../reader/repo
 import { imageOptionsFrom } from './command.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
-import { hex, renderTable, type Cell } from './table.js';
+import { renderTable, type Cell } from './table.js';
 import { renderZoneMap } from './render/zonemap.js';
 
 function renderExplain(e: Explanation, c: ChalkInstance): string {

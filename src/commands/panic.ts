@@ -7,6 +7,7 @@
  */
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
+import { hex } from '../lib/hex.js';
 import { bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
@@ -110,13 +111,13 @@ export function renderPanic(r: PanicCommandReport, err: OutStream, verbose: bool
   for (const n of p.notes) lines.push(`mmcpstore: note: ${n}`);
   if (p.outcome === 'written') {
     const size = p.compressed ? `deflate ${p.compressedSize} bytes of ${p.textSize} bytes of text` : `${p.textSize} bytes of text, uncompressed`;
-    const at = p.zoneOffset !== undefined ? ` at partition offset 0x${p.zoneOffset.toString(16)}` : '';
+    const at = p.zoneOffset !== undefined ? ` at partition offset ${hex(p.zoneOffset)}` : '';
     lines.push(`panic: ${c.green('written')}: kmsg zone ${p.zone}${at}, ${p.recordBytes} bytes (${size}), counter ${p.counter}`);
   } else {
     lines.push(`panic: ${c.red('lost')}: ${p.reason ?? 'unknown'}`);
   }
   lines.push(`panic: ${p.writes.length} panic_write call${p.writes.length === 1 ? '' : 's'}, ${ms(p.panicWriteNs)} on the modelled card (virtual time); panic() ended: ${p.panic}`);
-  for (const w of p.writes) lines.push(`  write ${w.zone} @0x${w.offset.toString(16)} +${w.bytes} -> ${w.ret}`);
+  for (const w of p.writes) lines.push(`  write ${w.zone} @${hex(w.offset)} +${w.bytes} -> ${w.ret}`);
   lines.push(...timebar(p.phases, !!err.stream.isTTY, c.cyan));
   if (verbose || p.outcome !== 'written') for (const l of p.driverLog) lines.push(`  ${l}`);
   if (verbose) for (const l of p.hostLog) lines.push(`  ${l}`);

@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { MiB } from '../lib/units.js';
 import type { CommandSpec } from './command.js';
 import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES, type ExitName } from '../reader/errors.js';
 import { exitNameOf, failureOf, type Failure } from './exit-status.js';
@@ -97,7 +98,7 @@ interface Slot {
   error?: Failure;
 }
 
-const BUFFER_LIMIT = 64 * 1024 * 1024;
+const BUFFER_LIMIT = 64 * MiB;
 
 function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
