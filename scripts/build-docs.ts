@@ -1,7 +1,7 @@
 /**
- * `npm run docs`: regenerates, from the option table (src/commands/options.ts),
- * the command specs (src/commands/*.ts) and the exit-code table
- * (src/commands/errors.ts):
+ * `npm run docs`: regenerates, from the option table (src/commands/option-table.ts),
+ * the command specs (src/commands/specs/*.ts) and the exit-code table
+ * (src/reader/errors.ts):
  *
  * - the blocks of docs/cli.md and docs/errors.md between
  *   `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` (the prose

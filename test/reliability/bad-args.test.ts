@@ -114,7 +114,7 @@ describe('--out', () => {
     assert.match(oneLine(r.stderr), /^mmcpstore: cannot create output directory '.*': Permission denied$/);
   });
 
-  // `--out /proc/...` hangs (src/commands/outdir.ts:66): replayed as a todo case from test/fuzz-corpus/out-under-proc.json.
+  // `--out /proc/...` hangs (src/reader/outdir.ts): replayed as a todo case from test/fuzz-corpus/out-under-proc.json.
 
   it('--salvage --force never writes through a symlink in DIR/salvaged, nor through DIR/salvaged itself', async (t) => {
     const dir = tempDir(t);
