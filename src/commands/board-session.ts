@@ -1,18 +1,16 @@
 /**
- * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card and the
- * card view of inspect) share on top of the reader's board opening (reader/board-open.ts): the
- * --trace sink on the command's stderr, the module parameters, the clock, and one "boot, attach
- * mmcpstore, do something, shut down" helper. Errors leave here typed (reader/errors.ts).
+ * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card) share on
+ * top of the reader's board opening and runs (reader/board-open.ts, reader/board-run.ts): the one
+ * --image, the blkdev, the --trace sink on the command's stderr, the clock, and withBoard(), which
+ * hands a board run the command line's choices. Errors leave here typed (reader/errors.ts).
  */
 import * as fs from 'node:fs';
-import { attachPstore, closeBoard, openBoard, type AttachOptions, type BoardSession, type PstoreState, type Tracer } from '../driver/board/index.js';
-import { SECTOR_SIZE } from '../lib/units.js';
-import { attachError, openImageBacking, requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import type { Tracer } from '../driver/board/index.js';
+import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import { boardParams, runOnBoard, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { InputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
-import { resolveParams } from '../reader/params.js';
-import type { BlkParams } from '../zone/params.js';
 import { imageOptionsFrom } from './command.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -25,28 +23,6 @@ export function traceSink(glob: string | undefined, io: Io): Tracer | undefined 
 /** Record times: SOURCE_DATE_EPOCH when set (reproducible images), else the real clock (clock.ts). */
 export function bootWallClock(env: Readonly<Record<string, string | undefined>>): number {
   return Number(now(env).sec);
-}
-
-/** The module parameters of a board command, as attachPstore takes them. */
-export interface BoardParams {
-  params: Partial<BlkParams>;
-  related: AttachOptions['related'];
-  nrCpus: number;
-  kernel: string;
-  sectorOffset?: number;
-  sectorCount?: number;
-  cmdline: string;
-}
-
-export function boardParams(o: CliOptions, image: string): BoardParams {
-  const opts = imageOptionsFrom({ ...o, image });
-  const r = resolveParams(opts);
-  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
-  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
-  const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
-  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR_SIZE;
-  if (r.size !== undefined) out.sectorCount = r.size / SECTOR_SIZE;
-  return out;
 }
 
 /** The image a board command works on: exactly one --image. */
@@ -73,64 +49,32 @@ export interface BootOptions {
   now?: number;
 }
 
-export interface Booted {
-  image: string;
-  probe: CardProbe;
-  blkdev: string;
-  params: BoardParams;
-  session: BoardSession;
-  pstore: PstoreState;
-  tracer: Tracer | undefined;
-}
-
 /**
- * Boots the board over the image, registers mmcpstore for the pstore partition (recovery runs at
- * the pstorefs mount), runs `fn`, and shuts down (a clean reboot: dirty zones flushed) — unless
- * the session panicked, when nothing is flushed, as after emergency_restart().
+ * Runs `fn` on the board booted over the command's card image (reader/board-run.ts), with the
+ * command line's image, blkdev, parameters, trace, lock wait, seed and driver.
  */
 export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x: Booted) => T | Promise<T>): Promise<T> {
   const image = oneImage(o);
   const probe = requireCard(image);
   const blkdev = blkdevFor(o, probe, image);
-  const params = boardParams(o, image);
+  const params = boardParams(imageOptionsFrom({ ...o, image }));
   const tracer = traceSink(o.trace, io);
-  const session = openBoard({
-    image,
-    openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')),
-    readOnly: b.readOnly,
-    layout: probe.layout,
-    seed: o.seed ?? optionDefault('seed'),
-    now: b.now ?? bootWallClock(io.env),
-    ...(tracer ? { trace: tracer } : {}),
-  });
-  try {
-    // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
-    let path: string;
-    try {
-      path = session.stack.findBlkdev(blkdev).resolved.path;
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    let pstore: PstoreState;
-    try {
-      pstore = attachPstore(session, {
-        blkdev: path,
-        params: params.params,
-        related: params.related,
-        nrCpus: params.nrCpus,
-        kernel: params.kernel,
-        driver: o.driver ?? optionDefault('driver'),
-        mount: b.mount ?? true,
-        ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
-        ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
-      });
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
-  } finally {
-    closeBoard(session);
-  }
+  return runOnBoard(
+    {
+      image,
+      probe,
+      blkdev,
+      params,
+      tracer,
+      wait: o.wait ?? optionDefault('wait'),
+      seed: o.seed ?? optionDefault('seed'),
+      driver: o.driver ?? optionDefault('driver'),
+      readOnly: b.readOnly,
+      mount: b.mount ?? true,
+      now: b.now ?? bootWallClock(io.env),
+    },
+    fn,
+  );
 }
 
 /** Text from a positional argument, or standard input for '-' or none. */

@@ -8,7 +8,8 @@
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
-import { bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
+import type { Booted } from '../reader/board-run.js';
+import { bootWallClock, ms, toJson, userLogLines, withBoard } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
