@@ -1,9 +1,10 @@
 /**
  * The command line: commander built from the option table
- * (src/commands/options.ts), one module per command (src/commands/), and the
- * ONE place where errors become an exit status and a `mmcpstore: <message>`
- * line on stderr (docs/errors.md). Nothing calls process.exit: main()
- * resolves with the status once every write has been handed to the OS.
+ * (src/commands/option-table.ts), one module per command (src/commands/), and
+ * where an error becomes its exit status and a `mmcpstore: <message>` line on
+ * stderr (through commands/exit-status.ts, as the worker pool does; docs/errors.md).
+ * Nothing calls process.exit: main() resolves with the status once every write
+ * has been handed to the OS.
  */
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
