@@ -1,18 +1,20 @@
 /**
  * The command line: commander built from the option table
- * (src/commands/options.ts), one module per command (src/commands/), and the
- * ONE place where errors become an exit status and a `mmcpstore: <message>`
- * line on stderr (docs/errors.md). Nothing calls process.exit: main()
- * resolves with the status once every write has been handed to the OS.
+ * (src/commands/option-table.ts), one module per command (src/commands/), and
+ * where an error becomes its exit status and a `mmcpstore: <message>` line on
+ * stderr (through commands/exit-status.ts, as the worker pool does; docs/errors.md).
+ * Nothing calls process.exit: main() resolves with the status once every write
+ * has been handed to the OS.
  */
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
-import { BrokenPipeError, CliError, EXIT, UsageError, exitCodeFor, exitCodesHelp } from './commands/errors.js';
+import { exitCodesHelp, failureOf } from './commands/exit-status.js';
+import { BrokenPipeError, EXIT, UsageError } from './reader/errors.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
-import { OPTIONS, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
+import { OPTIONS, defaultTextOf, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
 
 /** Set by the bundler (scripts/bundle.mjs); undefined when run from source or dist/. */
 declare const __MMCPSTORE_VERSION__: string | undefined;
@@ -29,7 +31,8 @@ function packageVersion(): string {
 }
 
 function commanderOption(spec: OptionSpec): Option {
-  const desc = spec.defaultText ? `${spec.description} (default: ${spec.defaultText})` : spec.description;
+  const defaultText = defaultTextOf(spec);
+  const desc = defaultText ? `${spec.description} (default: ${defaultText})` : spec.description;
   const option = new Option(flagsOf(spec), desc);
   if (spec.repeatable) {
     const add = spec.repeatable;
@@ -155,19 +158,15 @@ async function report(e: unknown, io: Io, debug: boolean): Promise<number> {
     if (e.code === 'commander.help') return EXIT.usage;
     error = new UsageError(`${e.message.replace(/^error: /, '').trim()} (see 'mmcpstore --help')`);
   }
-  const code = exitCodeFor(error);
+  const failure = failureOf(error, debug);
   const c = io.stderr.color;
-  const message =
-    error instanceof CliError
-      ? error.message
-      : `internal error: ${error instanceof Error ? error.message : String(error)} (this is a bug in mmcpstore; rerun with --debug for the stack trace)`;
   try {
-    await io.stderr.write(`mmcpstore: ${c.red(message)}\n`);
-    if (debug && error instanceof Error && error.stack) await io.stderr.write(`${error.stack}\n`);
+    await io.stderr.write(`mmcpstore: ${c.red(failure.message)}\n`);
+    if (failure.stack) await io.stderr.write(`${failure.stack}\n`);
   } catch {
     /* stderr is gone too: the status still tells */
   }
-  return code;
+  return failure.exit;
 }
 
 /** `node --import tsx src/cli.ts ...` runs the CLI directly (bin/mmcpstore.js imports dist/cli.js instead). */

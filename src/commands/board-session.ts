@@ -1,64 +1,23 @@
 /**
- * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card and the
- * card path of recover/inspect) share: opening the image file (FileBacking, with the writer lock),
- * finding the card's layout and its pstore partition cheaply, the --trace sink, the module
- * parameters, the clock and seed, and one "boot, attach mmcpstore, do something, shut down" helper.
- * Errors leave here typed (errors.ts).
+ * What the board commands (mkimage, panic, oops, pmsg, console, erase, inspect --card) share on
+ * top of the reader's board opening and runs (reader/board-open.ts, reader/board-run.ts): the one
+ * --image, the blkdev, the --trace sink on the command's stderr, the clock, and withBoard(), which
+ * hands a board run the command line's choices. Errors leave here typed (reader/errors.ts).
  */
 import * as fs from 'node:fs';
-import { FileBacking, ImageLockedError, type BlockBacking } from '../device/backing.js';
-import { Tracer } from '../device/trace.js';
-import {
-  MmcpstoreAttachError,
-  attachPstore,
-  closeBoard,
-  openBoard,
-  type AttachOptions,
-  type BoardSession,
-  type PstoreState,
-} from '../driver/board/index.js';
-import { BlkdevError } from '../driver/mmc/partitions/index.js';
-import { probeCard, type CardProbe } from './card-probe.js';
-import type { BlkParams } from '../zone/index.js';
+import type { Tracer } from '../driver/board/index.js';
+import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import { boardParams, runOnBoard, type Booted } from '../reader/board-run.js';
+import type { CardProbe } from '../reader/card-probe.js';
+import { now } from '../reader/clock.js';
+import { InputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
 import { imageOptionsFrom } from './command.js';
-import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
-import { now } from './clock.js';
-import { resolveParams } from './image.js';
 import type { Io } from './io.js';
-import type { CliOptions } from './options.js';
-
-export const SECTOR = 512;
-/** Seed of every board command unless --seed: the same command line gives the same bytes. */
-export const DEFAULT_SEED = 1;
-/** What a panic says unless --message. */
-export const DEFAULT_MESSAGE = 'sysrq triggered crash';
-
-/** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
-export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
-  try {
-    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds });
-  } catch (e) {
-    throw imageOpenError(path, e);
-  }
-}
-
-function imageOpenError(path: string, e: unknown): Error {
-  if (e instanceof ImageLockedError) {
-    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${path}.lock); try again when it has finished`, {
-      lock: `${path}.lock`,
-    });
-  }
-  const code = errnoCode(e);
-  const msg = `cannot open '${path}': ${strerror(e)}`;
-  if (code && MISSING_INPUT_CODES.has(code)) return new InputError(msg, { code });
-  if (code) return new IoError(msg, { code });
-  return e as Error;
-}
+import { optionDefault, type CliOptions } from './options.js';
 
 /** A Tracer writing to our stderr (one line per event), or undefined without --trace. */
 export function traceSink(glob: string | undefined, io: Io): Tracer | undefined {
-  if (glob === undefined) return undefined;
-  return new Tracer({ enable: glob, sink: (line) => void io.stderr.write(`${line}\n`).catch(() => undefined) });
+  return readerTraceSink(glob, (line) => void io.stderr.write(`${line}\n`).catch(() => undefined));
 }
 
 /** Record times: SOURCE_DATE_EPOCH when set (reproducible images), else the real clock (clock.ts). */
@@ -66,43 +25,11 @@ export function bootWallClock(env: Readonly<Record<string, string | undefined>>)
   return Number(now(env).sec);
 }
 
-/** The module parameters of a board command, as attachPstore takes them. */
-export interface BoardParams {
-  params: Partial<BlkParams>;
-  related: AttachOptions['related'];
-  nrCpus: number;
-  kernel: string;
-  sectorOffset?: number;
-  sectorCount?: number;
-  cmdline: string;
-}
-
-export function boardParams(o: CliOptions, image: string): BoardParams {
-  const opts = imageOptionsFrom({ ...o, image });
-  const r = resolveParams(opts);
-  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
-  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
-  const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
-  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR;
-  if (r.size !== undefined) out.sectorCount = r.size / SECTOR;
-  return out;
-}
-
 /** The image a board command works on: exactly one --image. */
 export function oneImage(o: CliOptions): string {
   if (o.image !== undefined) return o.image;
   if (o.images && o.images.length > 1) throw new UsageError('this command works on one --image at a time', { option: 'image' });
   throw new UsageError('--image FILE is required (the card image)', { option: 'image' });
-}
-
-/** The card of an image, or a DataError that says what to do. */
-export function requireCard(image: string): CardProbe {
-  if (!fs.existsSync(image)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
-  const probe = probeCard(image);
-  if (!probe) {
-    throw new DataError(`'${image}' is not a card image (no GPT or MBR partition table at the start of the user area); make one with 'mmcpstore mkimage'`);
-  }
-  return probe;
 }
 
 /** pstore_blk.blkdev: --blkdev, else the partition labelled pstore. */
@@ -122,74 +49,32 @@ export interface BootOptions {
   now?: number;
 }
 
-export interface Booted {
-  image: string;
-  probe: CardProbe;
-  blkdev: string;
-  params: BoardParams;
-  session: BoardSession;
-  pstore: PstoreState;
-  tracer: Tracer | undefined;
-}
-
-/** Kernel lines of a failed registration, worded for a user. */
-export function attachError(e: unknown, blkdev: string): Error {
-  if (e instanceof MmcpstoreAttachError) {
-    const lines = e.kernelLines.filter((l) => /mmcpstore|pstore_zone|pstore_blk/.test(l));
-    return new DataError(`mmcpstore could not register ${blkdev}: ${lines.slice(-2).join('; ') || e.message}`, { kernelLog: e.kernelLines });
-  }
-  if (e instanceof BlkdevError) return new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: blkdev });
-  return e as Error;
-}
-
 /**
- * Boots the board over the image, registers mmcpstore for the pstore partition (recovery runs at
- * the pstorefs mount), runs `fn`, and shuts down (a clean reboot: dirty zones flushed) — unless
- * the session panicked, when nothing is flushed, as after emergency_restart().
+ * Runs `fn` on the board booted over the command's card image (reader/board-run.ts), with the
+ * command line's image, blkdev, parameters, trace, lock wait, seed and driver.
  */
 export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x: Booted) => T | Promise<T>): Promise<T> {
   const image = oneImage(o);
   const probe = requireCard(image);
   const blkdev = blkdevFor(o, probe, image);
-  const params = boardParams(o, image);
+  const params = boardParams(imageOptionsFrom({ ...o, image }));
   const tracer = traceSink(o.trace, io);
-  const session = openBoard({
-    image,
-    openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0),
-    readOnly: b.readOnly,
-    layout: probe.layout,
-    seed: o.seed ?? DEFAULT_SEED,
-    now: b.now ?? bootWallClock(io.env),
-    ...(tracer ? { trace: tracer } : {}),
-  });
-  try {
-    // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
-    let path: string;
-    try {
-      path = session.stack.findBlkdev(blkdev).resolved.path;
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    let pstore: PstoreState;
-    try {
-      pstore = attachPstore(session, {
-        blkdev: path,
-        params: params.params,
-        related: params.related,
-        nrCpus: params.nrCpus,
-        kernel: params.kernel,
-        driver: o.driver ?? 'fixed',
-        mount: b.mount ?? true,
-        ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
-        ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
-      });
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
-  } finally {
-    closeBoard(session);
-  }
+  return runOnBoard(
+    {
+      image,
+      probe,
+      blkdev,
+      params,
+      tracer,
+      wait: o.wait ?? optionDefault('wait'),
+      seed: o.seed ?? optionDefault('seed'),
+      driver: o.driver ?? optionDefault('driver'),
+      readOnly: b.readOnly,
+      mount: b.mount ?? true,
+      now: b.now ?? bootWallClock(io.env),
+    },
+    fn,
+  );
 }
 
 /** Text from a positional argument, or standard input for '-' or none. */

@@ -1,143 +1,13 @@
 /**
- * `mmcpstore inspect --card`: boots the emulated board read-only and shows the card as the driver
- * sees it after init — CID/CSD/EXT_CSD highlights, the hardware partitions, the partition table
- * with /dev names and dev_t, and which partition pstore would use.
+ * `mmcpstore inspect --card`: the card as the driver sees it after init (reader/card-report.ts
+ * boots the board read-only and reports), as text or JSON.
  */
-import { closeBoard, openBoard } from '../driver/board/index.js';
-import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
-import { DEFAULT_SEED, SECTOR, openImageBacking, oneImage, requireCard, traceSink } from './board-session.js';
-import type { CardProbe } from './card-probe.js';
-import { UsageError } from './errors.js';
+import { cardReport, type CardReport } from '../reader/card-report.js';
+import { oneImage, traceSink } from './board-session.js';
 import type { Io } from './io.js';
 import { humanSize } from './mkimage.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
-
-export interface CardReport {
-  image: string;
-  layout: CardProbe['layout'];
-  card: {
-    name: string;
-    cid: { manufacturerId: string; oemId: string; product: string; revision: string; serial: string; date: string; raw: string };
-    csd: { structure: number; specVersion: number; raw: string };
-    extCsd: {
-      rev: number;
-      secCount: number;
-      capacity: number;
-      bootSize: number;
-      rpmbSize: number;
-      partitionConfig: string;
-      bootPartitionEnabled: number;
-      partitionAccess: number;
-      cardType: string;
-      hsMaxDtr: number;
-      partitionSwitchTimeMs: number;
-      genericCmd6TimeMs: number;
-      cacheSize: number;
-    };
-    bus: { timing: string; clockHz: number; width: number; addressing: 'sector' | 'byte'; rca: number };
-  };
-  hardwarePartitions: { name: string; area: string; sectors: number; size: number; dev: string }[];
-  table: { scheme: string; warnings: string[] };
-  partitions: { number: number; name: string; start: number; sectors: number; size: number; type: string; partUuid: string; label: string; dev: string; devT: string }[];
-  pstore: { blkdev: string; form: string; dev: string; devT: string; start: number; sectors: number; size: number; offset: number } | { blkdev: string | null; error: string };
-}
-
-const hexWords = (w: readonly number[]): string => w.map((x) => (x >>> 0).toString(16).padStart(8, '0')).join('');
-
-/** The CARD_TYPE bits as names. */
-function cardTypeNames(t: number): string {
-  const names: [number, string][] = [
-    [0x01, 'HS26'],
-    [0x02, 'HS52'],
-    [0x04, 'DDR52 1.8/3V'],
-    [0x08, 'DDR52 1.2V'],
-    [0x10, 'HS200 1.8V'],
-    [0x20, 'HS200 1.2V'],
-    [0x40, 'HS400 1.8V'],
-    [0x80, 'HS400 1.2V'],
-  ];
-  const on = names.filter(([b]) => t & b).map(([, n]) => n);
-  return `0x${t.toString(16).padStart(2, '0')}${on.length ? ` (${on.join(', ')})` : ''}`;
-}
-
-export function cardReport(o: CliOptions, io: Io): CardReport {
-  const image = oneImage(o);
-  const probe = requireCard(image);
-  const tracer = traceSink(o.trace, io);
-  const s = openBoard({ image, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: o.seed ?? DEFAULT_SEED, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
-  try {
-    const st = s.stack;
-    const card = st.card;
-    const ext = card.extCsd;
-    const cid = card.cid;
-    const user = st.disks[0]!;
-    const scanned = new Map(st.scan.partitions.map((p) => [p.number, p]));
-    let pstore: CardReport['pstore'];
-    const spec = o.blkdev ?? (probe.pstoreNumber !== null ? `PARTLABEL=pstore` : null);
-    if (spec === null) pstore = { blkdev: null, error: 'no partition is labelled pstore; give --blkdev' };
-    else {
-      try {
-        const r: ResolvedBlkdev = st.findBlkdev(spec).resolved;
-        pstore = { blkdev: spec, form: r.form, dev: r.path, devT: formatDevT(r.devt), start: r.startSector, sectors: r.sectors, size: r.sectors * SECTOR, offset: probe.userOffset + r.startSector * SECTOR };
-      } catch (e) {
-        if (!(e instanceof BlkdevError)) throw e;
-        if (o.blkdev !== undefined) throw new UsageError(`--blkdev: ${e.message}`, { option: 'blkdev', value: o.blkdev });
-        pstore = { blkdev: spec, error: e.message };
-      }
-    }
-    return {
-      image,
-      layout: probe.layout,
-      card: {
-        name: card.name,
-        cid: {
-          manufacturerId: `0x${cid.manfid.toString(16).padStart(2, '0')}`,
-          oemId: `0x${cid.oemid.toString(16).padStart(4, '0')}`,
-          product: cid.prodName,
-          revision: `${cid.prv >> 4}.${cid.prv & 0xf}`,
-          serial: `0x${(cid.serial >>> 0).toString(16).padStart(8, '0')}`,
-          date: `${String(cid.month).padStart(2, '0')}/${cid.year}`,
-          raw: hexWords(card.rawCid),
-        },
-        csd: { structure: card.csd.structure, specVersion: card.csd.mmcaVsn, raw: hexWords(card.rawCsd) },
-        extCsd: {
-          rev: ext.rev,
-          secCount: ext.sectors,
-          capacity: ext.sectors * SECTOR,
-          bootSize: ext.bootMult * 128 * 1024,
-          rpmbSize: ext.rpmbMult * 128 * 1024,
-          partitionConfig: `0x${ext.partConfig.toString(16).padStart(2, '0')}`,
-          bootPartitionEnabled: (ext.partConfig >> 3) & 7,
-          partitionAccess: ext.partConfig & 7,
-          cardType: cardTypeNames(ext.cardType),
-          hsMaxDtr: ext.hsMaxDtr,
-          partitionSwitchTimeMs: ext.partTimeMs,
-          genericCmd6TimeMs: ext.genericCmd6Time,
-          cacheSize: ext.cacheSize,
-        },
-        bus: { timing: st.host.ios.timing, clockHz: st.host.ios.clock, width: st.host.ios.busWidth, addressing: card.blockaddr ? 'sector' : 'byte', rca: card.rca },
-      },
-      hardwarePartitions: st.devices.map((d) => ({ name: d.name, area: d.area, sectors: d.sectors, size: d.sectors * SECTOR, dev: `/dev/${d.name}` })),
-      table: { scheme: st.scan.scheme, warnings: st.scan.warnings.map((w) => w.message) },
-      partitions: user.partitions.map((p) => ({
-        number: p.partno,
-        name: scanned.get(p.partno)?.gpt?.name ?? '',
-        start: p.startSector,
-        sectors: p.sectors,
-        size: p.sectors * SECTOR,
-        type: scanned.get(p.partno)?.gpt?.typeGuid ?? (scanned.get(p.partno)?.mbr ? `0x${(scanned.get(p.partno)!.mbr as { type?: number }).type?.toString(16) ?? '?'}` : ''),
-        partUuid: p.partUuid,
-        label: p.label,
-        dev: p.path,
-        devT: formatDevT(p.devt),
-      })),
-      pstore,
-    };
-  } finally {
-    closeBoard(s);
-  }
-}
 
 export function renderCard(r: CardReport, c: { bold(s: string): string; green(s: string): string; red(s: string): string }): string {
   const k = r.card;
@@ -171,7 +41,12 @@ export function renderCard(r: CardReport, c: { bold(s: string): string; green(s:
 
 /** The `inspect --card` command body. */
 export async function runInspectCard(o: CliOptions, io: Io): Promise<void> {
-  const r = cardReport(o, io);
+  const r = cardReport({
+    image: oneImage(o),
+    seed: o.seed ?? optionDefault('seed'),
+    ...(o.blkdev !== undefined ? { blkdev: o.blkdev } : {}),
+    tracer: () => traceSink(o.trace, io),
+  });
   if (o.json) await io.stdout.write(JSON.stringify(r, null, 2) + '\n');
   else await io.stdout.write(renderCard(r, io.stdout.color));
 }

@@ -3,10 +3,10 @@
  * A command is `run(options, io)`: parsed options in, output through the
  * injected streams, errors thrown (src/cli.ts maps them to exit codes).
  */
-import type { BlkParams } from '../zone/index.js';
-import { UsageError } from './errors.js';
-import type { ImageOptions } from './image.js';
-import type { Io } from './io.js';
+import { UsageError } from '../reader/errors.js';
+import type { ImageOptions } from '../reader/types.js';
+import type { BlkParams } from '../zone/params.js';
+import { processIo, type Io } from './io.js';
 import type { CliOptions, CommandName } from './options.js';
 
 export interface CommandSpec {
@@ -41,8 +41,17 @@ export function imageOptionsFrom(o: CliOptions): ImageOptions {
   if (o.kernel !== undefined) out.kernel = o.kernel;
   if (o.compress !== undefined) out.compress = o.compress;
   if (o.blkdev !== undefined) out.blkdev = o.blkdev;
-  if (o.trace !== undefined) out.trace = o.trace;
+  if (o.trace !== undefined) {
+    out.trace = o.trace;
+    out.traceLine = processTraceLine();
+  }
   return out;
+}
+
+/** Trace lines of the card path: this process's standard error, one line per event. */
+function processTraceLine(): (line: string) => void {
+  const stderr = processIo().stderr;
+  return (line) => void stderr.write(`${line}\n`).catch(() => undefined);
 }
 
 /** `Examples:` block appended to a command's --help. */

@@ -2,6 +2,7 @@
  * `mmcpstore completion bash|zsh`: a completion script generated from the
  * option table (options.ts) and the command list, so it never lags behind.
  */
+import type { CommandSpec } from './command.js';
 import type { Io } from './io.js';
 import { optionsFor, type CliOptions, type CommandName, type OptionSpec } from './options.js';
 
@@ -97,10 +98,8 @@ export function zshCompletion(names: readonly CommandName[], summaries: Readonly
 }
 
 
-export async function runCompletion(o: CliOptions, io: Io): Promise<void> {
-  // Imported here: index.ts lists this command too.
-  const { COMMANDS } = await import('./index.js');
-  const names = COMMANDS.map((c) => c.name);
-  const summaries = Object.fromEntries(COMMANDS.map((c) => [c.name, c.summary]));
+export async function runCompletion(o: CliOptions, io: Io, commands: readonly Pick<CommandSpec, 'name' | 'summary'>[]): Promise<void> {
+  const names = commands.map((c) => c.name);
+  const summaries = Object.fromEntries(commands.map((c) => [c.name, c.summary]));
   await io.stdout.write(o.shell === 'zsh' ? zshCompletion(names, summaries) : bashCompletion(names));
 }

@@ -1,179 +1,14 @@
 /**
- * `mmcpstore detect`: finds every pstore/zone region in a whole disk or eMMC
- * image and infers each one's module parameters from its signatures. The
- * image is streamed in 1 MiB chunks (never loaded whole); all-zero chunks are
- * skipped without searching (holes of a sparse file read as zeros). Each
- * region is matched to the GPT/MBR partition it lies in. Read-only.
+ * `mmcpstore detect`: every pstore/zone region of a whole disk or eMMC image
+ * (reader/detect.ts finds them), as a table with the inspect command line of
+ * each, or as JSON. Read-only.
  */
-import * as fs from 'node:fs';
-import { scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
-import {
-  DEFAULT_KERNEL,
-  SZ_128M,
-  inferLayout,
-  kernelProfile,
-  scanSignatures,
-  type DetectedLayout,
-  type ReadAt,
-  type ScanStats,
-  type SignatureHit,
-} from '../zone/index.js';
-import { InputError, IoError, MISSING_INPUT_CODES, NoDataError, UsageError, errnoCode, strerror } from './errors.js';
-import { SCHEMA_VERSION, checkImageLock } from './image.js';
+import { hex } from '../lib/hex.js';
+import { detectImage, type DetectReport, type RegionPartition } from '../reader/detect.js';
+import { NoDataError, UsageError } from '../reader/errors.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable, type Cell } from './table.js';
-import { dataExtents } from './extents.js';
-
-export interface RegionPartition {
-  scheme: 'gpt' | 'mbr';
-  number: number;
-  label: string;
-  partUuid: string;
-  offset: number;
-  size: number;
-}
-
-export interface DetectedRegion {
-  /** Byte offset of the region in the image. */
-  offset: number;
-  /** Bytes: the partition's size, or up to the next partition / end of file. */
-  size: number;
-  /** How the region's bounds were found. */
-  bounds: 'partition' | 'signatures';
-  partition: RegionPartition | null;
-  layout: Omit<DetectedLayout, 'stats'>;
-  /** `--offset ... --size ... --params "..."` to read it with inspect/recover. */
-  args: string;
-}
-
-export interface DetectReport {
-  schema: typeof SCHEMA_VERSION;
-  image: { path: string; size: number };
-  table: { scheme: ScanResult['scheme']; reason: string | null; partitions: number };
-  scan: ScanStats;
-  regions: DetectedRegion[];
-}
-
-function openImage(path: string): { fd: number; size: number } {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (e) {
-    const code = errnoCode(e);
-    const msg = `cannot open '${path}': ${strerror(e)}`;
-    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
-    throw new IoError(msg, { code });
-  }
-  const st = fs.fstatSync(fd);
-  if (st.isDirectory()) {
-    fs.closeSync(fd);
-    throw new InputError(`cannot open '${path}': Is a directory`, { code: 'EISDIR' });
-  }
-  let size = st.size;
-  if (st.isBlockDevice()) {
-    // Block devices report 0: find the end by reading.
-    const probe = Buffer.alloc(1);
-    let hi = 1;
-    while (fs.readSync(fd, probe, 0, 1, hi * 512 - 1) === 1) hi *= 2;
-    let lo = hi / 2;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (fs.readSync(fd, probe, 0, 1, mid * 512 - 1) === 1) lo = mid;
-      else hi = mid;
-    }
-    size = lo * 512;
-  }
-  return { fd, size };
-}
-
-function reader(fd: number, size: number, path: string): ReadAt {
-  return (buf, pos) => {
-    if (pos < 0 || pos >= size) return 0;
-    const want = Math.min(buf.length, size - pos);
-    let done = 0;
-    try {
-      while (done < want) {
-        const n = fs.readSync(fd, buf, done, want - done, pos + done);
-        if (n === 0) break;
-        done += n;
-      }
-    } catch (e) {
-      throw new IoError(`cannot read '${path}' at offset ${pos}: ${strerror(e)}`, { code: errnoCode(e), pos });
-    }
-    return done;
-  };
-}
-
-function shift(read: ReadAt, base: number): ReadAt {
-  return (buf, pos) => read(buf, base + pos);
-}
-
-/** Every pstore/zone region of a disk image, with its inferred parameters. */
-export function detectImage(path: string, opts: { kernel?: string; checkLock?: boolean } = {}): DetectReport {
-  if (opts.checkLock ?? true) checkImageLock(path);
-  const profile = opts.kernel ? kernelProfile(opts.kernel) : DEFAULT_KERNEL;
-  const { fd, size } = openImage(path);
-  try {
-    const read = reader(fd, size, path);
-    // A regular file: read its data extents only, where the system can say where they are.
-    const extents = fs.fstatSync(fd).isFile() ? dataExtents(path, size) : null;
-    const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
-    const sectors = Math.floor(size / 512);
-    const table = scanPartitions(
-      (lba) => {
-        const b = new Uint8Array(512);
-        read(b, lba * 512);
-        return b;
-      },
-      sectors,
-    );
-    const parts = table.partitions
-      .filter((p) => p.mbr?.kind !== 'extended')
-      .map((p): RegionPartition => ({ scheme: p.scheme, number: p.number, label: p.label, partUuid: p.partUuid, offset: p.firstLba * 512, size: p.sectors * 512 }))
-      .sort((a, b) => a.offset - b.offset);
-    const regions: DetectedRegion[] = [];
-    const used = new Set<SignatureHit>();
-    const infer = (offset: number, rsize: number, partition: RegionPartition | null): void => {
-      const inside = hits.filter((h) => h.off >= offset && h.off < offset + rsize);
-      if (!inside.length) return;
-      for (const h of inside) used.add(h);
-      const rel = inside.map((h) => ({ ...h, off: h.off - offset }));
-      const layout = inferLayout(rel, rsize, shift(read, offset), profile);
-      if (!layout.found) return;
-      const p = layout.params;
-      const cpus = layout.nrCpus && layout.nrCpus > 1 ? ` --cpus ${layout.nrCpus}` : '';
-      regions.push({
-        offset,
-        size: rsize,
-        bounds: partition ? 'partition' : 'signatures',
-        partition,
-        layout,
-        args: `--offset ${offset} --size ${rsize} --params "pstore_blk.kmsg_size=${p.kmsgSize} pstore_blk.pmsg_size=${p.pmsgSize} pstore_blk.console_size=${p.consoleSize} pstore_blk.ftrace_size=${p.ftraceSize}"${cpus}`,
-      });
-    };
-    for (const p of parts) if (hits.some((h) => h.off >= p.offset && h.off < p.offset + p.size)) infer(p.offset, p.size, p);
-    // Signatures outside every partition: a region is assumed to start at its first signature.
-    let rest = hits.filter((h) => !used.has(h) && h.kind !== 'ftrace');
-    while (rest.length) {
-      const start = Math.floor(rest[0]!.off / 4096) * 4096;
-      const nextPart = parts.find((p) => p.offset > start);
-      const end = Math.min(nextPart ? nextPart.offset : size, size, start + (profile.capTotalSize ? SZ_128M : size));
-      infer(start, end - start, null);
-      rest = rest.filter((h) => h.off >= end);
-    }
-    regions.sort((a, b) => a.offset - b.offset);
-    return {
-      schema: SCHEMA_VERSION,
-      image: { path, size },
-      table: { scheme: table.scheme, reason: table.reason ?? null, partitions: parts.length },
-      scan: stats,
-      regions,
-    };
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 function partName(p: RegionPartition | null): string {
   if (!p) return '-';
@@ -192,7 +27,7 @@ export function renderDetect(r: DetectReport, verbose: boolean): string {
   }
   const rows = r.regions.map((g, i): Cell[] => [
     { text: String(i + 1) },
-    { text: `0x${g.offset.toString(16)}` },
+    { text: hex(g.offset) },
     { text: String(g.size) },
     { text: partName(g.partition) },
     { text: g.layout.summary.replace(/ \((exact|likely|ambiguous)\)$/, '') },

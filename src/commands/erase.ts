@@ -4,7 +4,7 @@
  */
 import { erase as eraseRecord, recoverFiles } from '../driver/board/index.js';
 import { withBoard } from './board-session.js';
-import { IoError, NoDataError, UsageError } from './errors.js';
+import { IoError, NoDataError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 

@@ -7,13 +7,13 @@ import type { CommandSpec } from './command.js';
 import { inspect } from './specs/inspect.js';
 import { recover } from './specs/recover.js';
 import { detect } from './specs/detect.js';
-import { completion } from './specs/completion.js';
+import { completionCommand } from './specs/completion.js';
 import { mkimage } from './specs/mkimage.js';
 import { panic } from './specs/panic.js';
 import { oops } from './specs/oops.js';
 import { pmsg, consoleCommand } from './specs/pmsg.js';
 import { erase } from './specs/erase.js';
 
-export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect, completion, mkimage, panic, oops, pmsg, consoleCommand, erase];
+export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect, completionCommand(() => COMMANDS), mkimage, panic, oops, pmsg, consoleCommand, erase];
 
 export type { CommandSpec } from './command.js';

@@ -3,53 +3,27 @@
  * disk order, then the records pstorefs would show. Read-only.
  */
 import type { ChalkInstance } from 'chalk';
-import { detectLayout } from '../zone/forensics/detect.js';
-import { explainImage } from '../zone/forensics/explain.js';
-import { kernelProfile } from '../zone/kernel-profile.js';
-import { parseParamString } from '../zone/params.js';
 import type { ZoneStatus } from '../zone/zone.js';
+import { hex } from '../lib/hex.js';
+import { withCardOpener } from '../reader/card-opener.js';
+import { NoDataError } from '../reader/errors.js';
+import { explainReport } from '../reader/explain.js';
+import { inspectImage } from '../reader/readers.js';
+import { noRecordsMessage, type ImageReport, type ZoneRow } from '../reader/report.js';
 import { imageOptionsFrom } from './command.js';
-import { NoDataError } from './errors.js';
-import { analyseImage, inspectImage, loadCardPathFor, noRecordsMessage, type ImageOptions, type ImageReport, type ZoneRow } from './image.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
-import { hex, renderTable, type Cell } from './table.js';
-import { explanationText, renderExplain, type ExplanationText } from './render/hints.js';
+import { renderTable, type Cell } from './table.js';
+import { explanationText, renderExplain } from './render/hints.js';
 import { renderZoneMap } from './render/zonemap.js';
-
-
-/** inspect's report plus the per-zone explanations (`--explain`). */
-export function explainReport(opts: ImageOptions): ImageReport & { explain: ExplanationText } {
-  let related = {};
-  try {
-    related = parseParamString(opts.paramString?.trim() === 'auto' ? '' : (opts.paramString ?? '')).related;
-  } catch {
-    /* resolveParams reports it */
-  }
-  const r = analyseImage(opts, (ctx) => {
-    const read = (b: Uint8Array, p: number): number => ctx.region.readAt(b, p);
-    const detected = ctx.detected ?? detectLayout(read, ctx.region.size, kernelProfile(opts.kernel));
-    return explainImage({
-      read,
-      layout: ctx.zone.layout,
-      verdicts: ctx.zone.verdicts,
-      files: ctx.files,
-      recovered: ctx.report.recovery.ok,
-      params: ctx.report.params.requested,
-      related,
-      detected,
-      paramsGiven: ctx.paramsGiven,
-    });
-  });
-  return { ...r.report, explain: explanationText(r.extra) };
-}
 
 export async function runInspect(o: CliOptions, io: Io): Promise<void> {
   // The card view boots the emulated board: loaded only when asked for.
   if (o.card) return (await import('./card.js')).runInspectCard(o, io);
-  const opts = imageOptionsFrom(o);
-  await loadCardPathFor(opts);
-  const full = o.explain ? explainReport(opts) : undefined;
+  const opts = await withCardOpener(imageOptionsFrom(o));
+  const explained = o.explain ? explainReport(opts) : undefined;
+  // The zone layer explains in codes; their words (CLI flags included) are the commands layer's.
+  const full = explained ? { ...explained, explain: explanationText(explained.explain) } : undefined;
   const report: ImageReport = full ?? inspectImage(opts);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   // Several images: one compact object per line (NDJSON), each with its image.path.

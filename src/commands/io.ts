@@ -9,7 +9,7 @@
  */
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { ColorMode } from './options.js';
-import { BrokenPipeError, IoError, errnoCode, strerror } from './errors.js';
+import { BrokenPipeError, IoError, errnoCode, strerror } from '../reader/errors.js';
 
 /** The parts of a stream we use; process.stdout and a PassThrough both fit. */
 export interface WritableLike {

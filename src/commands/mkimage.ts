@@ -4,11 +4,13 @@
  */
 import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
+import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
-import { openImageBacking, DEFAULT_SEED, oneImage } from './board-session.js';
-import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from './errors.js';
+import { openImageBacking } from '../reader/board-open.js';
+import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { oneImage } from './board-session.js';
 import type { Io } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
 
 
@@ -28,14 +30,14 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const image = oneImage(o);
   if (o.cardSize === undefined) throw new UsageError('--size BYTES is required (the card\'s user area, e.g. 64M)', { option: 'size' });
   const size = o.cardSize;
-  const pstoreSize = o.pstoreSize ?? 1 << 20;
-  if (size % 512 !== 0) throw new UsageError(`--size: ${size} is not a whole number of 512-byte sectors`, { option: 'size' });
+  const pstoreSize = o.pstoreSize ?? optionDefault('pstoreSize');
+  if (size % SECTOR_SIZE !== 0) throw new UsageError(`--size: ${size} is not a whole number of ${SECTOR_SIZE}-byte sectors`, { option: 'size' });
   if (pstoreSize % 4096 !== 0) throw new UsageError(`--pstore-size: ${pstoreSize} is not a multiple of 4096`, { option: 'pstore-size' });
-  const layout = o.cardLayout ?? 'user-area';
+  const layout = o.cardLayout ?? optionDefault('cardLayout');
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
   try {
-    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? DEFAULT_SEED, layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? 0) });
+    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')) });
   } catch (e) {
     if (e instanceof PartitionLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
     const code = errnoCode(e);
@@ -47,7 +49,7 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
     name: p.name,
     start: Number(p.firstLba),
     sectors: Number(p.lastLba) - Number(p.firstLba) + 1,
-    size: (Number(p.lastLba) - Number(p.firstLba) + 1) * 512,
+    size: (Number(p.lastLba) - Number(p.firstLba) + 1) * SECTOR_SIZE,
     type: p.typeGuid,
     partUuid: p.uniqueGuid,
     dev: `/dev/mmcblk0p${p.number ?? i + 1}`,
@@ -69,7 +71,7 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   }
   const c = io.stdout.color;
   const out: string[] = [];
-  out.push(`image   ${image} (${r.fileSize} bytes, layout ${layout}; user area ${size} bytes, ${size / 512} sectors)`);
+  out.push(`image   ${image} (${r.fileSize} bytes, layout ${layout}; user area ${size} bytes, ${size / SECTOR_SIZE} sectors)`);
   out.push(`gpt     disk GUID ${report.diskGuid}, ${r.sectorsWritten} sectors written through the emulated card`);
   out.push('');
   out.push(
@@ -85,8 +87,8 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
 }
 
 export function humanSize(n: number): string {
-  if (n >= 1 << 30 && n % (1 << 30) === 0) return `${n / (1 << 30)}G`;
-  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)}M`;
-  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}K`;
+  if (n >= GiB && n % GiB === 0) return `${n / GiB}G`;
+  if (n >= MiB && n % MiB === 0) return `${n / MiB}M`;
+  if (n >= KiB && n % KiB === 0) return `${n / KiB}K`;
   return String(n);
 }

@@ -4,19 +4,19 @@
  * shutdown (reboot notifier: dirty zones flushed).
  */
 import { runOops, type OopsReport } from '../driver/board/index.js';
-import { DEFAULT_MESSAGE, toJson, userLogLines, withBoard } from './board-session.js';
+import { toJson, userLogLines, withBoard } from './board-session.js';
 import { Reporter, type Io } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 import { RecordLostError } from './panic.js';
 
 
 export async function runOopsCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
-  const message = o.message ?? DEFAULT_MESSAGE;
+  const message = o.message ?? optionDefault('message');
   const r = await withBoard(o, io, { readOnly: false }, (b) => {
     if (userLog.length) b.session.system.loadUserLog(userLog.join('\n') + '\n');
     const rep: OopsReport = runOops(b.session, message);
-    return { image: b.image, blkdev: b.blkdev, driver: o.driver ?? 'fixed', params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], oops: rep };
+    return { image: b.image, blkdev: b.blkdev, driver: o.driver ?? optionDefault('driver'), params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], oops: rep };
   });
   if (o.json) await io.stdout.write(toJson(r) + '\n');
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);

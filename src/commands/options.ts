@@ -1,518 +1,51 @@
 /**
- * Every command-line option, in ONE table (after npm-check-updates'
- * cli-options.ts). src/cli.ts builds the commander options from it in a loop,
- * docs/cli.md lists the same entries, and test/cli/options.test.ts checks that
- * the two agree. Parsers validate and name the option and the value they
- * refuse; they throw UsageError (exit 2), never commander's own errors.
+ * The options a command runs with, as the option table (option-table.ts) makes them: the
+ * CliOptions type is derived from the table (each value's type from its parser, a flag without
+ * an argument is a boolean), so the two cannot drift; and the table's lookups.
  */
-import { KmsgDumpReason, parseReason } from '../zone/types.js';
-import { kernelProfile, KernelVersionError } from '../zone/kernel-profile.js';
-import { UsageError } from './errors.js';
-import { OUT_LAYOUTS, type OutLayout } from './outdir.js';
+import { OPTIONS, type CommandName, type OptionEntry } from './option-table.js';
 
-/** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
-export type BoardCommandName = 'mkimage' | 'panic' | 'oops' | 'pmsg' | 'console' | 'erase';
-export const BOARD_COMMANDS: readonly BoardCommandName[] = ['mkimage', 'panic', 'oops', 'pmsg', 'console', 'erase'];
-export type CommandName = 'inspect' | 'recover' | 'detect' | 'completion' | BoardCommandName;
-export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover', 'detect', 'completion', ...BOARD_COMMANDS];
+export * from './option-table.js';
+export * from './option-parsers.js';
 
-export type ColorMode = 'auto' | 'always' | 'never';
-export type CompressMode = 'deflate' | 'none';
+type Entry = (typeof OPTIONS)[number];
 
-/** What the option table produces: every field is absent unless given. */
-export interface CliOptions {
-  /** The one image a command reads (cli.ts sets it when exactly one was given). */
+/** The value an entry produces: its repeatable's or parser's result, a string argument, or a flag. */
+type ValueOf<E> = E extends { repeatable: (...args: never[]) => infer R }
+  ? R
+  : E extends { parse: (...args: never[]) => infer R }
+    ? R
+    : E extends { arg: string }
+      ? string
+      : boolean;
+
+/** Every option of the table, absent unless given. */
+type TableOptions = { [E in Entry as E['key']]?: ValueOf<E> };
+
+/** What a command is run with: the table's options, plus what is not a flag. */
+export type CliOptions = TableOptions & {
+  /** The one image a command reads (cli.ts sets it when exactly one --image was given). */
   image?: string;
-  /** Every `--image` given, in order (several: the worker pool runs the command once per image). */
-  images?: string[];
-  /** `--images-from FILE|-`: a list of images, one per line. */
-  imagesFrom?: string;
-  /** Worker threads for several images. */
-  jobs?: number;
-  /** `recover --record NAME` (repeatable). */
-  record?: string[];
-  /** `recover --out DIR --layout`. */
-  layout?: OutLayout;
   /** Set by the worker pool (not a flag): this run is image `index` of `total`; output is tagged with the image. */
   many?: { index: number; total: number };
   /** `completion bash|zsh` (a positional argument, not an option). */
   shell?: 'bash' | 'zsh';
-  offset?: number;
-  size?: number;
-  kmsgSize?: number;
-  pmsgSize?: number;
-  consoleSize?: number;
-  ftraceSize?: number;
-  maxReason?: number;
-  cpus?: number;
-  params?: string;
-  kernel?: string;
-  compress?: CompressMode;
-  out?: string;
-  force?: boolean;
-  json?: boolean;
-  color?: ColorMode;
-  quiet?: boolean;
-  verbose?: boolean;
-  debug?: boolean;
-  salvage?: boolean;
-  explain?: boolean;
-  type?: RecordType;
-  format?: RecordFormat;
-  symbols?: string;
-  timeline?: boolean;
-  // ---- the emulated board (mkimage, panic, oops, pmsg, console, erase; inspect --card)
-  /** `inspect --card`. */
-  card?: boolean;
-  /** pstore_blk.blkdev: which partition of the card (any form the kernel takes). */
-  blkdev?: string;
-  /** `--trace [GLOB]`: device trace events to stderr. */
-  trace?: string;
-  /** mmcpstore driver model: the corrected one or the posted v4. */
-  driver?: 'fixed' | 'posted';
-  seed?: number;
-  /** Writers: seconds to wait for another writer's lock on the image before giving up (exit 75). */
-  wait?: number;
-  /** mkimage --size: the card's user area. */
-  cardSize?: number;
-  pstoreSize?: number;
-  label?: string;
-  cardLayout?: 'user-area' | 'qemu';
-  message?: string;
-  log?: string;
   /** pmsg/console TEXT, erase NAME (positional). */
   text?: string;
-  all?: boolean;
-  inflight?: boolean;
-  lockHeld?: 'host' | 'sdhci' | 'claim';
-  suspended?: 'host' | 'card';
-  partition?: 'boot0' | 'boot1' | 'rpmb';
-  cqe?: boolean;
-  fault?: string[];
-  retunePending?: boolean;
-  pmSuspendWindow?: boolean;
-  beforeMount?: boolean;
-  resetMask?: 'cmd-data' | 'all';
-  lockReinit?: 'on' | 'off';
-  claim?: 'v4' | 'v5';
-  withoutPanicOps?: boolean;
-}
-
-export type RecordType = 'dmesg' | 'pmsg' | 'console' | 'ftrace';
-export type RecordFormat = 'raw' | 'logcat';
-
-export type OptionGroup = 'image' | 'params' | 'output' | 'general';
-
-export interface OptionSpec<K extends keyof CliOptions = keyof CliOptions> {
-  /** Field of CliOptions the value lands in. */
-  key: K;
-  /** Long flag without the dashes. */
-  long: string;
-  short?: string;
-  /** Argument placeholder; absent for a boolean flag. `[X]` marks an optional argument. */
-  arg?: string;
-  description: string;
-  /** What applies when the option is absent (documentation only: defaults are applied in image.ts). */
-  defaultText?: string;
-  /** Value when the flag is given with an optional argument left out. */
-  preset?: string;
-  parse?: (value: string) => NonNullable<CliOptions[K]>;
-  /** The flag may be given several times; parse() then sees each value and the list so far. */
-  repeatable?: (value: string, previous: unknown) => NonNullable<CliOptions[K]>;
-  /** Long names of options this one cannot be combined with. */
-  conflicts?: readonly string[];
-  group: OptionGroup;
-  commands: readonly CommandName[];
-}
-
-const BOTH: readonly CommandName[] = ['inspect', 'recover'];
-const ALL: readonly CommandName[] = ['inspect', 'recover', 'detect', ...BOARD_COMMANDS];
-/** Commands that register pstore/blk with module parameters. */
-const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'panic', 'oops', 'pmsg', 'console', 'erase'];
-const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
-
-/** `--type kmsg` is accepted for dmesg: pstore/blk calls the zones kmsg, pstorefs calls the files dmesg. */
-function parseType(text: string): RecordType {
-  const v = text.trim().toLowerCase();
-  if (v === 'kmsg') return 'dmesg';
-  return choice('type', ['dmesg', 'pmsg', 'console', 'ftrace'] as const)(text);
-}
-
-// ------------------------------------------------------------------ parsers
-
-const SIZE_UNITS: Readonly<Record<string, number>> = {
-  '': 1,
-  b: 1,
-  s: 512,
-  k: 1024,
-  kb: 1024,
-  kib: 1024,
-  m: 1024 ** 2,
-  mb: 1024 ** 2,
-  mib: 1024 ** 2,
-  g: 1024 ** 3,
-  gb: 1024 ** 3,
-  gib: 1024 ** 3,
 };
 
-/** `4096`, `0x1000`, `4K`, `1M`, `2G`, `2048s` (512-byte sectors) → bytes. */
-export function parseByteSize(option: string, text: string, { allowZero }: { allowZero: boolean }): number {
-  const m = /^\s*(0x[0-9a-f]+|\d+)\s*([a-z]*)\s*$/i.exec(text);
-  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
-  if (!m || unit === undefined) {
-    throw new UsageError(`--${option}: '${text}' is not a size in bytes (e.g. 4096, 0x1000, 64K, 1M, 2048s)`, { option, value: text });
-  }
-  const n = Number(m[1]!) * unit;
-  if (!Number.isSafeInteger(n)) throw new UsageError(`--${option}: '${text}' is too large`, { option, value: text });
-  if (!allowZero && n === 0) throw new UsageError(`--${option}: '${text}' must be more than 0 bytes`, { option, value: text });
-  return n;
+export type ColorMode = NonNullable<CliOptions['color']>;
+export type CompressMode = NonNullable<CliOptions['compress']>;
+
+/** A table entry as the loops over the table see it (cli.ts, the docs, completion). */
+export interface OptionSpec extends OptionEntry {
+  key: keyof CliOptions;
 }
 
-/** A module-parameter size in KiB: an integer, <= 0 disables the front end (as the kernel does). */
-export function parseKib(option: string, text: string): number {
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) {
-    throw new UsageError(`--${option}: '${text}' is not a whole number of KiB (0 or -1 disables)`, { option, value: text });
-  }
-  const n = Number(text);
-  // The kernel stores these in an int and multiplies by 1024.
-  if (!Number.isSafeInteger(n) || n > 0x1fffff) throw new UsageError(`--${option}: '${text}' KiB is out of range`, { option, value: text });
-  return n;
-}
-
-/** Lock waits are real time, so they are bounded: at most an hour. */
-export const MAX_WAIT_SECONDS = 3600;
-
-export function parseWaitSeconds(text: string): number {
-  const n = Number(text);
-  if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n >= 0 && n <= MAX_WAIT_SECONDS)) {
-    throw new UsageError(`--wait: '${text}' is not a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, { option: 'wait', value: text });
-  }
-  return n;
-}
-
-export function parseCount(option: string, text: string, max: number): number {
-  if (!/^\s*\d+\s*$/.test(text) || Number(text) < 1 || Number(text) > max) {
-    throw new UsageError(`--${option}: '${text}' is not a whole number from 1 to ${max}`, { option, value: text });
-  }
-  return Number(text);
-}
-
-/** `2`, `oops`, `Panic`: kmsg_dump_reason; numbers above KMSG_DUMP_MAX are accepted as the kernel does. */
-export function parseMaxReason(text: string): number {
-  if (/^\s*\d+\s*$/.test(text)) return Number(text);
-  const r = parseReason(text);
-  if (r === undefined) {
-    throw new UsageError(`--max-reason: '${text}' is not a dump reason (a number, or panic, oops, emergency, shutdown)`, { option: 'max-reason', value: text });
-  }
-  return r;
-}
-
-function parseKernel(text: string): string {
-  try {
-    kernelProfile(text);
-  } catch (e) {
-    if (e instanceof KernelVersionError) throw new UsageError(e.message, { option: 'kernel', value: text });
-    throw e;
-  }
-  return text;
-}
-
-function choice<T extends string>(option: string, values: readonly T[]): (text: string) => T {
-  return (text) => {
-    const v = values.find((c) => c === text.trim().toLowerCase());
-    if (v === undefined) throw new UsageError(`--${option}: '${text}' is not one of ${values.join(', ')}`, { option, value: text });
-    return v;
-  };
-}
-
-/** A repeatable string flag: each value appended to the list so far. */
-function appendTo(option: string): (text: string, previous: unknown) => string[] {
-  return (text, previous) => [...((previous as string[] | undefined) ?? []), nonEmpty(option)(text)];
-}
-
-function nonEmpty(option: string): (text: string) => string {
-  return (text) => {
-    if (text === '') throw new UsageError(`--${option}: needs a non-empty value`, { option, value: text });
-    return text;
-  };
-}
-
-// -------------------------------------------------------------------- table
-
-/** Keeps each entry's parse() typed against its key. */
-function opt<K extends keyof CliOptions>(spec: OptionSpec<K>): OptionSpec<K> {
-  return spec;
-}
-
-export const OPTIONS = [
-  opt({
-    key: 'images', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: ALL,
-    description: 'image file or block device holding the pstore/blk region (opened read-only); inspect and recover take several, run on a worker pool',
-    repeatable: appendTo('image'),
-  }),
-  opt({
-    key: 'imagesFrom', long: 'images-from', arg: 'FILE', group: 'image', commands: BOTH,
-    description: 'read more image paths from FILE ("-": standard input), one per line; blank lines and # comments are skipped',
-    parse: nonEmpty('images-from'),
-  }),
-  opt({
-    key: 'jobs', long: 'jobs', short: 'j', arg: 'N', group: 'image', commands: BOTH,
-    description: 'worker threads for several images (1: one after another in this thread)',
-    defaultText: 'the number of CPUs', parse: (v) => parseCount('jobs', v, 256),
-  }),
-  opt({
-    key: 'offset', long: 'offset', arg: 'BYTES', group: 'image', commands: BOTH,
-    description: 'start of the pstore region in the file; suffixes K, M, G, s (512-byte sectors)',
-    defaultText: '0, or mmcpstore.sector_offset from --params',
-    parse: (v) => parseByteSize('offset', v, { allowZero: true }),
-  }),
-  opt({
-    key: 'size', long: 'size', arg: 'BYTES', group: 'image', commands: BOTH,
-    description: 'length of the pstore region (the partition size the kernel saw); same suffixes',
-    defaultText: 'the rest of the file, or mmcpstore.sector_count from --params',
-    parse: (v) => parseByteSize('size', v, { allowZero: false }),
-  }),
-  opt({
-    key: 'kmsgSize', long: 'kmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.kmsg_size: size of each dmesg zone in KiB (<= 0 disables)',
-    defaultText: '64', parse: (v) => parseKib('kmsg-size', v),
-  }),
-  opt({
-    key: 'pmsgSize', long: 'pmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.pmsg_size: size of the pmsg zone in KiB (<= 0 disables)',
-    defaultText: '-1 (off)', parse: (v) => parseKib('pmsg-size', v),
-  }),
-  opt({
-    key: 'consoleSize', long: 'console-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.console_size: size of the console zone in KiB (<= 0 disables)',
-    defaultText: '-1 (off)', parse: (v) => parseKib('console-size', v),
-  }),
-  opt({
-    key: 'ftraceSize', long: 'ftrace-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.ftrace_size: total ftrace area in KiB, split over --cpus (<= 0 disables)',
-    defaultText: '-1 (off)', parse: (v) => parseKib('ftrace-size', v),
-  }),
-  opt({
-    key: 'maxReason', long: 'max-reason', arg: 'N|NAME', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.max_reason: highest kmsg_dump reason stored (1 panic, 2 oops, 3 emergency, 4 shutdown)',
-    defaultText: `${KmsgDumpReason.OOPS} (oops)`, parse: parseMaxReason,
-  }),
-  opt({
-    key: 'cpus', long: 'cpus', arg: 'N', group: 'params', commands: WITH_PARAMS,
-    description: 'nr_cpu_ids of the kernel that wrote the image (ftrace zones are per CPU)',
-    defaultText: '1', parse: (v) => parseCount('cpus', v, 8192),
-  }),
-  opt({
-    key: 'params', long: 'params', arg: 'STRING', group: 'params', commands: WITH_PARAMS,
-    description: 'kernel command line or modprobe options, e.g. "pstore_blk.kmsg_size=64 pstore.compress=none"; explicit flags override it; "auto" infers the zone sizes from the signatures on disk',
-    defaultText: 'auto when no zone size is given',
-  }),
-  opt({
-    key: 'kernel', long: 'kernel', arg: 'VERSION', group: 'params', commands: WITH_PARAMS,
-    description: 'kernel whose behaviour to follow (e.g. 6.12, 5.15)',
-    defaultText: 'current mainline', parse: parseKernel,
-  }),
-  opt({
-    key: 'compress', long: 'compress', arg: 'deflate|none', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore.compress; reading follows each record\'s own compressed flag, so this only matters to writing commands',
-    defaultText: 'deflate', parse: choice('compress', ['deflate', 'none'] as const),
-  }),
-  opt({
-    key: 'out', long: 'out', short: 'o', arg: 'DIR', group: 'output', commands: ['recover'],
-    description: 'write one file per record into DIR, named and dated as /sys/fs/pstore shows them',
-    conflicts: ['json'], parse: nonEmpty('out'),
-  }),
-  opt({
-    key: 'layout', long: 'layout', arg: 'pstorefs|systemd', group: 'output', commands: ['recover'],
-    description: 'with --out: pstorefs (the files of /sys/fs/pstore) or systemd (what systemd-pstore leaves in /var/lib/systemd/pstore: mode 0600 copies and dmesg.txt)',
-    defaultText: 'pstorefs', parse: choice('layout', OUT_LAYOUTS),
-  }),
-  opt({
-    key: 'force', long: 'force', short: 'f', group: 'output', commands: ['recover'],
-    description: 'with --out: replace the record files of an earlier run in a non-empty DIR',
-  }),
-  opt({
-    key: 'salvage', long: 'salvage', group: 'output', commands: ['recover'],
-    description: 'also recover what the kernel would drop (damaged, erased, truncated records), marked as salvaged; with --out under DIR/salvaged/',
-  }),
-  opt({
-    key: 'type', long: 'type', arg: 'TYPE', group: 'output', commands: ['recover'],
-    description: 'only records of this front end: dmesg (or kmsg), pmsg, console or ftrace',
-    parse: parseType,
-  }),
-  opt({
-    key: 'record', long: 'record', arg: 'NAME', group: 'output', commands: ['recover'],
-    description: 'only the record with this pstorefs name, e.g. dmesg-pstore_blk-3 (repeatable)',
-    repeatable: appendTo('record'),
-  }),
-  opt({
-    key: 'format', long: 'format', arg: 'raw|logcat', group: 'output', commands: ['recover'],
-    description: 'raw: the bytes as pstorefs shows them; logcat: decode Android pmsg entries to logcat -v threadtime lines (stdout only)',
-    defaultText: 'raw', parse: choice('format', ['raw', 'logcat'] as const), conflicts: ['out'],
-  }),
-  opt({
-    key: 'symbols', long: 'symbols', arg: 'FILE', group: 'output', commands: ['recover'],
-    description: 'System.map or a copy of /proc/kallsyms: ftrace addresses print as function+0xoff/0xsize',
-    parse: nonEmpty('symbols'),
-  }),
-  opt({
-    key: 'timeline', long: 'timeline', group: 'output', commands: ['recover'],
-    description: 'one text for the crash: the newest dump, then console and pmsg lines in time order, each tagged with its zone',
-    conflicts: ['out', 'json'],
-  }),
-  opt({
-    key: 'explain', long: 'explain', group: 'output', commands: ['inspect'],
-    description: 'explain, zone by zone, why it shows nothing or what is wrong, and kernel settings that explain an empty pstore',
-  }),
-  opt({
-    key: 'json', long: 'json', group: 'output', commands: ALL,
-    description: 'machine-readable output (inspect: one JSON object; recover: one JSON object per line)',
-  }),
-  opt({
-    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: ALL,
-    description: 'colour: auto, always or never (auto honours NO_COLOR, FORCE_COLOR and the terminal)',
-    defaultText: 'auto', preset: 'always', parse: choice('color', ['auto', 'always', 'never'] as const),
-  }),
-  opt({
-    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: ALL, conflicts: ['verbose'],
-    description: 'no banners, summaries or warnings on stderr (errors are still printed)',
-  }),
-  opt({
-    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: ALL,
-    description: 'also print the kernel-style pstore_zone log lines, every zone, and (recover --out) each file written',
-  }),
-  opt({
-    key: 'debug', long: 'debug', group: 'general', commands: ALL,
-    description: 'print stack traces with errors',
-  }),
-  // ---- the emulated board (src/commands/board-session.ts; docs/cli.md "The emulated board")
-  opt({
-    key: 'card', long: 'card', group: 'output', commands: ['inspect'],
-    description: 'boot the emulated board read-only and show the card as the driver sees it: CID/CSD/EXT_CSD, hardware partitions, the partition table and which partition pstore would use',
-  }),
-  opt({
-    key: 'blkdev', long: 'blkdev', arg: 'SPEC', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore_blk.blkdev: the card partition holding pstore, in any form the kernel takes (/dev/mmcblk0p6, mmcblk0p6, 179:6, b306, PARTUUID=..., PARTLABEL=...); inspect and recover then read through the emulated driver',
-    defaultText: 'the partition labelled pstore', parse: nonEmpty('blkdev'),
-  }),
-  opt({
-    key: 'trace', long: 'trace', arg: '[GLOB]', group: 'general', commands: ['inspect', 'recover', 'mkimage', ...BOOTS],
-    description: 'print every device event (MMIO access, interrupt, SD command/response, ...) matching GLOB to stderr, one line each, stamped with virtual time',
-    preset: '*', parse: nonEmpty('trace'),
-  }),
-  opt({
-    key: 'driver', long: 'driver', arg: 'fixed|posted', group: 'params', commands: BOOTS,
-    description: 'mmcpstore driver model: fixed (the corrected driver) or posted (the v4 patch as posted)',
-    defaultText: 'fixed', parse: choice('driver', ['fixed', 'posted'] as const),
-  }),
-  opt({
-    key: 'wait', long: 'wait', arg: 'SECONDS', group: 'general', commands: ['mkimage', ...BOOTS],
-    description: 'when another process is writing the image, wait up to SECONDS for its lock instead of failing at once (exit 75 when the time runs out)',
-    defaultText: '0', parse: parseWaitSeconds,
-  }),
-  opt({
-    key: 'seed', long: 'seed', arg: 'N', group: 'params', commands: ['mkimage', ...BOOTS],
-    description: 'seed of everything random (GUIDs, boot log, device timing): the same command line gives the same image bytes',
-    defaultText: '1', parse: (v) => parseCount('seed', v, 0xffffffff),
-  }),
-  opt({
-    key: 'cardSize', long: 'size', arg: 'BYTES', group: 'image', commands: ['mkimage'],
-    description: 'capacity of the card\'s user area (a power of two such as 64M suits the kernel oracle); suffixes K, M, G, s',
-    parse: (v) => parseByteSize('size', v, { allowZero: false }),
-  }),
-  opt({
-    key: 'pstoreSize', long: 'pstore-size', arg: 'BYTES', group: 'image', commands: ['mkimage'],
-    description: 'size of the pstore partition (a multiple of 4096)',
-    defaultText: '1M', parse: (v) => parseByteSize('pstore-size', v, { allowZero: false }),
-  }),
-  opt({
-    key: 'label', long: 'label', arg: 'NAME', group: 'image', commands: ['mkimage'],
-    description: 'GPT name (PARTLABEL) of the pstore partition',
-    defaultText: 'pstore', parse: nonEmpty('label'),
-  }),
-  opt({
-    key: 'cardLayout', long: 'layout', arg: 'user-area|qemu', group: 'image', commands: ['mkimage'],
-    description: 'user-area: the file is the user area (dd if=/dev/mmcblk0); qemu: boot0|boot1|RPMB|user in one file, as QEMU\'s emmc device',
-    defaultText: 'user-area', parse: choice('layout', ['user-area', 'qemu'] as const),
-  }),
-  opt({
-    key: 'force', long: 'force', short: 'f', group: 'output', commands: ['mkimage'],
-    description: 'replace an existing image file',
-  }),
-  opt({
-    key: 'message', long: 'message', short: 'm', arg: 'TEXT', group: 'general', commands: ['panic', 'oops'],
-    description: 'the panic()/oops message',
-    defaultText: 'sysrq triggered crash', parse: nonEmpty('message'),
-  }),
-  opt({
-    key: 'log', long: 'log', arg: 'FILE|-', group: 'general', commands: ['panic', 'oops'],
-    description: 'more kernel log lines before the crash, one per line ("-": standard input; "<N>" prefixes set the level)',
-    parse: nonEmpty('log'),
-  }),
-  opt({
-    key: 'all', long: 'all', group: 'general', commands: ['erase'],
-    description: 'erase every record',
-  }),
-  opt({
-    key: 'inflight', long: 'inflight', group: 'general', commands: ['panic'],
-    description: 'H1: a CMD23+CMD25 block-layer write is mid-transfer when panic strikes',
-  }),
-  opt({
-    key: 'lockHeld', long: 'lock-held', arg: 'host|sdhci|claim', group: 'general', commands: ['panic'],
-    description: 'H2: a stopped CPU holds mmc_host->lock, sdhci_host->lock, or the host claim',
-    parse: choice('lock-held', ['host', 'sdhci', 'claim'] as const),
-  }),
-  opt({
-    key: 'suspended', long: 'suspended', arg: 'host|card', group: 'general', commands: ['panic'],
-    description: 'H3/H4: the host controller or the card is runtime-suspended',
-    parse: choice('suspended', ['host', 'card'] as const),
-  }),
-  opt({
-    key: 'partition', long: 'partition', arg: 'boot0|boot1|rpmb', group: 'general', commands: ['panic'],
-    description: 'H5: the card was left on another hardware partition',
-    parse: choice('partition', ['boot0', 'boot1', 'rpmb'] as const),
-  }),
-  opt({
-    key: 'cqe', long: 'cqe', group: 'general', commands: ['panic'],
-    description: 'H6: command queueing enabled (not modelled: reported as a note)',
-  }),
-  opt({
-    key: 'fault', long: 'fault', arg: 'SPEC', group: 'general', commands: ['panic'],
-    description: 'H7-H9: a device fault armed just before the panic: data-crc[:B], cmd-timeout, busy:5ms|forever, power-loss:N, with [@cmdN[#k]][~p] (docs/device.md); repeatable',
-    repeatable: appendTo('fault'),
-  }),
-  opt({
-    key: 'retunePending', long: 'retune-pending', group: 'general', commands: ['panic'],
-    description: 'H11: a re-tune is pending',
-  }),
-  opt({
-    key: 'pmSuspendWindow', long: 'pm-suspend-window', group: 'general', commands: ['panic'],
-    description: 'H10: panic between PM_SUSPEND_PREPARE and PM_POST_SUSPEND',
-  }),
-  opt({
-    key: 'beforeMount', long: 'before-mount', group: 'general', commands: ['panic'],
-    description: 'H12: panic before pstorefs was mounted (no recovery: the record goes to kmsg zone 0)',
-  }),
-  opt({
-    key: 'resetMask', long: 'reset-mask', arg: 'cmd-data|all', group: 'general', commands: ['panic'],
-    description: '§6 Q3: the software reset panic_prepare uses',
-    defaultText: 'cmd-data', parse: choice('reset-mask', ['cmd-data', 'all'] as const),
-  }),
-  opt({
-    key: 'lockReinit', long: 'lock-reinit', arg: 'on|off', group: 'general', commands: ['panic'],
-    description: '§6 Q5: panic_prepare re-initialises sdhci_host->lock',
-    defaultText: 'on for fixed, off for posted', parse: choice('lock-reinit', ['on', 'off'] as const),
-  }),
-  opt({
-    key: 'claim', long: 'claim', arg: 'v4|v5', group: 'general', commands: ['panic'],
-    description: '§1.6.3: the posted driver\'s claim path',
-    defaultText: 'v4', parse: choice('claim', ['v4', 'v5'] as const),
-  }),
-  opt({
-    key: 'withoutPanicOps', long: 'without-panic-ops', group: 'general', commands: ['panic'],
-    description: 'H7: the host driver has no panic ops',
-  }),
-] as const satisfies readonly OptionSpec<keyof CliOptions>[];
+/** A default of the wrong type for its option is a compile error here. */
+type BadDefault = { [E in Entry as E extends { default: infer D } ? (D extends ValueOf<E> ? never : E['key']) : never]: E };
+const defaultsFitTheirOptions: [keyof BadDefault] extends [never] ? true : never = true;
+void defaultsFitTheirOptions;
 
 export function optionsFor(command: CommandName): readonly OptionSpec[] {
   return (OPTIONS as readonly OptionSpec[]).filter((o) => o.commands.includes(command));
@@ -529,4 +62,21 @@ export function specOf(key: keyof CliOptions): OptionSpec {
   const s = (OPTIONS as readonly OptionSpec[]).find((o) => o.key === key);
   if (!s) throw new Error(`no option for ${key}`);
   return s;
+}
+
+/** What --help and the docs say applies when the option is absent: `64`, `-1 (off)`, or the table's words. */
+export function defaultTextOf(spec: OptionSpec): string | undefined {
+  if (spec.defaultText !== undefined) return spec.defaultText;
+  if (spec.default === undefined) return undefined;
+  return spec.defaultNote !== undefined ? `${spec.default} (${spec.defaultNote})` : String(spec.default);
+}
+
+/** Options that have one default value in the table. */
+type Defaulted = { [E in Entry as E extends { default: unknown } ? E['key'] : never]: E };
+
+/** The value `key` takes when the option is absent: the table's default. */
+export function optionDefault<K extends keyof Defaulted & keyof CliOptions>(key: K): NonNullable<CliOptions[K]> {
+  const s = (OPTIONS as readonly OptionSpec[]).find((o) => o.key === key && o.default !== undefined);
+  if (!s) throw new Error(`no default for ${key}`);
+  return s.default as NonNullable<CliOptions[K]>;
 }

@@ -7,10 +7,12 @@
  */
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
-import { DEFAULT_MESSAGE, bootWallClock, ms, toJson, userLogLines, withBoard, type Booted } from './board-session.js';
-import { CliError, UsageError } from './errors.js';
+import { hex } from '../lib/hex.js';
+import type { Booted } from '../reader/board-run.js';
+import { bootWallClock, ms, toJson, userLogLines, withBoard } from './board-session.js';
+import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 
 
 /** The panic ran but the record did not land on the card (exit 1, docs/errors.md). */
@@ -53,7 +55,7 @@ export interface PanicCommandReport {
 export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const scenario = scenarioFrom(o);
-  const message = o.message ?? DEFAULT_MESSAGE;
+  const message = o.message ?? optionDefault('message');
   const now = bootWallClock(io.env);
   const { report, booted } = await withBoard(o, io, { readOnly: false, mount: !o.beforeMount, now }, (b) => {
     const extra = (o.fault ?? []).slice(1);
@@ -71,7 +73,7 @@ export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const out: PanicCommandReport = {
     image: booted.image,
     blkdev: booted.blkdev,
-    driver: o.driver ?? 'fixed',
+    driver: o.driver ?? optionDefault('driver'),
     params: booted.params.cmdline,
     scenario,
     beforeMount: !!o.beforeMount,
@@ -110,13 +112,13 @@ export function renderPanic(r: PanicCommandReport, err: OutStream, verbose: bool
   for (const n of p.notes) lines.push(`mmcpstore: note: ${n}`);
   if (p.outcome === 'written') {
     const size = p.compressed ? `deflate ${p.compressedSize} bytes of ${p.textSize} bytes of text` : `${p.textSize} bytes of text, uncompressed`;
-    const at = p.zoneOffset !== undefined ? ` at partition offset 0x${p.zoneOffset.toString(16)}` : '';
+    const at = p.zoneOffset !== undefined ? ` at partition offset ${hex(p.zoneOffset)}` : '';
     lines.push(`panic: ${c.green('written')}: kmsg zone ${p.zone}${at}, ${p.recordBytes} bytes (${size}), counter ${p.counter}`);
   } else {
     lines.push(`panic: ${c.red('lost')}: ${p.reason ?? 'unknown'}`);
   }
   lines.push(`panic: ${p.writes.length} panic_write call${p.writes.length === 1 ? '' : 's'}, ${ms(p.panicWriteNs)} on the modelled card (virtual time); panic() ended: ${p.panic}`);
-  for (const w of p.writes) lines.push(`  write ${w.zone} @0x${w.offset.toString(16)} +${w.bytes} -> ${w.ret}`);
+  for (const w of p.writes) lines.push(`  write ${w.zone} @${hex(w.offset)} +${w.bytes} -> ${w.ret}`);
   lines.push(...timebar(p.phases, !!err.stream.isTTY, c.cyan));
   if (verbose || p.outcome !== 'written') for (const l of p.driverLog) lines.push(`  ${l}`);
   if (verbose) for (const l of p.hostLog) lines.push(`  ${l}`);

@@ -6,9 +6,9 @@
  */
 import { writePmsg } from '../driver/board/index.js';
 import { textArgument, withBoard } from './board-session.js';
-import { IoError, UsageError } from './errors.js';
+import { IoError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
-import type { CliOptions } from './options.js';
+import { optionDefault, type CliOptions } from './options.js';
 
 const ENOSPC_ETC: Readonly<Record<number, string>> = { [-28]: '-ENOSPC', [-16]: '-EBUSY', [-19]: '-ENODEV', [-22]: '-EINVAL', [-5]: '-EIO', [-12]: '-ENOMEM' };
 const errno = (n: number): string => ENOSPC_ETC[n] ?? String(n);
@@ -52,7 +52,7 @@ async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promi
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   await reporter.info(
     [
-      `mmcpstore: ${r.image}: mmcpstore (${o.driver ?? 'fixed'}) on ${r.blkdev}, ${r.params}`,
+      `mmcpstore: ${r.image}: mmcpstore (${o.driver ?? optionDefault('driver')}) on ${r.blkdev}, ${r.params}`,
       `mmcpstore: recovered ${r.recovered.length} record(s)${r.recovered.length ? `: ${r.recovered.join(', ')}` : ''}`,
       kind === 'pmsg' ? `pmsg: ${r.ret >= 0 ? `${r.ret} bytes written` : `write failed: ${errno(r.ret)}`}` : `console: ${r.lines} line(s) printk'd, ${r.ret >= 0 ? `${r.ret} bytes into the console zone` : `write failed: ${errno(r.ret)}`}`,
     ].join('\n'),

@@ -14,13 +14,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { MiB } from '../lib/units.js';
 import type { CommandSpec } from './command.js';
-import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, exitCodeFor, strerror, MISSING_INPUT_CODES, type ExitCode, type ExitName } from './errors.js';
+import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES, type ExitName } from '../reader/errors.js';
+import { exitNameOf, failureOf, type Failure } from './exit-status.js';
 import { OutStream, type Io, type WritableLike } from './io.js';
 import type { CliOptions } from './options.js';
-import { prepareOutDir } from './outdir.js';
+import { prepareOutDir } from '../reader/outdir.js';
 import { Progress } from './render/progress.js';
-import { SCHEMA_VERSION } from './image.js';
+import { SCHEMA_VERSION } from '../reader/report.js';
 
 /** `--image` values, then the lines of `--images-from` (blank lines and `#` comments skipped). */
 export async function imageList(o: CliOptions, io: Io): Promise<string[]> {
@@ -57,14 +59,6 @@ export class ManyFailedError extends CliError {
   }
 }
 
-/** One image's result, as a worker reports it. */
-interface JobError {
-  name: string;
-  message: string;
-  exit: ExitCode;
-  stack?: string;
-}
-
 /** Messages between this thread and a worker (worker.ts). */
 export type ToWorker = {
   type: 'job';
@@ -77,7 +71,7 @@ export type ToWorker = {
 };
 export type FromWorker =
   | { type: 'chunk'; index: number; stream: 'stdout' | 'stderr'; chunk: Uint8Array; seq: number }
-  | { type: 'done'; index: number; error?: JobError };
+  | { type: 'done'; index: number; error?: Failure };
 export type AckToWorker = { type: 'ack'; seq: number };
 
 /** The options one image runs with. */
@@ -97,23 +91,14 @@ function outName(image: string, images: readonly string[]): string {
   return base || `image-${images.indexOf(image)}`;
 }
 
-export function errorOf(e: unknown, debug: boolean): JobError {
-  const exit = exitCodeFor(e);
-  const message =
-    e instanceof CliError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in mmcpstore; rerun with --debug for the stack trace)`;
-  const err: JobError = { name: e instanceof Error ? e.name : 'Error', message, exit };
-  if (debug && e instanceof Error && e.stack) err.stack = e.stack;
-  return err;
-}
-
 /** What one image produced, kept until it is that image's turn. */
 interface Slot {
   chunks: { stream: 'stdout' | 'stderr'; chunk: Uint8Array; seq: number; worker: Worker | null }[];
   done: boolean;
-  error?: JobError;
+  error?: Failure;
 }
 
-const BUFFER_LIMIT = 64 * 1024 * 1024;
+const BUFFER_LIMIT = 64 * MiB;
 
 function startWorker(): Worker {
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
@@ -139,7 +124,7 @@ export async function runMany(spec: CommandSpec, o: CliOptions, images: string[]
   const jobs = Math.max(1, Math.min(o.jobs ?? os.availableParallelism(), images.length));
   const progress = !o.quiet && io.stderr.stream.isTTY && images.length >= 4 ? new Progress(io.stderr, images.length) : null;
   const slots: Slot[] = images.map(() => ({ chunks: [], done: false }));
-  const failures: { index: number; error: JobError }[] = [];
+  const failures: { index: number; error: Failure }[] = [];
   let head = 0;
   let buffered = 0;
   let flushing: Promise<void> = Promise.resolve();
@@ -148,7 +133,7 @@ export async function runMany(spec: CommandSpec, o: CliOptions, images: string[]
     if (stream === 'stderr' && progress) await progress.above(chunk);
     else await io[stream].write(chunk);
   };
-  const finishImage = async (index: number, error: JobError | undefined): Promise<void> => {
+  const finishImage = async (index: number, error: Failure | undefined): Promise<void> => {
     if (error) {
       failures.push({ index, error });
       if (o.json) await io.stdout.write(JSON.stringify({ schema: SCHEMA_VERSION, image: images[index], error: { name: error.name, message: error.message, exit: error.exit } }) + '\n');
@@ -184,7 +169,7 @@ export async function runMany(spec: CommandSpec, o: CliOptions, images: string[]
           await finishImage(i, undefined);
         } catch (e) {
           if (e instanceof CliError && e.exit === 'ok') throw e; // a closed stdout ends everything
-          await finishImage(i, errorOf(e, !!o.debug));
+          await finishImage(i, failureOf(e, !!o.debug));
         }
       }
     } else {
@@ -257,8 +242,7 @@ export async function runMany(spec: CommandSpec, o: CliOptions, images: string[]
   }
   if (failures.length) {
     const first = failures.sort((a, b) => a.index - b.index)[0]!;
-    const exitName = (Object.keys(EXIT) as ExitName[]).find((k) => EXIT[k] === first.error.exit) ?? 'internal';
-    throw new ManyFailedError(failures.length, images.length, { image: images[first.index]!, exit: exitName });
+    throw new ManyFailedError(failures.length, images.length, { image: images[first.index]!, exit: exitNameOf(first.error.exit) });
   }
 }
 

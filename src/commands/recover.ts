@@ -13,11 +13,14 @@ import type { SymbolLookup } from '../zone/ftrace.js';
 import type { PstoreFile } from '../zone/platform.js';
 import { PstoreType } from '../zone/types.js';
 import { imageOptionsFrom } from './command.js';
-import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from './errors.js';
-import { analyseImage, loadCardPathFor, noRecordsMessage, recordInfo, recordWarnings, recoverImage, RecoveryAbortedError, SCHEMA_VERSION, streamRecords, type ImageOptions, type ImageReport, type RecordInfo } from './image.js';
+import { withCardOpener } from '../reader/card-opener.js';
+import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from '../reader/errors.js';
+import { openRecordDir, writeRecordDir, type RecordDirWriter } from '../reader/outdir.js';
+import { analyseImage, recoverImage, RecoveryAbortedError, streamRecords } from '../reader/readers.js';
+import { noRecordsMessage, recordInfo, recordWarnings, SCHEMA_VERSION, type ImageReport, type RecordInfo } from '../reader/report.js';
+import type { ImageOptions } from '../reader/types.js';
 import { Reporter, type Io } from './io.js';
-import type { CliOptions } from './options.js';
-import { openRecordDir, writeRecordDir, type RecordDirWriter } from './outdir.js';
+import { optionDefault, type CliOptions } from './options.js';
 
 
 /** `==> dmesg-pstore_blk-0 (Oops#2, 2025-01-01T00:10:05Z, 29380 bytes) <==`. */
@@ -190,12 +193,14 @@ function nothingSelected(o: CliOptions, image: string, held: readonly string[], 
 }
 
 export async function runRecover(o: CliOptions, io: Io): Promise<void> {
-  const opts: ImageOptions = imageOptionsFrom(o);
-  if (o.symbols !== undefined) opts.symbols = loadSymbols(o.symbols);
+  const given: ImageOptions = imageOptionsFrom(o);
+  if (o.symbols !== undefined) given.symbols = loadSymbols(o.symbols);
   if (o.format === 'logcat' && o.type !== undefined && o.type !== 'pmsg') {
     throw new UsageError(`--format logcat decodes pmsg records; it does not apply to --type ${o.type}`, { option: 'format' });
   }
   if (o.layout !== undefined && o.out === undefined) throw new UsageError('--layout applies to --out DIR', { option: 'layout' });
+  // The emulated board loads only when the image is a whole card.
+  const opts = await withCardOpener(given);
   if (o.salvage || o.timeline) return recoverCollected(o, opts, io);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   const image = o.many ? opts.image : undefined;
@@ -217,7 +222,7 @@ export async function runRecover(o: CliOptions, io: Io): Promise<void> {
       shown++;
       if (o.out !== undefined) {
         // Opened at the first record: an image with nothing to write leaves DIR alone.
-        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? 'pstorefs' });
+        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? optionDefault('layout') });
         for (const w of writer.add(f)) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
         return;
       }
@@ -238,7 +243,6 @@ export async function runRecover(o: CliOptions, io: Io): Promise<void> {
 /** --salvage and --timeline need every record at once. */
 async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Promise<void> {
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  await loadCardPathFor(opts);
   let report;
   let files: PstoreFile[];
   let salvaged: SalvagedRecord[] = [];
@@ -272,7 +276,7 @@ async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Prom
   }
   if (o.out !== undefined) {
     if (o.salvage) clearSalvageDir(o.out, !!o.force);
-    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? 'pstorefs' }), ...writeSalvaged(o.out, salvaged)];
+    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? optionDefault('layout') }), ...writeSalvaged(o.out, salvaged)];
     for (const w of written) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
     return;
   }

@@ -37,7 +37,3 @@ export function renderTable(columns: readonly Column[], rows: readonly (readonly
   }
   return out.join('\n') + '\n';
 }
-
-export function hex(n: number, width = 0): string {
-  return `0x${n.toString(16).padStart(width, '0')}`;
-}

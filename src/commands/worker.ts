@@ -6,7 +6,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { COMMANDS } from './index.js';
-import { channelOut, errorOf, type AckToWorker, type FromWorker, type ToWorker } from './pool.js';
+import { failureOf } from './exit-status.js';
+import { channelOut, type AckToWorker, type FromWorker, type ToWorker } from './pool.js';
 import type { Io } from './io.js';
 
 const port = parentPort;
@@ -42,6 +43,6 @@ async function runJob(job: ToWorker): Promise<void> {
     await spec.run(job.options, io);
     port!.postMessage({ type: 'done', index: job.index } satisfies FromWorker);
   } catch (e) {
-    port!.postMessage({ type: 'done', index: job.index, error: errorOf(e, !!job.options.debug) } satisfies FromWorker);
+    port!.postMessage({ type: 'done', index: job.index, error: failureOf(e, !!job.options.debug) } satisfies FromWorker);
   }
 }

@@ -12,7 +12,11 @@
  */
 
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { acquireImageLock, type LockOptions } from '../lib/image-lock.js';
+
+// The writer lock is one module for writers and readers alike (lib/image-lock.ts); its names stay
+// importable from here, where the file backing takes it.
+export { ImageLockedError, acquireImageLock, lockPathFor, type LockOptions, type LockOwner } from '../lib/image-lock.js';
 
 export interface BlockBacking {
   readonly size: number;
@@ -63,149 +67,9 @@ export class ReadOnlyBackingError extends Error {
   }
 }
 
-export interface LockOwner {
-  pid: number;
-  host: string;
-}
-
-export class ImageLockedError extends Error {
-  static readonly code = 'EIMAGELOCKED';
-  readonly code = ImageLockedError.code;
-  constructor(
-    readonly image: string,
-    readonly owner: LockOwner | undefined,
-  ) {
-    super(
-      owner
-        ? `image ${image} is locked by pid ${owner.pid} on ${owner.host} (${image}.lock)`
-        : `image ${image} is locked (${image}.lock)`,
-    );
-    this.name = 'ImageLockedError';
-  }
-}
-
 function checkRange(offset: number, length: number, size: number): void {
   if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > size) {
     throw new BackingRangeError(offset, length, size);
-  }
-}
-
-// ------------------------------------------------------------------------------------------------
-// Advisory lock
-// ------------------------------------------------------------------------------------------------
-
-export const lockPathFor = (image: string): string => `${image}.lock`;
-
-function readLockOwner(lockPath: string): LockOwner | undefined {
-  try {
-    const parsed: unknown = JSON.parse(fs.readFileSync(lockPath, 'utf8'));
-    if (parsed && typeof parsed === 'object' && 'pid' in parsed && 'host' in parsed) {
-      const { pid, host } = parsed as { pid: unknown; host: unknown };
-      if (typeof pid === 'number' && typeof host === 'string') return { pid, host };
-    }
-  } catch {
-    /* unreadable or half-written lock: see isStale */
-  }
-  return undefined;
-}
-
-/**
- * How old a lock without a readable owner must be to count as abandoned: locks are created
- * whole (link of a written file), and where the file system cannot link, written right after
- * the O_EXCL create; only a writer killed in between leaves one empty, and nobody fills it later.
- */
-const UNREADABLE_LOCK_STALE_MS = 5000;
-
-/**
- * A lock is stale only when we can prove its owner is dead: same host and no such pid, or no
- * owner written at all long after it was created.
- */
-function isStale(owner: LockOwner | undefined, lockPath: string): boolean {
-  if (!owner) {
-    try {
-      return Date.now() - fs.statSync(lockPath).mtimeMs > UNREADABLE_LOCK_STALE_MS;
-    } catch {
-      return false; // gone already: the next attempt takes it
-    }
-  }
-  if (owner.host !== os.hostname()) return false;
-  if (owner.pid === process.pid) return false;
-  try {
-    process.kill(owner.pid, 0);
-    return false;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
-
-function sleepMs(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-export interface LockOptions {
-  /** seconds to keep retrying a live lock before failing (default 0) */
-  waitSeconds?: number;
-  /** real-time poll interval while waiting (default 100 ms) */
-  pollMs?: number;
-}
-
-/**
- * Creates `lockPath` holding `content`, or throws EEXIST. The content is written to a private
- * file first and hard-linked into place, so the lock never exists empty: a writer killed at any
- * instant leaves either no lock or one naming it (at worst a stray `<lock>.<pid>` file).
- */
-function createLockFile(lockPath: string, content: string): void {
-  const tmp = `${lockPath}.${process.pid}`;
-  fs.writeFileSync(tmp, content, { mode: 0o644 });
-  try {
-    fs.linkSync(tmp, lockPath);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EXDEV') throw e;
-    // No hard links here (some FUSE and FAT mounts): O_EXCL create, then write.
-    const fd = fs.openSync(lockPath, 'wx');
-    try {
-      fs.writeSync(fd, content);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
-}
-
-/** Take `<image>.lock`; returns a release function. */
-export function acquireImageLock(image: string, o: LockOptions = {}): () => void {
-  const lockPath = lockPathFor(image);
-  const me: LockOwner = { pid: process.pid, host: os.hostname() };
-  const deadline = Date.now() + (o.waitSeconds ?? 0) * 1000;
-  for (;;) {
-    try {
-      createLockFile(lockPath, JSON.stringify(me) + '\n');
-      return () => {
-        const owner = readLockOwner(lockPath);
-        if (owner && owner.pid === me.pid && owner.host === me.host) {
-          try {
-            fs.unlinkSync(lockPath);
-          } catch {
-            /* already gone */
-          }
-        }
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    }
-    const owner = readLockOwner(lockPath);
-    if (isStale(owner, lockPath)) {
-      try {
-        fs.unlinkSync(lockPath);
-      } catch {
-        /* someone else took it over first; retry */
-      }
-      continue;
-    }
-    if (Date.now() >= deadline) throw new ImageLockedError(image, owner);
-    sleepMs(Math.min(o.pollMs ?? 100, Math.max(1, deadline - Date.now())));
   }
 }
 

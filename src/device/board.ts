@@ -21,6 +21,15 @@ import { SdhciController } from './sdhci/controller.js';
 import { IrqLine } from './sdhci/irq-line.js';
 import { Tracer, nullTracer } from './trace.js';
 
+/**
+ * What a board is assembled from, as QEMU's command line assembles one: the image file behind
+ * the card (with the writer lock) and the trace sink. The board factory is the device's only
+ * public face, so the layers above reach these through here.
+ */
+export { FileBacking, ImageLockedError } from './backing.js';
+export type { BlockBacking } from './backing.js';
+export { Tracer } from './trace.js';
+
 export interface Mmio {
   readb(offset: number): number;
   readw(offset: number): number;

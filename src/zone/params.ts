@@ -2,34 +2,13 @@
  * pstore/blk module parameters (fs/pstore/blk.c) and the related pstore core
  * and printk parameters, from CLI flags or a pasted kernel command line /
  * modprobe options line. Sizes are KiB, as the module parameters are.
+ * Parameters of other modules (a block driver's, say) are left to the caller:
+ * `parseParamString(text, foreign)` hands them over before calling them ignored.
  */
 import yargsParser from 'yargs-parser';
-import { KmsgDumpReason } from './types.js';
+import { BLK_DEFAULTS, BLKDEV_MAX, type BlkParams } from './blk-defaults.js';
 
-/** CONFIG_PSTORE_BLK_* defaults of a mainline defconfig: only kmsg is built in. */
-export const BLK_DEFAULTS = {
-  blkdev: '',
-  kmsgSize: 64,
-  pmsgSize: -1,
-  consoleSize: -1,
-  ftraceSize: -1,
-  maxReason: KmsgDumpReason.OOPS,
-  bestEffort: false,
-} as const;
-
-/** blkdev is a char[80]: at most 79 characters. */
-export const BLKDEV_MAX = 79;
-
-export interface BlkParams {
-  blkdev: string;
-  /** KiB; <= 0 disables the front end, as the kernel's check_size() does. */
-  kmsgSize: number;
-  pmsgSize: number;
-  consoleSize: number;
-  ftraceSize: number;
-  maxReason: number;
-  bestEffort: boolean;
-}
+export { BLK_DEFAULTS, BLKDEV_MAX, type BlkParams } from './blk-defaults.js';
 
 /** Parameters of other subsystems that change what lands on disk or why nothing did. */
 export interface RelatedParams {
@@ -41,9 +20,6 @@ export interface RelatedParams {
   alwaysKmsgDump?: boolean;
   /** crash_kexec_post_notifiers. */
   crashKexecPostNotifiers?: boolean;
-  /** mmcpstore.sector_offset / mmcpstore.sector_count. */
-  sectorOffset?: number;
-  sectorCount?: number;
 }
 
 export interface ParsedParams {
@@ -54,6 +30,13 @@ export interface ParsedParams {
 }
 
 export class ParamError extends Error {}
+
+/**
+ * A parameter of a module this layer does not know (`mmcpstore.sector_offset=8`, or
+ * `sector_offset=8` after `options mmcpstore`): true when the caller took it. Its parse errors
+ * are ParamErrors, like ours.
+ */
+export type ForeignParam = (module: string | undefined, name: string, value: string, key: string) => boolean;
 
 const BLK_KEYS: Record<string, keyof BlkParams> = {
   blkdev: 'blkdev',
@@ -100,7 +83,7 @@ function setBlk(out: Partial<BlkParams>, field: keyof BlkParams, key: string, va
  * or `options pstore_blk kmsg_size=64` (a modprobe.d line). Quotes are honoured
  * as the kernel does for `blkdev="PARTLABEL=pstore"`.
  */
-export function parseParamString(text: string): ParsedParams {
+export function parseParamString(text: string, foreign?: ForeignParam): ParsedParams {
   // Nothing to tokenise (no --params): yargs-parser's first call alone is a millisecond of start-up.
   if (text.trim() === '') return { blk: {}, related: {}, ignored: [] };
   const parsed = yargsParser(text, {
@@ -142,9 +125,7 @@ export function parseParamString(text: string): ParsedParams {
     else if (module === 'pstore' && name === 'kmsg_bytes') out.related.kmsgBytes = parseKernelLong(key, value);
     else if (module === 'printk' && name === 'always_kmsg_dump') out.related.alwaysKmsgDump = parseKernelBool(key, value);
     else if (module === undefined && name === 'crash_kexec_post_notifiers') out.related.crashKexecPostNotifiers = true;
-    else if (module === 'mmcpstore' && name === 'sector_offset') out.related.sectorOffset = parseKernelLong(key, value);
-    else if (module === 'mmcpstore' && name === 'sector_count') out.related.sectorCount = parseKernelLong(key, value);
-    else out.ignored.push(token);
+    else if (!foreign?.(module, name, value, key)) out.ignored.push(token);
   }
   return out;
 }

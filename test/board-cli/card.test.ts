@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { blankCard, mmcpstore, tmpDir } from './helpers.js';
 
 test('inspect --card: CID/CSD/EXT_CSD, hardware partitions, the table and the pstore partition', () => {

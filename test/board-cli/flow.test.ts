@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { ZONES, blankCard, mmcpstore, sha256File, tmpDir } from './helpers.js';
 
 test('mkimage prints the table and the blkdev, refuses an existing file without --force', () => {

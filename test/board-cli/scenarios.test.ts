@@ -1,7 +1,7 @@
 /** Every scenario switch of `panic` with its documented outcome and exit code (docs/scenarios.md). */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { blankCard, mmcpstore, tmpDir } from './helpers.js';
 
 interface Row {

@@ -12,7 +12,7 @@ import { generatedFiles } from '../../scripts/build-docs.js';
 import { main } from '../../src/cli.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { OPTIONS, optionsFor } from '../../src/commands/options.js';
-import { exitTable } from '../../src/commands/errors.js';
+import { exitTable } from '../../src/reader/errors.js';
 import { ROOT, fakeIo } from './helpers.js';
 
 test('docs/cli.md, docs/errors.md and man/mmcpstore.1 are up to date with the tables (npm run docs)', () => {

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PstoreType, encodePszBuffer, zoneSignature } from '../../src/zone/index.js';
-import { EXIT, exitCodeFor, CliError, UsageError, BrokenPipeError } from '../../src/commands/errors.js';
+import { EXIT, exitCodeFor, CliError, UsageError, BrokenPipeError } from '../../src/reader/errors.js';
 import { runCli, tempDir, unpack } from './helpers.js';
 
 /** One line on stderr, starting `mmcpstore: `, no stack. */

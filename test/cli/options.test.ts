@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildProgram, main } from '../../src/cli.js';
 import { COMMANDS } from '../../src/commands/index.js';
-import { UsageError } from '../../src/commands/errors.js';
+import { UsageError } from '../../src/reader/errors.js';
 import { OPTIONS, optionsFor, parseByteSize, parseMaxReason, type CliOptions } from '../../src/commands/options.js';
 import { ROOT, fakeIo } from './helpers.js';
 

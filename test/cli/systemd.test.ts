@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { systemdSubdir, writeRecordDir, type RecordBytes } from '../../src/commands/outdir.js';
+import { systemdSubdir, writeRecordDir, type RecordBytes } from '../../src/reader/outdir.js';
 import { runCli, tempDir, unpack } from './helpers.js';
 
 const SYSTEMD_PSTORE = ['/lib/systemd/systemd-pstore', '/usr/lib/systemd/systemd-pstore'].find((p) => fs.existsSync(p));

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { dataExtents } from '../../src/commands/extents.js';
+import { dataExtents } from '../../src/reader/extents.js';
 import { scanSignatures } from '../../src/zone/index.js';
 import { listFixtures, loadFixture } from '../helpers/fixtures.js';
 import { runCli, tempDir } from '../cli/helpers.js';

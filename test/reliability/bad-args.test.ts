@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { MmcpstoreAttachError, attachPstore, closeBoard, erase, mkimage, openBoard, recoverFiles, runPanic } from '../../src/driver/board/index.js';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { IS_ROOT, oneLine, runMain, sha256, snapshotTree, tempDir, unpackFixture } from './helpers.js';
 
 describe('bad image paths', () => {
@@ -114,7 +114,7 @@ describe('--out', () => {
     assert.match(oneLine(r.stderr), /^mmcpstore: cannot create output directory '.*': Permission denied$/);
   });
 
-  // `--out /proc/...` hangs (src/commands/outdir.ts:66): replayed as a todo case from test/fuzz-corpus/out-under-proc.json.
+  // `--out /proc/...` hangs (src/reader/outdir.ts): replayed as a todo case from test/fuzz-corpus/out-under-proc.json.
 
   it('--salvage --force never writes through a symlink in DIR/salvaged, nor through DIR/salvaged itself', async (t) => {
     const dir = tempDir(t);

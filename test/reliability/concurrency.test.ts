@@ -13,7 +13,7 @@ import { FileBacking, ImageLockedError, MemoryBacking, lockPathFor } from '../..
 import { mkimage } from '../../src/driver/board/index.js';
 import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPstoreDevice } from '../../src/zone/index.js';
 import { COMMANDS } from '../../src/commands/index.js';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { ROOT, oneLine, runCli, tempDir } from './helpers.js';
 import { spawnTs } from '../helpers/run-cli.js';
 

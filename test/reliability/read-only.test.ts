@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { attachPstore, closeBoard, mkimage, openBoard, runPanic } from '../../src/driver/board/index.js';
-import { EXIT } from '../../src/commands/errors.js';
+import { EXIT } from '../../src/reader/errors.js';
 import { runCli, runMain, sha256, tempDir, unpackFixture } from './helpers.js';
 
 function cardImage(file: string): { off: number; len: number } {

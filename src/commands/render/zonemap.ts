@@ -9,7 +9,7 @@
  * colour off. Never part of JSON.
  */
 import type { ChalkInstance } from 'chalk';
-import type { ImageReport, ZoneRow } from '../image.js';
+import type { ImageReport, ZoneRow } from '../../reader/report.js';
 
 export type ZoneState = 'empty' | 'valid' | 'newest' | 'erased' | 'damaged';
 

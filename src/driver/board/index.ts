@@ -6,3 +6,6 @@ export { mkimage, type MkimageOptions, type MkimageResult } from './mkimage.js';
 export { imageFileSize, QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './image-file.js';
 export { applyScenario, type ScenarioSetup } from './scenario.js';
 export { verifyPanicWrites, type WriteCheck } from './verify.js';
+// What the board's command line is assembled from, as QEMU's is: the image file behind the card
+// (with the writer lock) and the trace sink. Callers above the driver open these through here.
+export { FileBacking, ImageLockedError, Tracer, type BlockBacking } from '../../device/board.js';

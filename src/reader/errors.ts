@@ -51,11 +51,6 @@ export function exitTable(): { name: ExitName; code: ExitCode; meaning: string }
   return (Object.keys(EXIT) as ExitName[]).map((name) => ({ name, code: EXIT[name], meaning: EXIT_MEANING[name] })).sort((a, b) => a.code - b.code);
 }
 
-/** The `Exit codes:` block of `mmcpstore --help`. */
-export function exitCodesHelp(): string {
-  return `\nExit codes (docs/errors.md):\n${exitTable().map((e) => `  ${String(e.code).padStart(2)}  ${e.meaning}`).join('\n')}`;
-}
-
 /** Every error the CLI reports on purpose: a message, an exit code name, optional data. */
 export class CliError extends Error {
   constructor(

@@ -8,10 +8,9 @@ import * as fs from 'node:fs';
 import { imageFileSize } from '../driver/board/image-file.js';
 import type { ImageLayoutKind } from '../driver/board/types.js';
 import { MSDOS_MBR_SIGNATURE, pageCachedReader, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../lib/units.js';
 import { DataError, UsageError } from './errors.js';
-import type { ImageOptions } from './image.js';
 
-const SECTOR = 512;
 /** A GPT needs its protective MBR, header and 32 sectors of entries. */
 const GPT_MIN_SECTORS = 34;
 /** The 0xAA55 signature ends sector 0 (little-endian). */
@@ -58,12 +57,12 @@ export function probeCard(path: string): CardProbe | null {
     if (size > qemuOffset) candidates.push(['qemu', qemuOffset]);
     for (const [layout, userOffset] of candidates) {
       const userSize = size - userOffset;
-      if (userSize < GPT_MIN_SECTORS * SECTOR || userSize % SECTOR !== 0) continue;
-      const lba0 = readAt(fd, userOffset, SECTOR);
+      if (userSize < GPT_MIN_SECTORS * SECTOR_SIZE || userSize % SECTOR_SIZE !== 0) continue;
+      const lba0 = readAt(fd, userOffset, SECTOR_SIZE);
       // The protective MBR of a GPT carries it too: no signature, no partition table.
       if ((lba0[MBR_SIGNATURE_OFFSET]! | (lba0[MBR_SIGNATURE_OFFSET + 1]! << 8)) !== MSDOS_MBR_SIGNATURE) continue;
-      const sectors = userSize / SECTOR;
-      const scan = scanPartitions(pageCachedReader((lba, n) => readAt(fd, userOffset + lba * SECTOR, n * SECTOR), sectors), sectors);
+      const sectors = userSize / SECTOR_SIZE;
+      const scan = scanPartitions(pageCachedReader((lba, n) => readAt(fd, userOffset + lba * SECTOR_SIZE, n * SECTOR_SIZE), sectors), sectors);
       if (scan.scheme === 'none' || scan.partitions.length === 0) continue;
       const p = scan.partitions.find((q) => q.label === 'pstore');
       return { layout, userOffset, userSize, scan, pstoreNumber: p ? p.number : null };
@@ -76,8 +75,16 @@ export function probeCard(path: string): CardProbe | null {
   }
 }
 
+/** What the probe needs of a read's options (ImageOptions fits). */
+export interface CardRequest {
+  image: string;
+  blkdev?: string;
+  offset?: number;
+  size?: number;
+}
+
 /** True when the options ask for a plain region (an explicit --offset/--size, or mmcpstore.sector_* without --blkdev). */
-function explicitRegion(opts: ImageOptions, params: { offset?: number; size?: number }): boolean {
+function explicitRegion(opts: CardRequest, params: { offset?: number; size?: number }): boolean {
   return opts.offset !== undefined || opts.size !== undefined || params.offset !== undefined || params.size !== undefined;
 }
 
@@ -86,7 +93,7 @@ function explicitRegion(opts: ImageOptions, params: { offset?: number; size?: nu
  * card image, and without it a card whose partition table has one labelled "pstore" is read
  * through that partition (unless --offset/--size ask for a plain region).
  */
-export function cardProbeFor(opts: ImageOptions, params: { offset?: number; size?: number }): CardProbe | null {
+export function cardProbeFor(opts: CardRequest, params: { offset?: number; size?: number }): CardProbe | null {
   if (opts.blkdev !== undefined) {
     if (opts.offset !== undefined || opts.size !== undefined) {
       throw new UsageError('--blkdev names a partition of a card image; --offset/--size cannot be combined with it (use mmcpstore.sector_offset/sector_count in --params for a window of the partition)', { option: 'blkdev' });

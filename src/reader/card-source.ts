@@ -3,34 +3,27 @@
  * whose partition table has a partition labelled "pstore" (and no --offset/--size), the emulated
  * board boots read-only over the image, the blkdev is resolved as the kernel would (any form), and
  * mmcpstore is registered with pstore/blk: recovery then reads every zone through the driver
- * (block layer → SDHCI registers → card). image.ts calls openPstoreSource() when card-probe.ts
- * says the image wants it, after loading this module (it brings the whole emulated board).
+ * (block layer → SDHCI registers → card). A session (session.ts) calls openPstoreSource() through
+ * `ImageOptions.openCard` when card-probe.ts says the image wants it; this module brings the
+ * whole emulated board, so callers that start often load it only then (card-opener.ts).
  *
  * The FileRegion returned covers the partition in the file: the zone table and --params auto read
  * the headers from it directly (the bytes are the same), and closing it shuts the board down.
  */
 import { attachPstore, closeBoard, openBoard, type BoardSession } from '../driver/board/index.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
-import type { PstoreCore, Registration } from '../zone/index.js';
-import { FileRegion } from '../zone/index.js';
-import { DEFAULT_SEED, SECTOR, attachError, openImageBacking, traceSink } from './board-session.js';
+import { SECTOR_SIZE } from '../lib/units.js';
+import type { Registration } from '../zone/blk.js';
+import { attachError, openImageBacking, traceSink } from './board-open.js';
+import { DEFAULT_SEED } from './defaults.js';
 import type { CardProbe } from './card-probe.js';
 import { DataError, UsageError } from './errors.js';
-import { openRegion, type ImageOptions, type ResolvedParams } from './image.js';
-import { processIo } from './io.js';
+import { openRegion } from './region.js';
+import type { ImageOptions, PstoreSource, RegionWindow, ResolvedParams } from './types.js';
 
-export interface PstoreSource {
-  /** the partition (or its mmcpstore.sector_offset/sector_count window) in the file; close() shuts the board down */
-  region: FileRegion;
-  fileSize: number | null;
-  /** "/dev/mmcblk0p6 (179:6) via mmcpstore, PARTLABEL=pstore" */
-  describe: string;
-  blkdev: string;
-  /** Registers mmcpstore with pstore/blk (no recovery yet: that is the caller's readFiles()). */
-  attach(params: ResolvedParams): Registration;
-  /** Set by attach(): the pstore core over the driver's zone. */
-  core?: PstoreCore;
-  close(): void;
+/** Trace lines of a library read: standard error, one line per event. */
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`, () => undefined);
 }
 
 /**
@@ -38,9 +31,9 @@ export interface PstoreSource {
  * wanted) and resolves the blkdev. `params.offset/size` (from mmcpstore.sector_offset /
  * sector_count) are taken relative to the partition when --blkdev is given, as the driver does.
  */
-export function openPstoreSource(opts: ImageOptions, params: { offset?: number; size?: number }, probe: CardProbe): PstoreSource {
+export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe: CardProbe): PstoreSource {
   const blkdev = opts.blkdev ?? `/dev/mmcblk0p${probe.pstoreNumber}`;
-  const tracer = opts.trace !== undefined ? traceSink(opts.trace, processIo()) : undefined;
+  const tracer = traceSink(opts.trace, opts.traceLine ?? stderrLine);
   const session = openBoard({
     image: opts.image,
     openImage: openImageBacking,
@@ -61,13 +54,13 @@ export function openPstoreSource(opts: ImageOptions, params: { offset?: number; 
     const r = found.resolved;
     const userArea = found.device === session.stack.devices[0];
     if (!userArea) throw new DataError(`--blkdev ${blkdev}: ${r.path} is not on the user area, which is all the image file holds in the ${probe.layout} layout`);
-    const sectorOffset = opts.blkdev !== undefined && params.offset !== undefined ? params.offset / SECTOR : 0;
-    const sectorCount = opts.blkdev !== undefined && params.size !== undefined ? params.size / SECTOR : 0;
+    const sectorOffset = opts.blkdev !== undefined && params.offset !== undefined ? params.offset / SECTOR_SIZE : 0;
+    const sectorCount = opts.blkdev !== undefined && params.size !== undefined ? params.size / SECTOR_SIZE : 0;
     if (sectorOffset >= r.sectors || sectorOffset + sectorCount > r.sectors) {
       throw new DataError(`mmcpstore.sector_offset ${sectorOffset} + sector_count ${sectorCount} run past ${r.path} (${r.sectors} sectors)`);
     }
-    const offset = probe.userOffset + (r.startSector + sectorOffset) * SECTOR;
-    const size = (sectorCount || r.sectors - sectorOffset) * SECTOR;
+    const offset = probe.userOffset + (r.startSector + sectorOffset) * SECTOR_SIZE;
+    const size = (sectorCount || r.sectors - sectorOffset) * SECTOR_SIZE;
     const { region, fileSize } = openRegion(opts.image, offset, size);
     const closeRegion = region.close.bind(region);
     let closed = false;
@@ -119,6 +112,3 @@ function attachDriver(session: BoardSession, source: PstoreSource, blkdev: strin
   source.core = state.core;
   return reg;
 }
-
-/** `FileRegion` is what openRegion gives; re-exported for the type of `region`. */
-export type { FileRegion };

@@ -1,0 +1,331 @@
+/**
+ * Every command-line option, in ONE table (after npm-check-updates'
+ * cli-options.ts), with its real default. src/cli.ts builds the commander
+ * options from it in a loop, docs/cli.md and the man page are generated from
+ * it (`npm run docs`), and the CliOptions type is derived from it (options.ts).
+ * Parsers (option-parsers.ts) validate and name the option and the value they
+ * refuse; they throw UsageError (exit 2), never commander's own errors.
+ */
+import { DEFAULT_COMPRESS, DEFAULT_NR_CPUS, DEFAULT_SEED } from '../reader/defaults.js';
+import { OUT_LAYOUTS } from '../reader/outdir.js';
+import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
+import { MiB } from '../lib/units.js';
+import { appendTo, choice, nonEmpty, parseByteSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
+
+/** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
+export type BoardCommandName = 'mkimage' | 'panic' | 'oops' | 'pmsg' | 'console' | 'erase';
+export const BOARD_COMMANDS: readonly BoardCommandName[] = ['mkimage', 'panic', 'oops', 'pmsg', 'console', 'erase'];
+export type CommandName = 'inspect' | 'recover' | 'detect' | 'completion' | BoardCommandName;
+export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover', 'detect', 'completion', ...BOARD_COMMANDS];
+
+export type OptionGroup = 'image' | 'params' | 'output' | 'general';
+
+/** One row of the table; options.ts derives the type of each value from `parse`/`repeatable`/`arg`. */
+export interface OptionEntry {
+  /** Field of CliOptions the value lands in. */
+  key: string;
+  /** Long flag without the dashes. */
+  long: string;
+  short?: string;
+  /** Argument placeholder; absent for a boolean flag. `[X]` marks an optional argument. */
+  arg?: string;
+  description: string;
+  /** The value that applies when the option is absent (optionDefault()); help shows it. */
+  default?: string | number | boolean;
+  /** Help's words for the default when they are not the value alone (a rule, or a unit). */
+  defaultText?: string;
+  /** What the default value means, shown after it: `-1 (off)`. */
+  defaultNote?: string;
+  /** Value when the flag is given with an optional argument left out. */
+  preset?: string;
+  parse?: (value: string) => unknown;
+  /** The flag may be given several times; parse() then sees each value and the list so far. */
+  repeatable?: (value: string, previous: unknown) => unknown;
+  /** Long names of options this one cannot be combined with. */
+  conflicts?: readonly string[];
+  group: OptionGroup;
+  commands: readonly CommandName[];
+}
+
+/** Keeps each entry's literal types (its key, its parser's result) for options.ts. */
+function opt<const E extends OptionEntry>(entry: E): E {
+  return entry;
+}
+
+const BOTH: readonly CommandName[] = ['inspect', 'recover'];
+const ALL: readonly CommandName[] = ['inspect', 'recover', 'detect', ...BOARD_COMMANDS];
+/** Commands that register pstore/blk with module parameters. */
+const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'panic', 'oops', 'pmsg', 'console', 'erase'];
+const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
+
+// -------------------------------------------------------------------- table
+
+export const OPTIONS = [
+  opt({
+    key: 'images', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: ALL,
+    description: 'image file or block device holding the pstore/blk region (opened read-only); inspect and recover take several, run on a worker pool',
+    repeatable: appendTo('image'),
+  }),
+  opt({
+    key: 'imagesFrom', long: 'images-from', arg: 'FILE', group: 'image', commands: BOTH,
+    description: 'read more image paths from FILE ("-": standard input), one per line; blank lines and # comments are skipped',
+    parse: nonEmpty('images-from'),
+  }),
+  opt({
+    key: 'jobs', long: 'jobs', short: 'j', arg: 'N', group: 'image', commands: BOTH,
+    description: 'worker threads for several images (1: one after another in this thread)',
+    defaultText: 'the number of CPUs', parse: (v) => parseCount('jobs', v, 256),
+  }),
+  opt({
+    key: 'offset', long: 'offset', arg: 'BYTES', group: 'image', commands: BOTH,
+    description: 'start of the pstore region in the file; suffixes K, M, G, s (512-byte sectors)',
+    defaultText: '0, or mmcpstore.sector_offset from --params',
+    parse: (v) => parseByteSize('offset', v, { allowZero: true }),
+  }),
+  opt({
+    key: 'size', long: 'size', arg: 'BYTES', group: 'image', commands: BOTH,
+    description: 'length of the pstore region (the partition size the kernel saw); same suffixes',
+    defaultText: 'the rest of the file, or mmcpstore.sector_count from --params',
+    parse: (v) => parseByteSize('size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'kmsgSize', long: 'kmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.kmsg_size: size of each dmesg zone in KiB (<= 0 disables)',
+    default: BLK_DEFAULTS.kmsgSize, parse: (v) => parseKib('kmsg-size', v),
+  }),
+  opt({
+    key: 'pmsgSize', long: 'pmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.pmsg_size: size of the pmsg zone in KiB (<= 0 disables)',
+    default: BLK_DEFAULTS.pmsgSize, defaultNote: 'off', parse: (v) => parseKib('pmsg-size', v),
+  }),
+  opt({
+    key: 'consoleSize', long: 'console-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.console_size: size of the console zone in KiB (<= 0 disables)',
+    default: BLK_DEFAULTS.consoleSize, defaultNote: 'off', parse: (v) => parseKib('console-size', v),
+  }),
+  opt({
+    key: 'ftraceSize', long: 'ftrace-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.ftrace_size: total ftrace area in KiB, split over --cpus (<= 0 disables)',
+    default: BLK_DEFAULTS.ftraceSize, defaultNote: 'off', parse: (v) => parseKib('ftrace-size', v),
+  }),
+  opt({
+    key: 'maxReason', long: 'max-reason', arg: 'N|NAME', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.max_reason: highest kmsg_dump reason stored (1 panic, 2 oops, 3 emergency, 4 shutdown)',
+    default: BLK_DEFAULTS.maxReason, defaultNote: 'oops', parse: parseMaxReason,
+  }),
+  opt({
+    key: 'cpus', long: 'cpus', arg: 'N', group: 'params', commands: WITH_PARAMS,
+    description: 'nr_cpu_ids of the kernel that wrote the image (ftrace zones are per CPU)',
+    default: DEFAULT_NR_CPUS, parse: (v) => parseCount('cpus', v, 8192),
+  }),
+  opt({
+    key: 'params', long: 'params', arg: 'STRING', group: 'params', commands: WITH_PARAMS,
+    description: 'kernel command line or modprobe options, e.g. "pstore_blk.kmsg_size=64 pstore.compress=none"; explicit flags override it; "auto" infers the zone sizes from the signatures on disk',
+    defaultText: 'auto when no zone size is given',
+  }),
+  opt({
+    key: 'kernel', long: 'kernel', arg: 'VERSION', group: 'params', commands: WITH_PARAMS,
+    description: 'kernel whose behaviour to follow (e.g. 6.12, 5.15)',
+    defaultText: 'current mainline', parse: parseKernel,
+  }),
+  opt({
+    key: 'compress', long: 'compress', arg: 'deflate|none', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore.compress; reading follows each record\'s own compressed flag, so this only matters to writing commands',
+    default: DEFAULT_COMPRESS, parse: choice('compress', ['deflate', 'none'] as const),
+  }),
+  opt({
+    key: 'out', long: 'out', short: 'o', arg: 'DIR', group: 'output', commands: ['recover'],
+    description: 'write one file per record into DIR, named and dated as /sys/fs/pstore shows them',
+    conflicts: ['json'], parse: nonEmpty('out'),
+  }),
+  opt({
+    key: 'layout', long: 'layout', arg: 'pstorefs|systemd', group: 'output', commands: ['recover'],
+    description: 'with --out: pstorefs (the files of /sys/fs/pstore) or systemd (what systemd-pstore leaves in /var/lib/systemd/pstore: mode 0600 copies and dmesg.txt)',
+    default: 'pstorefs', parse: choice('layout', OUT_LAYOUTS),
+  }),
+  opt({
+    key: 'force', long: 'force', short: 'f', group: 'output', commands: ['recover'],
+    description: 'with --out: replace the record files of an earlier run in a non-empty DIR',
+  }),
+  opt({
+    key: 'salvage', long: 'salvage', group: 'output', commands: ['recover'],
+    description: 'also recover what the kernel would drop (damaged, erased, truncated records), marked as salvaged; with --out under DIR/salvaged/',
+  }),
+  opt({
+    key: 'type', long: 'type', arg: 'TYPE', group: 'output', commands: ['recover'],
+    description: 'only records of this front end: dmesg (or kmsg), pmsg, console or ftrace',
+    parse: parseType,
+  }),
+  opt({
+    key: 'record', long: 'record', arg: 'NAME', group: 'output', commands: ['recover'],
+    description: 'only the record with this pstorefs name, e.g. dmesg-pstore_blk-3 (repeatable)',
+    repeatable: appendTo('record'),
+  }),
+  opt({
+    key: 'format', long: 'format', arg: 'raw|logcat', group: 'output', commands: ['recover'],
+    description: 'raw: the bytes as pstorefs shows them; logcat: decode Android pmsg entries to logcat -v threadtime lines (stdout only)',
+    default: 'raw', parse: choice('format', ['raw', 'logcat'] as const), conflicts: ['out'],
+  }),
+  opt({
+    key: 'symbols', long: 'symbols', arg: 'FILE', group: 'output', commands: ['recover'],
+    description: 'System.map or a copy of /proc/kallsyms: ftrace addresses print as function+0xoff/0xsize',
+    parse: nonEmpty('symbols'),
+  }),
+  opt({
+    key: 'timeline', long: 'timeline', group: 'output', commands: ['recover'],
+    description: 'one text for the crash: the newest dump, then console and pmsg lines in time order, each tagged with its zone',
+    conflicts: ['out', 'json'],
+  }),
+  opt({
+    key: 'explain', long: 'explain', group: 'output', commands: ['inspect'],
+    description: 'explain, zone by zone, why it shows nothing or what is wrong, and kernel settings that explain an empty pstore',
+  }),
+  opt({
+    key: 'json', long: 'json', group: 'output', commands: ALL,
+    description: 'machine-readable output (inspect: one JSON object; recover: one JSON object per line)',
+  }),
+  opt({
+    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: ALL,
+    description: 'colour: auto, always or never (auto honours NO_COLOR, FORCE_COLOR and the terminal)',
+    default: 'auto', preset: 'always', parse: choice('color', ['auto', 'always', 'never'] as const),
+  }),
+  opt({
+    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: ALL, conflicts: ['verbose'],
+    description: 'no banners, summaries or warnings on stderr (errors are still printed)',
+  }),
+  opt({
+    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: ALL,
+    description: 'also print the kernel-style pstore_zone log lines, every zone, and (recover --out) each file written',
+  }),
+  opt({
+    key: 'debug', long: 'debug', group: 'general', commands: ALL,
+    description: 'print stack traces with errors',
+  }),
+  // ---- the emulated board (src/commands/board-session.ts; docs/cli.md "The emulated board")
+  opt({
+    key: 'card', long: 'card', group: 'output', commands: ['inspect'],
+    description: 'boot the emulated board read-only and show the card as the driver sees it: CID/CSD/EXT_CSD, hardware partitions, the partition table and which partition pstore would use',
+  }),
+  opt({
+    key: 'blkdev', long: 'blkdev', arg: 'SPEC', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore_blk.blkdev: the card partition holding pstore, in any form the kernel takes (/dev/mmcblk0p6, mmcblk0p6, 179:6, b306, PARTUUID=..., PARTLABEL=...); inspect and recover then read through the emulated driver',
+    defaultText: 'the partition labelled pstore', parse: nonEmpty('blkdev'),
+  }),
+  opt({
+    key: 'trace', long: 'trace', arg: '[GLOB]', group: 'general', commands: ['inspect', 'recover', 'mkimage', ...BOOTS],
+    description: 'print every device event (MMIO access, interrupt, SD command/response, ...) matching GLOB to stderr, one line each, stamped with virtual time',
+    preset: '*', parse: nonEmpty('trace'),
+  }),
+  opt({
+    key: 'driver', long: 'driver', arg: 'fixed|posted', group: 'params', commands: BOOTS,
+    description: 'mmcpstore driver model: fixed (the corrected driver) or posted (the v4 patch as posted)',
+    default: 'fixed', parse: choice('driver', ['fixed', 'posted'] as const),
+  }),
+  opt({
+    key: 'wait', long: 'wait', arg: 'SECONDS', group: 'general', commands: ['mkimage', ...BOOTS],
+    description: 'when another process is writing the image, wait up to SECONDS for its lock instead of failing at once (exit 75 when the time runs out)',
+    default: 0, parse: parseWaitSeconds,
+  }),
+  opt({
+    key: 'seed', long: 'seed', arg: 'N', group: 'params', commands: ['mkimage', ...BOOTS],
+    description: 'seed of everything random (GUIDs, boot log, device timing): the same command line gives the same image bytes',
+    default: DEFAULT_SEED, parse: (v) => parseCount('seed', v, 0xffffffff),
+  }),
+  opt({
+    key: 'cardSize', long: 'size', arg: 'BYTES', group: 'image', commands: ['mkimage'],
+    description: 'capacity of the card\'s user area (a power of two such as 64M suits the kernel oracle); suffixes K, M, G, s',
+    parse: (v) => parseByteSize('size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'pstoreSize', long: 'pstore-size', arg: 'BYTES', group: 'image', commands: ['mkimage'],
+    description: 'size of the pstore partition (a multiple of 4096)',
+    default: MiB, defaultText: '1M', parse: (v) => parseByteSize('pstore-size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'label', long: 'label', arg: 'NAME', group: 'image', commands: ['mkimage'],
+    description: 'GPT name (PARTLABEL) of the pstore partition',
+    default: 'pstore', parse: nonEmpty('label'),
+  }),
+  opt({
+    key: 'cardLayout', long: 'layout', arg: 'user-area|qemu', group: 'image', commands: ['mkimage'],
+    description: 'user-area: the file is the user area (dd if=/dev/mmcblk0); qemu: boot0|boot1|RPMB|user in one file, as QEMU\'s emmc device',
+    default: 'user-area', parse: choice('layout', ['user-area', 'qemu'] as const),
+  }),
+  opt({
+    key: 'force', long: 'force', short: 'f', group: 'output', commands: ['mkimage'],
+    description: 'replace an existing image file',
+  }),
+  opt({
+    key: 'message', long: 'message', short: 'm', arg: 'TEXT', group: 'general', commands: ['panic', 'oops'],
+    description: 'the panic()/oops message',
+    default: 'sysrq triggered crash', parse: nonEmpty('message'),
+  }),
+  opt({
+    key: 'log', long: 'log', arg: 'FILE|-', group: 'general', commands: ['panic', 'oops'],
+    description: 'more kernel log lines before the crash, one per line ("-": standard input; "<N>" prefixes set the level)',
+    parse: nonEmpty('log'),
+  }),
+  opt({
+    key: 'all', long: 'all', group: 'general', commands: ['erase'],
+    description: 'erase every record',
+  }),
+  opt({
+    key: 'inflight', long: 'inflight', group: 'general', commands: ['panic'],
+    description: 'H1: a CMD23+CMD25 block-layer write is mid-transfer when panic strikes',
+  }),
+  opt({
+    key: 'lockHeld', long: 'lock-held', arg: 'host|sdhci|claim', group: 'general', commands: ['panic'],
+    description: 'H2: a stopped CPU holds mmc_host->lock, sdhci_host->lock, or the host claim',
+    parse: choice('lock-held', ['host', 'sdhci', 'claim'] as const),
+  }),
+  opt({
+    key: 'suspended', long: 'suspended', arg: 'host|card', group: 'general', commands: ['panic'],
+    description: 'H3/H4: the host controller or the card is runtime-suspended',
+    parse: choice('suspended', ['host', 'card'] as const),
+  }),
+  opt({
+    key: 'partition', long: 'partition', arg: 'boot0|boot1|rpmb', group: 'general', commands: ['panic'],
+    description: 'H5: the card was left on another hardware partition',
+    parse: choice('partition', ['boot0', 'boot1', 'rpmb'] as const),
+  }),
+  opt({
+    key: 'cqe', long: 'cqe', group: 'general', commands: ['panic'],
+    description: 'H6: command queueing enabled (not modelled: reported as a note)',
+  }),
+  opt({
+    key: 'fault', long: 'fault', arg: 'SPEC', group: 'general', commands: ['panic'],
+    description: 'H7-H9: a device fault armed just before the panic: data-crc[:B], cmd-timeout, busy:5ms|forever, power-loss:N, with [@cmdN[#k]][~p] (docs/device.md); repeatable',
+    repeatable: appendTo('fault'),
+  }),
+  opt({
+    key: 'retunePending', long: 'retune-pending', group: 'general', commands: ['panic'],
+    description: 'H11: a re-tune is pending',
+  }),
+  opt({
+    key: 'pmSuspendWindow', long: 'pm-suspend-window', group: 'general', commands: ['panic'],
+    description: 'H10: panic between PM_SUSPEND_PREPARE and PM_POST_SUSPEND',
+  }),
+  opt({
+    key: 'beforeMount', long: 'before-mount', group: 'general', commands: ['panic'],
+    description: 'H12: panic before pstorefs was mounted (no recovery: the record goes to kmsg zone 0)',
+  }),
+  opt({
+    key: 'resetMask', long: 'reset-mask', arg: 'cmd-data|all', group: 'general', commands: ['panic'],
+    description: '§6 Q3: the software reset panic_prepare uses',
+    default: 'cmd-data', parse: choice('reset-mask', ['cmd-data', 'all'] as const),
+  }),
+  opt({
+    key: 'lockReinit', long: 'lock-reinit', arg: 'on|off', group: 'general', commands: ['panic'],
+    description: '§6 Q5: panic_prepare re-initialises sdhci_host->lock',
+    defaultText: 'on for fixed, off for posted', parse: choice('lock-reinit', ['on', 'off'] as const),
+  }),
+  opt({
+    key: 'claim', long: 'claim', arg: 'v4|v5', group: 'general', commands: ['panic'],
+    description: '§1.6.3: the posted driver\'s claim path',
+    default: 'v4', parse: choice('claim', ['v4', 'v5'] as const),
+  }),
+  opt({
+    key: 'withoutPanicOps', long: 'without-panic-ops', group: 'general', commands: ['panic'],
+    description: 'H7: the host driver has no panic ops',
+  }),
+] as const;

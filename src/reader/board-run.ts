@@ -1,0 +1,118 @@
+/**
+ * One run of the board commands (panic, oops, pmsg, console, erase) on a card image: boot the
+ * emulated board over it, register mmcpstore for the pstore partition (recovery runs at the
+ * pstorefs mount), run the command's work, shut down. The commands decide what to run with
+ * (board-session.ts); opening and closing the card is done here. Errors leave here typed.
+ */
+import {
+  attachPstore,
+  closeBoard,
+  openBoard,
+  type AttachOptions,
+  type BoardSession,
+  type PstoreState,
+  type Tracer,
+} from '../driver/board/index.js';
+import { SECTOR_SIZE } from '../lib/units.js';
+import type { BlkParams } from '../zone/params.js';
+import { attachError, openImageBacking } from './board-open.js';
+import type { CardProbe } from './card-probe.js';
+import { resolveParams } from './params.js';
+import type { ImageOptions } from './types.js';
+
+/** The module parameters of a board run, as attachPstore takes them. */
+export interface BoardParams {
+  params: Partial<BlkParams>;
+  related: AttachOptions['related'];
+  nrCpus: number;
+  kernel: string;
+  sectorOffset?: number;
+  sectorCount?: number;
+  cmdline: string;
+}
+
+/** The parameters of `opts` (resolveParams()), as mmcpstore's registration takes them. */
+export function boardParams(opts: ImageOptions): BoardParams {
+  const r = resolveParams(opts);
+  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
+  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
+  const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
+  if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR_SIZE;
+  if (r.size !== undefined) out.sectorCount = r.size / SECTOR_SIZE;
+  return out;
+}
+
+/** What a board run boots with. */
+export interface BoardRun {
+  image: string;
+  probe: CardProbe;
+  /** pstore_blk.blkdev, in any form the kernel takes. */
+  blkdev: string;
+  params: BoardParams;
+  tracer: Tracer | undefined;
+  /** Seconds to wait for another writer's lock. */
+  wait: number;
+  seed: number;
+  driver: NonNullable<AttachOptions['driver']>;
+  readOnly: boolean;
+  /** mount pstorefs (recovery) after registering */
+  mount: boolean;
+  /** wall clock at boot (record times) */
+  now: number;
+}
+
+export interface Booted {
+  image: string;
+  probe: CardProbe;
+  blkdev: string;
+  params: BoardParams;
+  session: BoardSession;
+  pstore: PstoreState;
+  tracer: Tracer | undefined;
+}
+
+/**
+ * Boots the board over the image, registers mmcpstore for the pstore partition, runs `fn`, and
+ * shuts down (a clean reboot: dirty zones flushed) — unless the session panicked, when nothing is
+ * flushed, as after emergency_restart().
+ */
+export async function runOnBoard<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Promise<T> {
+  const { image, probe, blkdev, params, tracer } = r;
+  const session = openBoard({
+    image,
+    openImage: (p, ro) => openImageBacking(p, ro, r.wait),
+    readOnly: r.readOnly,
+    layout: probe.layout,
+    seed: r.seed,
+    now: r.now,
+    ...(tracer ? { trace: tracer } : {}),
+  });
+  try {
+    // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
+    let path: string;
+    try {
+      path = session.stack.findBlkdev(blkdev).resolved.path;
+    } catch (e) {
+      throw attachError(e, blkdev);
+    }
+    let pstore: PstoreState;
+    try {
+      pstore = attachPstore(session, {
+        blkdev: path,
+        params: params.params,
+        related: params.related,
+        nrCpus: params.nrCpus,
+        kernel: params.kernel,
+        driver: r.driver,
+        mount: r.mount,
+        ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
+        ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
+      });
+    } catch (e) {
+      throw attachError(e, blkdev);
+    }
+    return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
+  } finally {
+    closeBoard(session);
+  }
+}
