@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * `npm run report:check [-- PNG]`: builds `mmcpstore report` pages from fixtures and opens the
- * richest in headless Chromium (Debian's `chromium` package), saving a screenshot (default
+ * `npm run report:check [-- PNG]`: builds a `mmcpstore report` page from a fixture and opens it
+ * in headless Chromium (Debian's `chromium` package), saving a screenshot (default
  * dist/report-check/report.png; docs/report.png is one of these). Checks that Chromium loaded
  * the page and drew a non-trivial PNG; the test suite does not need Chromium
  * (test/cli/report.test.ts parses the HTML instead).

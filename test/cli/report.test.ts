@@ -194,6 +194,32 @@ test('report of a whole card made by mkimage + panic, with the panic path of --f
   assert.equal(phaseRows.length, run.panic.phases.length);
 });
 
+test('report colours damaged zones by their verdict and warns as inspect does', (t) => {
+  const dir = tempDir(t);
+  const image = unpack('mmc-256k-kmsg64-wrap', dir);
+  const ZONE = 0x10000;
+  const DATALEN_OFFSET = 4;
+  const KMSG_MAGIC_OFFSET = 12;
+  const bytes = fs.readFileSync(image);
+  bytes.writeUInt32LE(0x7fffffff, ZONE + DATALEN_OFFSET); // kmsg 1: datalen past its buffer
+  bytes.writeUInt32LE(0, 2 * ZONE + KMSG_MAGIC_OFFSET); // kmsg 2: no dmesg header magic
+  fs.writeFileSync(image, bytes);
+  const args = ['-i', image, '--kmsg-size', '64'];
+  const want = runCli(['inspect', ...args]);
+  const r = runCli(['report', ...args]);
+  assert.equal(r.status, want.status);
+  assert.equal(r.stderr, want.stderr, 'the same warnings');
+  assert.match(r.stderr, /kmsg zone 1 skipped \(overtop\)/);
+  const doc = page(r.stdout);
+  const zones = byId(doc, 'zones');
+  assert.deepEqual(byClass(zones, 'g', 'zone').map((g) => attr(g, 'data-state')), ['newest', 'overtop', 'invalid', 'valid']); // kmsg 0: the Shutdown of 00:20:04 is the newest dump
+  const legend = elements(byClass(zones, 'ul', 'legend')[0]!).filter((e) => e.tagName === 'li').map((e) => attr(e, 'data-state'));
+  assert.deepEqual(legend, ['newest', 'valid', 'overtop', 'invalid']);
+  const header = elements(doc).find((e) => e.tagName === 'header')!;
+  assert.match(text(header), /2 zones damaged/);
+  assert.match(text(byId(doc, 'explain')), /kmsg 1: header fields out of range/);
+});
+
 test('report escapes record text: </script> and <img onerror> stay text', (t) => {
   const dir = tempDir(t);
   const env = { SOURCE_DATE_EPOCH };

@@ -54,7 +54,8 @@ function axis(boxes: readonly Placed[], span: number, fmt: (n: number) => string
   let last = -Infinity;
   const y = STRIP_Y + STRIP_HEIGHT + AXIS_GAP;
   for (const b of boxes) {
-    if (b.x - last < MIN_TICK_SPACING) continue;
+    // The region's end is labelled at the right edge: no tick crowds it.
+    if (b.x - last < MIN_TICK_SPACING || MAP_WIDTH - b.x < MIN_TICK_SPACING) continue;
     ticks.push(html`<line x1="${px(b.x)}" y1="${STRIP_Y + STRIP_HEIGHT}" x2="${px(b.x)}" y2="${y - 10}" stroke="#9aa0a6"/><text x="${px(b.x)}" y="${y}" class="ax" text-anchor="${b.x === 0 ? 'start' : 'middle'}">${fmt(b.zone.offset)}</text>`);
     last = b.x;
   }
