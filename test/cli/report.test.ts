@@ -268,6 +268,9 @@ test('report fails as inspect does on bad input, and with 73 when --out cannot b
   assert.match(notJson.stderr, /--from-panic: '.*' is not the output of 'mmcpstore panic --json': not JSON/);
   const noPanic = runCli(['report', '-i', image, '--from-panic', missing]);
   assert.equal(noPanic.status, 66);
+  const two = runCli(['report', '-i', image, '-i', image]);
+  assert.equal(two.status, 2);
+  assert.equal(two.stderr, 'mmcpstore: report reads one image: give one --image FILE\n');
 
   // No record: the page is still written (it shows why), and the exit is inspect's 3.
   const blank = path.join(dir, 'blank.img');

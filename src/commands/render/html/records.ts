@@ -9,8 +9,14 @@ import type { ReportRecord } from './model.js';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const HEXDUMP_COLUMNS = 16;
-/** The line a kernel engineer looks for first in a dump. */
-const HEADLINE = /(Kernel panic - not syncing:.*|Internal error:.*|BUG:.*|Oops[:\s].*|WARNING:.*)$/m;
+/** The lines a kernel engineer looks for first in a dump, most telling first. */
+const HEADLINES: readonly RegExp[] = [
+  /Kernel panic - not syncing:.*$/m,
+  /Internal error: .*$/m,
+  /(?:BUG: |Unable to handle kernel |general protection fault).*$/m,
+  /Oops: (?!Total -?\d+ times).*$/m,
+  /WARNING: .*$/m,
+];
 
 /** The record's text, or null when its bytes are not UTF-8. */
 export function recordText(data: Uint8Array): string | null {
@@ -37,8 +43,11 @@ export function hexDump(data: Uint8Array): string {
 /** The panic/oops line of a dump, if it has one. */
 export function headline(text: string | null): string | null {
   if (text === null) return null;
-  const m = HEADLINE.exec(text);
-  return m ? m[1]!.trim() : null;
+  for (const re of HEADLINES) {
+    const m = re.exec(text);
+    if (m) return m[0].trim();
+  }
+  return null;
 }
 
 /** `Panic#2`, or the record's type when it has no dump reason. */
