@@ -13,7 +13,8 @@ import { panic } from './specs/panic.js';
 import { oops } from './specs/oops.js';
 import { pmsg, consoleCommand } from './specs/pmsg.js';
 import { erase } from './specs/erase.js';
+import { report } from './specs/report.js';
 
-export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect, completionCommand(() => COMMANDS), mkimage, panic, oops, pmsg, consoleCommand, erase];
+export const COMMANDS: readonly CommandSpec[] = [inspect, recover, detect, report, completionCommand(() => COMMANDS), mkimage, panic, oops, pmsg, consoleCommand, erase];
 
 export type { CommandSpec } from './command.js';

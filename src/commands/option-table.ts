@@ -15,8 +15,8 @@ import { appendTo, choice, nonEmpty, parseByteSize, parseCount, parseKernel, par
 /** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
 export type BoardCommandName = 'mkimage' | 'panic' | 'oops' | 'pmsg' | 'console' | 'erase';
 export const BOARD_COMMANDS: readonly BoardCommandName[] = ['mkimage', 'panic', 'oops', 'pmsg', 'console', 'erase'];
-export type CommandName = 'inspect' | 'recover' | 'detect' | 'completion' | BoardCommandName;
-export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover', 'detect', 'completion', ...BOARD_COMMANDS];
+export type CommandName = 'inspect' | 'recover' | 'detect' | 'report' | 'completion' | BoardCommandName;
+export const COMMAND_NAMES: readonly CommandName[] = ['inspect', 'recover', 'detect', 'report', 'completion', ...BOARD_COMMANDS];
 
 export type OptionGroup = 'image' | 'params' | 'output' | 'general';
 
@@ -54,15 +54,17 @@ function opt<const E extends OptionEntry>(entry: E): E {
 
 const BOTH: readonly CommandName[] = ['inspect', 'recover'];
 const ALL: readonly CommandName[] = ['inspect', 'recover', 'detect', ...BOARD_COMMANDS];
+/** Commands that read one region of an image (--offset, --size). */
+const READS_REGION: readonly CommandName[] = ['inspect', 'recover', 'report'];
 /** Commands that register pstore/blk with module parameters. */
-const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'panic', 'oops', 'pmsg', 'console', 'erase'];
+const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'report', 'panic', 'oops', 'pmsg', 'console', 'erase'];
 const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
 
 // -------------------------------------------------------------------- table
 
 export const OPTIONS = [
   opt({
-    key: 'images', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: ALL,
+    key: 'images', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: [...ALL, 'report'],
     description: 'image file or block device holding the pstore/blk region (opened read-only); inspect and recover take several, run on a worker pool',
     repeatable: appendTo('image'),
   }),
@@ -77,13 +79,13 @@ export const OPTIONS = [
     defaultText: 'the number of CPUs', parse: (v) => parseCount('jobs', v, 256),
   }),
   opt({
-    key: 'offset', long: 'offset', arg: 'BYTES', group: 'image', commands: BOTH,
+    key: 'offset', long: 'offset', arg: 'BYTES', group: 'image', commands: READS_REGION,
     description: 'start of the pstore region in the file; suffixes K, M, G, s (512-byte sectors)',
     defaultText: '0, or mmcpstore.sector_offset from --params',
     parse: (v) => parseByteSize('offset', v, { allowZero: true }),
   }),
   opt({
-    key: 'size', long: 'size', arg: 'BYTES', group: 'image', commands: BOTH,
+    key: 'size', long: 'size', arg: 'BYTES', group: 'image', commands: READS_REGION,
     description: 'length of the pstore region (the partition size the kernel saw); same suffixes',
     defaultText: 'the rest of the file, or mmcpstore.sector_count from --params',
     parse: (v) => parseByteSize('size', v, { allowZero: false }),
@@ -181,24 +183,34 @@ export const OPTIONS = [
     description: 'explain, zone by zone, why it shows nothing or what is wrong, and kernel settings that explain an empty pstore',
   }),
   opt({
+    key: 'out', long: 'out', short: 'o', arg: 'FILE', group: 'output', commands: ['report'],
+    description: 'write the HTML report to FILE (replaced if it exists) instead of standard output',
+    defaultText: 'standard output', parse: nonEmpty('out'),
+  }),
+  opt({
+    key: 'fromPanic', long: 'from-panic', arg: 'FILE', group: 'output', commands: ['report'],
+    description: 'the JSON of a `mmcpstore panic --json` run: the report adds the phase bar of its panic path',
+    parse: nonEmpty('from-panic'),
+  }),
+  opt({
     key: 'json', long: 'json', group: 'output', commands: ALL,
     description: 'machine-readable output (inspect: one JSON object; recover: one JSON object per line)',
   }),
   opt({
-    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: ALL,
+    key: 'color', long: 'color', arg: '[WHEN]', group: 'general', commands: [...ALL, 'report'],
     description: 'colour: auto, always or never (auto honours NO_COLOR, FORCE_COLOR and the terminal)',
     default: 'auto', preset: 'always', parse: choice('color', ['auto', 'always', 'never'] as const),
   }),
   opt({
-    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: ALL, conflicts: ['verbose'],
+    key: 'quiet', long: 'quiet', short: 'q', group: 'general', commands: [...ALL, 'report'], conflicts: ['verbose'],
     description: 'no banners, summaries or warnings on stderr (errors are still printed)',
   }),
   opt({
-    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: ALL,
+    key: 'verbose', long: 'verbose', short: 'v', group: 'general', commands: [...ALL, 'report'],
     description: 'also print the kernel-style pstore_zone log lines, every zone, and (recover --out) each file written',
   }),
   opt({
-    key: 'debug', long: 'debug', group: 'general', commands: ALL,
+    key: 'debug', long: 'debug', group: 'general', commands: [...ALL, 'report'],
     description: 'print stack traces with errors',
   }),
   // ---- the emulated board (src/commands/board-session.ts; docs/cli.md "The emulated board")
@@ -212,7 +224,7 @@ export const OPTIONS = [
     defaultText: 'the partition labelled pstore', parse: nonEmpty('blkdev'),
   }),
   opt({
-    key: 'trace', long: 'trace', arg: '[GLOB]', group: 'general', commands: ['inspect', 'recover', 'mkimage', ...BOOTS],
+    key: 'trace', long: 'trace', arg: '[GLOB]', group: 'general', commands: ['inspect', 'recover', 'report', 'mkimage', ...BOOTS],
     description: 'print every device event (MMIO access, interrupt, SD command/response, ...) matching GLOB to stderr, one line each, stamped with virtual time',
     preset: '*', parse: nonEmpty('trace'),
   }),
