@@ -75,8 +75,11 @@ describe('fuzz: mutated images never crash, hang or leak', () => {
     const file = path.join(dir, 'slow.img');
     fs.writeFileSync(file, Buffer.alloc(64 << 20, 0x5a));
     const argv = ['detect', '--image', file];
-    const r = await runner.run(argv, 1);
-    assert.match(verdict(r) ?? '', /timeout after 1 ms/);
+    // On a starved machine the worker's answer and the timer can become due in one event-loop
+    // turn; the harness must cut the case off at least once in a few tries.
+    let cut: string | undefined;
+    for (let attempt = 0; attempt < 3 && !cut; attempt++) cut = verdict(await runner.run(argv, 1));
+    assert.match(cut ?? '', /timeout after 1 ms/);
     const again = await runner.run(argv);
     assert.equal(verdict(again), undefined);
   });
