@@ -18,3 +18,8 @@ export * from './platform.js';
 export * from './blk.js';
 export * from './file-region.js';
 export * from './forensics/index.js';
+export * from './compressors/algorithms.js';
+export * from './compressors/decompress-record.js';
+export * from './compressors/lz4-block.js';
+export * from './compressors/lzo1x.js';
+export * from './compressors/zstd.js';
