@@ -14,6 +14,7 @@ export * from './compress.js';
 export * from './pako-deflate.js';
 export * from './ftrace.js';
 export * from './zone.js';
+export { ftraceRecordBits, kmsgHeaderLayout } from './zone-arch.js';
 export * from './platform.js';
 export * from './blk.js';
 export * from './file-region.js';

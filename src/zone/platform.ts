@@ -243,7 +243,7 @@ export class PstoreCore {
   /** pstore_ftrace_call(): one traced call on `cpu`. */
   writeFtrace(ip: bigint, parentIp: bigint, cpu: number): number {
     const record = this.newRecord(PstoreType.FTRACE);
-    record.buf = encodeFtraceRecord({ ip, parentIp, ts: ftraceTs(this.ftraceSequence++, cpu) });
+    record.buf = encodeFtraceRecord({ ip, parentIp, ts: ftraceTs(this.ftraceSequence++, cpu) }, undefined, 0, this.zone.abi);
     record.cpu = cpu;
     return this.zone.write(record);
   }
@@ -297,7 +297,7 @@ export class PstoreCore {
         typeName,
         id: record.id,
         time: record.time.sec !== 0n ? record.time : this.now(),
-        data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols)) : record.buf,
+        data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols, this.zone.abi)) : record.buf,
         size: record.buf.length,
         compressed: record.compressed,
         zones: this.zonesOf(record),
