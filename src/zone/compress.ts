@@ -14,6 +14,7 @@
 import { inflateRawSync } from 'node:zlib';
 import { type CompressAlgorithm, cryptoZbufsize } from './compressors/algorithms.js';
 import { lz4CompressDefault } from './compressors/lz4-block.js';
+import { lzo1xCompress } from './compressors/lzo1x-compress.js';
 import { kernelDeflateRaw } from './deflate/index.js';
 import type { CompressionEra } from './kernel-profile.js';
 
@@ -68,7 +69,7 @@ export function pstoreCompress(input: Uint8Array, bufsize: number, era: Compress
 }
 
 /** The algorithms this module can write; 842 and the rest are read only. */
-export const WRITABLE_ALGORITHMS: readonly CompressAlgorithm[] = ['deflate', 'lz4', 'lz4hc'];
+export const WRITABLE_ALGORITHMS: readonly CompressAlgorithm[] = ['deflate', 'lz4', 'lz4hc', 'lzo'];
 
 export class UnsupportedCompressorError extends Error {}
 
@@ -77,6 +78,8 @@ export class UnsupportedCompressorError extends Error {}
  * (crypto/<alg>.c): null when the output does not fit, which pstore answers
  * by storing the text uncompressed. lz4hc is written as lz4 blocks (the
  * format is the same, the kernel's HC search finds longer matches).
+ * crypto/lzo.c does not bound the output (lzo1x_1_compress() has no dlen);
+ * a block longer than bufsize is stored uncompressed here instead.
  */
 export function pstoreCompressWith(
   algorithm: CompressAlgorithm,
@@ -91,6 +94,8 @@ export function pstoreCompressWith(
     case 'lz4':
     case 'lz4hc':
       return lz4CompressDefault(input, bufsize);
+    case 'lzo':
+      return lzo1xCompress(input, bufsize);
     default:
       throw new UnsupportedCompressorError(`writing ${algorithm}-compressed records is not supported (${WRITABLE_ALGORITHMS.join(', ')} are)`);
   }

@@ -23,4 +23,5 @@ export * from './compressors/algorithms.js';
 export * from './compressors/decompress-record.js';
 export * from './compressors/lz4-block.js';
 export * from './compressors/lzo1x.js';
+export * from './compressors/lzo1x-compress.js';
 export * from './compressors/zstd.js';

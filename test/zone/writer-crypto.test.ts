@@ -1,6 +1,6 @@
 /**
  * Writing dmesg records with the crypto-API compressors of 4.19 .. 6.5
- * (--kernel 5.15 --compress lz4): the sizes the kernel derives from
+ * (--kernel 5.15 --compress lz4|lz4hc|lzo): the sizes the kernel derives from
  * zbufsize_*, the stored block, and 6.6+'s fallback to deflate.
  */
 import assert from 'node:assert/strict';
@@ -9,9 +9,12 @@ import {
   KmsgDumpReason,
   UnsupportedCompressorError,
   decodePszBuffer,
-  lz4CompressBound,
-  lz4DecompressSafe,
+  decompressWith,
+  lzo1xCompress,
+  lzo1xDecompressSafe,
+  lzo1xWorstCompress,
   pstoreCompressWith,
+  cryptoZbufsize,
 } from '../../src/zone/index.js';
 import { Prng } from '../../src/lib/prng.js';
 import { logLines, rig } from './helpers-zone.js';
@@ -19,22 +22,45 @@ import { logLines, rig } from './helpers-zone.js';
 const KMSG = 16;
 const BUFSIZE = KMSG * 1024 - 12 - 40;
 
-for (const alg of ['lz4', 'lz4hc'] as const) {
-  test(`--kernel 5.15 --compress ${alg}: one LZ4 block of zbufsize_lz4(bufsize) bytes of text, read back as ${alg === 'lz4hc' ? 'lz4 (same format)' : 'lz4'}`, () => {
+test('LZO1X writer: blocks decode to the input, over every match and literal form', () => {
+  const rng = new Prng('lzo-writer');
+  const words = ['usb', 'mmc0:', 'pstore', 'panic', 'CPU', '0x', 'irq', ' ', '\n', 'sdhci'];
+  const cases: Uint8Array[] = [
+    new Uint8Array([7]),
+    new Uint8Array([1, 2, 3]),
+    new Uint8Array(300).map(() => rng.int(0, 255)),
+    new Uint8Array(5000).fill(0x41),
+  ];
+  // Repeats 16..48 KiB apart (M4) and text with long and short literal runs.
+  const block = new Uint8Array(20000).map(() => rng.int(0, 255));
+  cases.push(new Uint8Array([...block, ...new Uint8Array(100).fill(1), ...block]));
+  for (let n = 0; n < 30; n++) cases.push(new TextEncoder().encode(Array.from({ length: rng.int(1, 4000) }, () => rng.pick(words)).join('')));
+  for (const input of cases) {
+    const z = lzo1xCompress(input, lzo1xWorstCompress(input.length))!;
+    assert.deepEqual([...z.subarray(-3)], [0x11, 0, 0]);
+    const back = lzo1xDecompressSafe(z, input.length);
+    assert.ok(back.ok && Buffer.from(back.data).equals(Buffer.from(input)), `${input.length} bytes`);
+  }
+  assert.equal(lzo1xCompress(new Uint8Array(0), 100), null);
+});
+
+for (const alg of ['lz4', 'lz4hc', 'lzo'] as const) {
+  test(`--kernel 5.15 --compress ${alg}: one block of zbufsize_${alg}(bufsize) bytes of text, read back by trial`, () => {
     const r = rig(64 * 1024, { kmsgSize: KMSG }, { kernel: '5.15', compress: alg });
     const res = r.core.dump(KmsgDumpReason.PANIC, logLines('lz4', 2000));
     const part = res.parts[0]!;
     assert.equal(part.compressed, true);
-    // big_oops_buf is LZ4_compressBound(bufsize): the header line plus whole lines up to that.
-    assert.ok(part.textSize <= lz4CompressBound(BUFSIZE) - 1 && part.textSize > lz4CompressBound(BUFSIZE) - 60, String(part.textSize));
+    // big_oops_buf is zbufsize_<alg>(bufsize): the header line plus whole lines up to that.
+    const zbufsize = cryptoZbufsize(alg, BUFSIZE);
+    assert.ok(part.textSize <= zbufsize - 1 && part.textSize > zbufsize - 60, String(part.textSize));
     const zone = r.dev.bytes.subarray(0, KMSG * 1024);
     const block = zone.subarray(52, 12 + decodePszBuffer(zone).datalen);
-    const back = lz4DecompressSafe(block, lz4CompressBound(BUFSIZE));
+    const back = decompressWith(alg, block, zbufsize);
     assert.ok(back.ok);
     assert.match(new TextDecoder().decode(back.data.subarray(0, 20)), /^Panic#1 Part1\n/);
     const [file] = r.core.readFiles();
     assert.equal(file!.name, 'dmesg-pstore_blk-0');
-    assert.equal(file!.algorithm, 'lz4');
+    assert.equal(file!.algorithm, alg === 'lzo' ? 'lzo' : 'lz4');
     assert.equal(file!.algorithmSource, 'trial');
     assert.equal(file!.size, part.textSize);
   });
@@ -53,8 +79,8 @@ test('an lz4 block that does not fit in bufsize is stored uncompressed, as LZ4_c
   assert.equal(pstoreCompressWith('lz4', new Uint8Array(3000).map(() => rng.int(0, 255)), 1000, 'crypto'), null);
 });
 
-test('writing lzo, zstd or 842 is refused with the list of writable algorithms', () => {
-  for (const alg of ['lzo', 'zstd', '842'] as const) {
+test('writing zstd or 842 is refused with the list of writable algorithms', () => {
+  for (const alg of ['zstd', '842'] as const) {
     assert.throws(() => pstoreCompressWith(alg, new Uint8Array(10), 100, 'crypto'), UnsupportedCompressorError);
   }
 });
