@@ -28,6 +28,7 @@ import {
   type Arch,
   type PstoreFile,
 } from '../../src/zone/index.js';
+import { listFixtures, loadFixture } from '../helpers/fixtures.js';
 import { sha256 } from '../helpers/hash.js';
 import { type CraftedFixture, craftedParams, listCrafted } from './extra-fixtures.js';
 import { logLines, rig } from './helpers-zone.js';
@@ -155,3 +156,13 @@ for (const arch of ['i386', 'arm'] as const) {
     assert.equal(ftrace.split('\n').length - 1, 10);
   });
 }
+
+test('every kernel fixture is read as 64-bit, and the ftrace one says why', () => {
+  for (const name of listFixtures()) {
+    const fx = loadFixture(name);
+    const reg = registerPstoreDevice(genericBlkDevice(new MemoryRegion(fx.image.slice())), fx.params, { nrCpus: fx.cpus });
+    new PstoreCore(reg.zone).readFiles();
+    assert.equal(reg.zone.arch, 'x86_64', name);
+    if (name === 'engine-2m-mixed-ftrace4') assert.equal(reg.zone.archEvidence, '64-bit: 24-byte ftrace records');
+  }
+});
