@@ -108,13 +108,14 @@ def write_fixture(folder, name, image, sidecar, expected):
 # crypto/<alg>.c, each storing one raw block or frame.
 COMPRESSORS = {
     # LZ4_compress_default(): acceleration 1.
-    'lz4': lambda data: lz4.block.compress(data, mode='default', store_size=False),
+    'lz4': lambda data, i: lz4.block.compress(data, mode='default', store_size=False),
     # LZ4_compress_HC() at LZ4HC_DEFAULT_CLEVEL (9).
-    'lz4hc': lambda data: lz4.block.compress(data, mode='high_compression', compression=9, store_size=False),
+    'lz4hc': lambda data, i: lz4.block.compress(data, mode='high_compression', compression=9, store_size=False),
     # lzo1x_1_compress(): level 1 of python-lzo, header=False for the raw block.
-    'lzo': lambda data: lzo.compress(data, 1, False),
-    # ZSTD_compressCCtx() at ZSTD_DEF_LEVEL 3: one frame.
-    'zstd': lambda data: zstandard.ZstdCompressor(level=3).compress(data),
+    'lzo': lambda data, i: lzo.compress(data, 1, False),
+    # ZSTD_compressCCtx() at ZSTD_DEF_LEVEL 3: one frame. zstd 1.4 (5.16+) states the
+    # content size; 1.3's ZSTD_getParams() left contentSizeFlag 0, so dump 1 goes without.
+    'zstd': lambda data, i: zstandard.ZstdCompressor(level=3, write_content_size=(i == 0)).compress(data),
 }
 LIBRARIES = {
     'lz4': f'python3-lz4 {lz4.VERSION} (liblz4 {lz4.library_version_string()})',
@@ -131,13 +132,14 @@ def crypto_fixtures():
         name = f'crypto-256k-kmsg64-{alg}'
         zones, expected = [], []
         for i, (text, reason, sec) in enumerate(zip(texts, (REASON_OOPS, REASON_PANIC), (1767225600, 1767225601))):
-            payload = compress(text)
+            payload = compress(text, i)
             zones.append(kmsg_zone(zone_size, 'lp64', payload, True, sec, 1, reason))  # first Oops, first Panic
             expected.append((f'dmesg-pstore_blk-{i}', text, dict(mtime=sec, reason=REASON_NAMES[reason], algorithm='lz4' if alg == 'lz4hc' else alg, stored_size=len(payload))))
         image = b''.join(zones) + bytes(256 * KIB - len(zones) * zone_size)
         write_fixture('crypto', name, image, dict(
             description=f'kmsg only, two dumps compressed with {alg} as crypto/{alg}.c of Linux 4.19..6.5 stores them; '
-                        'the text is what Linux 6.12 wrote to fixtures/virtio-1m-kmsg64-plain',
+                        'the text is what Linux 6.12 wrote to fixtures/virtio-1m-kmsg64-plain'
+                        + ('; the Panic frame has no content size, as before 5.16 (zstd 1.3)' if alg == 'zstd' else ''),
             compressed_with=LIBRARIES[alg],
             kernel_era='5.11 .. 6.5 (crypto API compression)',
             arch='x86_64',

@@ -148,6 +148,13 @@ test('zstd: the frame content size and the output are bounded by the limit', () 
   assert.equal(small.ok, false);
   if (!small.ok) assert.match(small.error, /past the 1000-byte limit/);
   assert.equal(zstdDecompress(payload.subarray(0, payload.length - 5), 70000).ok, false, 'truncated frame');
+  // The Panic frame states no content size (pre-5.16 kernels): the stream itself stops at the limit.
+  const noSize = storedPayload(zstdFx.image, 1);
+  assert.equal(noSize[4]! >> 6, 0, 'Frame_Content_Size_flag 0');
+  const streamed = zstdDecompress(noSize, 2000);
+  assert.equal(streamed.ok, false);
+  if (!streamed.ok) assert.match(streamed.error, /decompresses past the 2000-byte limit/);
+  assert.ok(zstdDecompress(noSize, 70000).ok);
   // A frame header claiming 4 GiB of content.
   const claim = new Uint8Array([0x28, 0xb5, 0x2f, 0xfd, 0xa0, 0xff, 0xff, 0xff, 0xff, 0x01, 0x00, 0x00]);
   const big = zstdDecompress(claim, 70000);
