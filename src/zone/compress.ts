@@ -15,6 +15,7 @@ import { inflateRawSync } from 'node:zlib';
 import { type CompressAlgorithm, cryptoZbufsize } from './compressors/algorithms.js';
 import { lz4CompressDefault } from './compressors/lz4-block.js';
 import { lzo1xCompress } from './compressors/lzo1x-compress.js';
+import { zstdCompressFrame } from './compressors/zstd-compress.js';
 import { kernelDeflateRaw } from './deflate/index.js';
 import type { CompressionEra } from './kernel-profile.js';
 
@@ -69,7 +70,7 @@ export function pstoreCompress(input: Uint8Array, bufsize: number, era: Compress
 }
 
 /** The algorithms this module can write; 842 and the rest are read only. */
-export const WRITABLE_ALGORITHMS: readonly CompressAlgorithm[] = ['deflate', 'lz4', 'lz4hc', 'lzo'];
+export const WRITABLE_ALGORITHMS: readonly CompressAlgorithm[] = ['deflate', 'lz4', 'lz4hc', 'lzo', 'zstd'];
 
 export class UnsupportedCompressorError extends Error {}
 
@@ -80,6 +81,8 @@ export class UnsupportedCompressorError extends Error {}
  * format is the same, the kernel's HC search finds longer matches).
  * crypto/lzo.c does not bound the output (lzo1x_1_compress() has no dlen);
  * a block longer than bufsize is stored uncompressed here instead.
+ * zstd: one frame, or null when it does not fit (ZSTD_compressCCtx()'s
+ * dstCapacity error).
  */
 export function pstoreCompressWith(
   algorithm: CompressAlgorithm,
@@ -96,6 +99,8 @@ export function pstoreCompressWith(
       return lz4CompressDefault(input, bufsize);
     case 'lzo':
       return lzo1xCompress(input, bufsize);
+    case 'zstd':
+      return zstdCompressFrame(input, bufsize);
     default:
       throw new UnsupportedCompressorError(`writing ${algorithm}-compressed records is not supported (${WRITABLE_ALGORITHMS.join(', ')} are)`);
   }

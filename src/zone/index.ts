@@ -25,3 +25,4 @@ export * from './compressors/lz4-block.js';
 export * from './compressors/lzo1x.js';
 export * from './compressors/lzo1x-compress.js';
 export * from './compressors/zstd.js';
+export * from './compressors/zstd-compress.js';
