@@ -5,6 +5,7 @@
  * panic writer (mmcpstore) register their own PstoreDeviceInfo instead.
  */
 import { EBUSY, EINVAL } from '../lib/errno.js';
+import type { Arch } from './codec.js';
 import { KiB } from '../lib/units.js';
 import { checkDeviceOps, type PstoreDeviceInfo, type PstoreZoneInfo } from './device-info.js';
 import type { BlockRegion } from './file-region.js';
@@ -23,6 +24,8 @@ export interface RegisterOptions {
   configPstoreFtrace?: boolean;
   /** Load each kmsg record's data when it is read (see ZoneContextOptions). */
   deferKmsgData?: boolean;
+  /** The writing kernel's ABI; unset: detected at recovery, else 64-bit (see ZoneContextOptions). */
+  arch?: Arch;
 }
 
 export interface Registration {

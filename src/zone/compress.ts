@@ -12,6 +12,10 @@
  * cap, which is also the decompression-bomb guard.
  */
 import { inflateRawSync } from 'node:zlib';
+import { type CompressAlgorithm, cryptoZbufsize } from './compressors/algorithms.js';
+import { lz4CompressDefault } from './compressors/lz4-block.js';
+import { lzo1xCompress } from './compressors/lzo1x-compress.js';
+import { zstdCompressFrame } from './compressors/zstd-compress.js';
 import { kernelDeflateRaw } from './deflate/index.js';
 import type { CompressionEra } from './kernel-profile.js';
 
@@ -28,22 +32,15 @@ export const DMESG_COMP_PERCENT = 60;
 /** 6.6+: decompress_record() allows three times bufsize of output. */
 export const ZLIB_INFLATE_FACTOR = 3;
 
-/** <= 6.5: zbufsize_deflate()'s ratio table. */
-function cryptoDeflateRatio(bufsize: number): number {
-  if (bufsize >= 1000 && bufsize <= 2000) return 56;
-  if (bufsize >= 2001 && bufsize <= 3000) return 54;
-  if (bufsize >= 3001 && bufsize <= 3999) return 52;
-  if (bufsize >= 4000 && bufsize <= 10000) return 45;
-  return 60;
+/**
+ * Size of big_oops_buf: how much log text (with header) is offered to
+ * compression. <= 6.5 it is zbufsize_<alg>(bufsize) (compressors/algorithms.ts).
+ */
+export function compressInputSize(bufsize: number, era: CompressionEra, algorithm: CompressAlgorithm = 'deflate'): number {
+  return era === 'zlib' ? Math.floor((bufsize * 100) / DMESG_COMP_PERCENT) : cryptoZbufsize(algorithm, bufsize);
 }
 
-/** Size of big_oops_buf: how much log text (with header) is offered to compression. */
-export function compressInputSize(bufsize: number, era: CompressionEra): number {
-  const percent = era === 'zlib' ? DMESG_COMP_PERCENT : cryptoDeflateRatio(bufsize);
-  return Math.floor((bufsize * 100) / percent);
-}
-
-/** The largest output decompress_record() accepts. */
+/** The largest output decompress_record() accepts for a deflate record. */
 export function inflateLimit(bufsize: number, era: CompressionEra): number {
   return era === 'zlib' ? ZLIB_INFLATE_FACTOR * bufsize : compressInputSize(bufsize, era);
 }
@@ -70,6 +67,43 @@ export type DeflateEncoder = 'linux' | RawDeflate;
  */
 export function pstoreCompress(input: Uint8Array, bufsize: number, era: CompressionEra, encoder: DeflateEncoder = 'linux'): Uint8Array | null {
   return (encoder === 'linux' ? linuxDeflateRaw : encoder)(input, bufsize, windowBits(era));
+}
+
+/** The algorithms this module can write; 842 and the rest are read only. */
+export const WRITABLE_ALGORITHMS: readonly CompressAlgorithm[] = ['deflate', 'lz4', 'lz4hc', 'lzo', 'zstd'];
+
+export class UnsupportedCompressorError extends Error {}
+
+/**
+ * crypto_comp_compress() with dlen = bufsize for any pstore algorithm
+ * (crypto/<alg>.c): null when the output does not fit, which pstore answers
+ * by storing the text uncompressed. lz4hc is written as lz4 blocks (the
+ * format is the same, the kernel's HC search finds longer matches).
+ * crypto/lzo.c does not bound the output (lzo1x_1_compress() has no dlen);
+ * a block longer than bufsize is stored uncompressed here instead.
+ * zstd: one frame, or null when it does not fit (ZSTD_compressCCtx()'s
+ * dstCapacity error).
+ */
+export function pstoreCompressWith(
+  algorithm: CompressAlgorithm,
+  input: Uint8Array,
+  bufsize: number,
+  era: CompressionEra,
+  encoder: DeflateEncoder = 'linux',
+): Uint8Array | null {
+  switch (algorithm) {
+    case 'deflate':
+      return pstoreCompress(input, bufsize, era, encoder);
+    case 'lz4':
+    case 'lz4hc':
+      return lz4CompressDefault(input, bufsize);
+    case 'lzo':
+      return lzo1xCompress(input, bufsize);
+    case 'zstd':
+      return zstdCompressFrame(input, bufsize);
+    default:
+      throw new UnsupportedCompressorError(`writing ${algorithm}-compressed records is not supported (${WRITABLE_ALGORITHMS.join(', ')} are)`);
+  }
 }
 
 /** node:zlib's smallest output chunk (Z_MIN_CHUNK). */

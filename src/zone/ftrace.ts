@@ -4,15 +4,15 @@
  * shows for it (pstore_ftrace_seq_show(), fs/pstore/inode.c).
  */
 import { hex, hexDigits } from '../lib/hex.js';
-import { PSTORE_FTRACE_RECORD, decodeFtraceRecord, ftraceCpu, ftraceTimestamp } from './codec.js';
-
-const RECORD = PSTORE_FTRACE_RECORD.size;
+import { type ArchAbi, DEFAULT_ABI, decodeFtraceRecord, ftraceCpu, ftraceTimestamp } from './codec.js';
 
 /**
- * Merge two logs by timestamp. Each loses its leading `size % 24` bytes
- * first (a partial record left by a ring wrap); ties take the source record.
+ * Merge two logs by timestamp. Each loses its leading `size % record size`
+ * bytes first (a partial record left by a ring wrap); ties take the source
+ * record. The record is 24 bytes on 64-bit kernels, 16 on 32-bit ones.
  */
-export function combineFtraceLog(dest: Uint8Array, src: Uint8Array): Uint8Array {
+export function combineFtraceLog(dest: Uint8Array, src: Uint8Array, abi: ArchAbi = DEFAULT_ABI): Uint8Array {
+  const RECORD = abi.ftraceRecord.size;
   const destOff = dest.length % RECORD;
   const srcOff = src.length % RECORD;
   const d = dest.subarray(destOff);
@@ -22,7 +22,7 @@ export function combineFtraceLog(dest: Uint8Array, src: Uint8Array): Uint8Array 
   let si = 0;
   let o = 0;
   while (di < d.length && si < s.length) {
-    if (ftraceTimestamp(decodeFtraceRecord(d, di)) < ftraceTimestamp(decodeFtraceRecord(s, si))) {
+    if (ftraceTimestamp(decodeFtraceRecord(d, di, abi)) < ftraceTimestamp(decodeFtraceRecord(s, si, abi))) {
       out.set(d.subarray(di, di + RECORD), o);
       di += RECORD;
     } else {
@@ -45,10 +45,11 @@ export type SymbolLookup = (addr: bigint) => string | undefined;
  * `CPU:%d ts:%llu %08lx  %08lx  %ps <- %pS`. Without symbols %ps/%pS fall
  * back to the address in hex, as the kernel does for unknown addresses.
  */
-export function renderFtraceLog(log: Uint8Array, lookup?: SymbolLookup): string {
+export function renderFtraceLog(log: Uint8Array, lookup?: SymbolLookup, abi: ArchAbi = DEFAULT_ABI): string {
+  const RECORD = abi.ftraceRecord.size;
   const lines: string[] = [];
   for (let at = 0; at + RECORD <= log.length; at += RECORD) {
-    const r = decodeFtraceRecord(log, at);
+    const r = decodeFtraceRecord(log, at, abi);
     const ip = lookup?.(r.ip)?.replace(/\+.*$/, '') ?? hex(r.ip);
     const parent = lookup?.(r.parentIp) ?? hex(r.parentIp);
     lines.push(`CPU:${ftraceCpu(r)} ts:${ftraceTimestamp(r)} ${hexDigits(r.ip, 8)}  ${hexDigits(r.parentIp, 8)}  ${ip} <- ${parent}\n`);

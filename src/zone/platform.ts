@@ -4,13 +4,9 @@
  * compression, the pmsg/console/ftrace front ends, and the records pstorefs
  * would show after a reboot, named as inode.c names them.
  */
-import {
-  type DeflateEncoder,
-  compressInputSize,
-  inflateLimit,
-  pstoreCompress,
-  pstoreDecompress,
-} from './compress.js';
+import { type DeflateEncoder, compressInputSize, pstoreCompressWith } from './compress.js';
+import type { CompressAlgorithm } from './compressors/algorithms.js';
+import { type AlgorithmSource, decompressRecord } from './compressors/decompress-record.js';
 import { encodeFtraceRecord, ftraceTs } from './codec.js';
 import { ENOSPC, errnoName } from '../lib/errno.js';
 import { renderFtraceLog, type SymbolLookup } from './ftrace.js';
@@ -87,8 +83,17 @@ export interface DumpResult {
 }
 
 export interface PstoreCoreOptions {
-  /** pstore.compress: "deflate" (default) or "none". */
-  compress?: 'deflate' | 'none';
+  /**
+   * pstore.compress for writing: "deflate" (default), "none", or before 6.6
+   * one of the crypto API's lz4, lz4hc (see compress.ts for what is writable).
+   * 6.6+ knows only deflate and falls back to it for any other name.
+   */
+  compress?: CompressAlgorithm | 'none';
+  /**
+   * The algorithm compressed dmesg records were written with, for reading.
+   * Unset: deflate, and when that fails identification by trial.
+   */
+  decompress?: CompressAlgorithm;
   /** pstore.kmsg_bytes. */
   kmsgBytes?: number;
   /** ktime_get_real(): the clock record times come from. */
@@ -121,6 +126,12 @@ export interface PstoreFile {
   zones: ZoneDesc[];
   /** Why the record is as it is (e.g. the inflate error of an `.enc.z`). */
   notes: string[];
+  /** dmesg records stored compressed: the algorithm that decoded it (or, for an `.enc.z`, failed). */
+  algorithm?: CompressAlgorithm;
+  /** How `algorithm` was chosen: given by the caller, the default deflate, or by trial. */
+  algorithmSource?: AlgorithmSource;
+  /** An `.enc.z` read with no algorithm given: why each other algorithm did not decode it. */
+  trials?: string[];
 }
 
 const encoder = new TextEncoder();
@@ -132,7 +143,8 @@ function systemNow(): Timespec {
 
 export class PstoreCore {
   readonly zone: ZoneContext;
-  readonly compress: 'deflate' | 'none';
+  readonly compress: CompressAlgorithm | 'none';
+  readonly decompress: CompressAlgorithm | undefined;
   readonly kmsgBytes: number;
   readonly encoder: DeflateEncoder;
   /** The per-boot dump counter of platform.c ("Oops#<oopscount>"). */
@@ -144,6 +156,7 @@ export class PstoreCore {
   constructor(zone: ZoneContext, options: PstoreCoreOptions = {}) {
     this.zone = zone;
     this.compress = options.compress ?? 'deflate';
+    this.decompress = options.decompress;
     this.kmsgBytes = options.kmsgBytes ?? DEFAULT_KMSG_BYTES;
     this.encoder = options.encoder ?? 'linux';
     this.now = options.now ?? systemNow;
@@ -165,7 +178,9 @@ export class PstoreCore {
   dump(reason: number, iter: KmsgDumpIter): DumpResult {
     const bufsize = this.zone.bufsize;
     const era = this.zone.profile.compression;
-    const compressing = this.compress === 'deflate';
+    const compressing = this.compress !== 'none';
+    // 6.6+ (zlib) has deflate only and falls back to it for any other name.
+    const algorithm: CompressAlgorithm = this.compress === 'none' || era === 'zlib' ? 'deflate' : this.compress;
     const why = kmsgDumpReasonStr(reason);
     this.oopscount++;
     const result: DumpResult = { reason, oopscount: this.oopscount, parts: [] };
@@ -176,7 +191,7 @@ export class PstoreCore {
       record.count = this.oopscount;
       record.reason = reason;
       record.part = part;
-      const dstSize = compressing ? compressInputSize(bufsize, era) : bufsize;
+      const dstSize = compressing ? compressInputSize(bufsize, era, algorithm) : bufsize;
       const header = encoder.encode(`${why}#${this.oopscount} Part${part}\n`);
       const text = iter.getBuffer(dstSize - header.length);
       if (!text) break;
@@ -185,7 +200,7 @@ export class PstoreCore {
       chunk.set(text, header.length);
       let payload: Uint8Array = chunk;
       if (compressing) {
-        const zipped = pstoreCompress(chunk, bufsize, era, this.encoder);
+        const zipped = pstoreCompressWith(algorithm, chunk, bufsize, era, this.encoder);
         if (zipped && zipped.length > 0) {
           record.compressed = true;
           payload = zipped;
@@ -228,7 +243,7 @@ export class PstoreCore {
   /** pstore_ftrace_call(): one traced call on `cpu`. */
   writeFtrace(ip: bigint, parentIp: bigint, cpu: number): number {
     const record = this.newRecord(PstoreType.FTRACE);
-    record.buf = encodeFtraceRecord({ ip, parentIp, ts: ftraceTs(this.ftraceSequence++, cpu) });
+    record.buf = encodeFtraceRecord({ ip, parentIp, ts: ftraceTs(this.ftraceSequence++, cpu) }, undefined, 0, this.zone.abi);
     record.cpu = cpu;
     return this.zone.write(record);
   }
@@ -256,14 +271,18 @@ export class PstoreCore {
       if (size <= 0) break;
       const notes: string[] = [];
       let storedSize: number | undefined;
+      let decoded: Pick<PstoreFile, 'algorithm' | 'algorithmSource' | 'trials'> = {};
       if (record.compressed) {
         storedSize = record.buf.length;
-        const res = pstoreDecompress(record.buf, inflateLimit(this.zone.bufsize, this.zone.profile.compression));
+        const res = decompressRecord(record.buf, this.zone.bufsize, this.zone.profile.compression, this.decompress);
         if (res.ok) {
           record.buf = res.data;
           record.compressed = false;
+          decoded = { algorithm: res.algorithm, algorithmSource: res.source };
         } else {
-          notes.push(`zlib_inflate() failed: ${res.error}`);
+          notes.push(res.algorithm === 'deflate' ? `zlib_inflate() failed: ${res.error}` : `crypto_comp_decompress() failed: ${res.error}`);
+          decoded = { algorithm: res.algorithm, algorithmSource: this.decompress ? 'given' : 'default' };
+          if (res.trials.length) decoded.trials = res.trials;
         }
       }
       const typeName = PSTORE_TYPE_NAMES[record.type];
@@ -278,7 +297,7 @@ export class PstoreCore {
         typeName,
         id: record.id,
         time: record.time.sec !== 0n ? record.time : this.now(),
-        data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols)) : record.buf,
+        data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols, this.zone.abi)) : record.buf,
         size: record.buf.length,
         compressed: record.compressed,
         zones: this.zonesOf(record),
@@ -289,6 +308,7 @@ export class PstoreCore {
         file.reasonName = kmsgDumpReasonStr(record.reason);
         file.count = record.count;
         if (storedSize !== undefined) file.storedSize = storedSize;
+        Object.assign(file, decoded);
       }
       yield file;
     }

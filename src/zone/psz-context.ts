@@ -4,7 +4,7 @@
  * recovery, reading and erasing code (zone-*.ts) share; register_pstore_zone()
  * and psz_alloc_zones() build it. ZoneContext (zone.ts) is its public face.
  */
-import { PSZ_KMSG_HEADER, zoneSignature } from './codec.js';
+import { ARCH_ABIS, type Arch, type ArchAbi, DEFAULT_ABI, zoneSignature } from './codec.js';
 import type { PstoreZoneInfo } from './device-info.js';
 import { computeLayout, type ZoneDesc, type ZoneLayout } from './layout.js';
 import { DEFAULT_KERNEL, type KernelProfile } from './kernel-profile.js';
@@ -73,6 +73,12 @@ export interface ZoneContextOptions {
    * ends the listing at that record instead of failing the whole recovery.
    */
   deferKmsgData?: boolean;
+  /**
+   * The ABI of the kernel that wrote (or writes) the region: struct
+   * psz_kmsg_header and pstore_ftrace_record differ on 32-bit kernels.
+   * Unset: detected from the headers recovery reads (zone-arch.ts), else 64-bit.
+   */
+  arch?: Arch;
 }
 
 export class ZoneRegisterError extends Error {}
@@ -108,6 +114,12 @@ export class PszContext {
   readonly onLog: ((line: ZoneLogLine) => void) | undefined;
   readonly configPstoreFtrace: boolean;
   readonly deferKmsgData: boolean;
+  /** The struct layouts in use: the given arch, or what recovery detected (64-bit until then). */
+  abi: ArchAbi;
+  /** --arch was given: recovery does not look for another. */
+  readonly archGiven: boolean;
+  /** How the arch was decided, once recovery has seen the headers (for inspect). */
+  archEvidence: string;
 
   /** register_pstore_zone(): validates and lays out, or throws the kernel's verdict. */
   constructor(info: PstoreZoneInfo, options: ZoneContextOptions = {}) {
@@ -116,6 +128,9 @@ export class PszContext {
     this.onLog = options.onLog;
     this.configPstoreFtrace = options.configPstoreFtrace ?? true;
     this.deferKmsgData = options.deferKmsgData ?? false;
+    this.archGiven = options.arch !== undefined;
+    this.abi = options.arch ? ARCH_ABIS[options.arch] : DEFAULT_ABI;
+    this.archEvidence = options.arch ? 'given' : 'default (64-bit): nothing on disk says otherwise';
     if (!info.name) throw new ZoneRegisterError('backend name must not be empty');
     if (typeof info.read !== 'function' || typeof info.write !== 'function') {
       throw new ZoneRegisterError('no valid general read/write interface');
@@ -142,7 +157,7 @@ export class PszContext {
   /** pstore.bufsize: the largest dmesg payload a kmsg zone takes. */
   get bufsize(): number {
     const first = this.kpszs[0];
-    return first ? first.bufferSize - PSZ_KMSG_HEADER.size : 0;
+    return first ? first.bufferSize - this.abi.kmsgHeader.size : 0;
   }
 
   get kmsgMaxCnt(): number {

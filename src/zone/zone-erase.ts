@@ -17,7 +17,7 @@ export function pstoreErase(ctx: PszContext, record: Pick<PstoreRecord, 'type' |
       const zone = ctx.kpszs[record.id]!;
       if (!zone.ok()) return 0;
       // The zone was rewritten since the record was read: nothing to erase.
-      if (record.count !== decodeKmsgHeader(zone.buffer).counter) return 0;
+      if (record.count !== decodeKmsgHeader(zone.buffer, PSZ_BUFFER.size, ctx.abi).counter) return 0;
       const size = zone.datalen + PSZ_BUFFER.size;
       zone.datalen = 0;
       if (ctx.info.erase) return ctx.info.erase(size, zone.desc.off);

@@ -3,7 +3,7 @@
  * record per call: dmesg zones first, then the ftrace zones combined into one
  * record, then pmsg and console.
  */
-import { KMSG_PAYLOAD_OFFSET, PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, decodeKmsgHeader, decodePszBuffer } from './codec.js';
+import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, decodeKmsgHeader, decodePszBuffer, kmsgPayloadOffset } from './codec.js';
 import { ENOMEM, ENOMSG } from '../lib/errno.js';
 import { combineFtraceLog } from './ftrace.js';
 import type { PszContext, PstoreRecord } from './psz-context.js';
@@ -40,7 +40,9 @@ function readNextZone(ctx: PszContext): PstoreZone | null {
 /** psz_kmsg_read(): uncompressed records get the "<Reason>: Total N times" line. */
 function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): number {
   let size = zone.datalen;
-  const kh = decodeKmsgHeader(zone.buffer);
+  const headerSize = ctx.abi.kmsgHeader.size;
+  const payloadOffset = kmsgPayloadOffset(ctx.abi);
+  const kh = decodeKmsgHeader(zone.buffer, PSZ_BUFFER.size, ctx.abi);
   if (kh.magic !== PSTORE_KMSG_HEADER_MAGIC) {
     zone.datalen = 0;
     zone.dirty = false;
@@ -50,15 +52,15 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): numb
   record.time = { sec: kh.tvSec, nsec: kh.tvNsec };
   record.reason = kh.reason;
   record.count = kh.counter;
-  size -= PSZ_KMSG_HEADER.size;
+  size -= headerSize;
   if (size < 0) {
     // The kernel does not guard this (it overruns or fails to allocate);
     // report the allocation failure that ends pstorefs' listing.
-    ctx.pr('err', `dmesg zone ${record.id}: datalen ${size + PSZ_KMSG_HEADER.size} is shorter than the kmsg header`);
+    ctx.pr('err', `dmesg zone ${record.id}: datalen ${size + headerSize} is shorter than the kmsg header`);
     return -ENOMEM;
   }
-  const payloadLen = Math.min(size, zone.bufferSize - PSZ_KMSG_HEADER.size);
-  const loaded = zone.load(KMSG_PAYLOAD_OFFSET + payloadLen);
+  const payloadLen = Math.min(size, zone.bufferSize - headerSize);
+  const loaded = zone.load(payloadOffset + payloadLen);
   if (loaded) {
     // Only with deferKmsgData: the kernel would have failed this at recovery.
     ctx.pr('err', `read ${zone.name} with id ${record.id} failed`);
@@ -66,7 +68,7 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): numb
   }
   // trim() below drops a partial zone's hold on these bytes: the record can keep them uncopied.
   const owned = zone.partial;
-  const payload = zone.buffer.subarray(KMSG_PAYLOAD_OFFSET, KMSG_PAYLOAD_OFFSET + payloadLen);
+  const payload = zone.buffer.subarray(payloadOffset, payloadOffset + payloadLen);
   if (!record.compressed) {
     // "%d": the u32 counter prints signed.
     const line = `${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`;
@@ -79,7 +81,7 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): numb
     record.buf = owned ? payload : payload.slice();
   }
   // The record now owns its bytes; erase needs only the headers.
-  zone.trim(KMSG_PAYLOAD_OFFSET);
+  zone.trim(payloadOffset);
   return record.buf.length;
 }
 
@@ -92,7 +94,7 @@ function recordRead(zone: PstoreZone, record: PstoreRecord): number {
 function ftraceRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): number {
   if (zone.oldOk() && ctx.configPstoreFtrace) {
     const old = zone.oldbuf!;
-    record.buf = combineFtraceLog(record.buf, old.subarray(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(old).datalen));
+    record.buf = combineFtraceLog(record.buf, old.subarray(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(old).datalen), ctx.abi);
   }
   // Then read the next ftrace zone into the same record.
   if (ctx.ftraceReadCnt < ctx.fpszs.length) return -ENOMSG;

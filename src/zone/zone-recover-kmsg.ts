@@ -3,11 +3,12 @@
  * first, which fix the write position and the dump counters, then the data,
  * after moving any dump written before recovery to the position found.
  */
-import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, decodeKmsgHeader, decodePszBuffer, zoneSignature } from './codec.js';
+import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, decodeKmsgHeader, decodePszBuffer, zoneSignature } from './codec.js';
 import { EIO, ENOMSG, errnoName } from '../lib/errno.js';
 import type { PszContext } from './psz-context.js';
 import type { PstoreZone } from './psz-zone.js';
 import { KmsgDumpReason } from './types.js';
+import { noteKmsgHeader } from './zone-arch.js';
 import { FlushMode, zoneWrite } from './zone-write.js';
 
 /** psz_move_zone(): a pre-recovery dump moves to the position found on disk. */
@@ -25,7 +26,8 @@ function moveZone(ctx: PszContext, old: PstoreZone, target: PstoreZone): number 
 
 /** psz_kmsg_recover_meta(): headers only, picks the write position and counters. */
 export function kmsgRecoverMeta(ctx: PszContext): number {
-  const len = PSZ_BUFFER.size + PSZ_KMSG_HEADER.size;
+  // The default (or given) layout's size; the 40-byte one also covers i386's 28.
+  const len = PSZ_BUFFER.size + ctx.abi.kmsgHeader.size;
   const buf = new Uint8Array(len);
   let bestSec = 0n;
   for (let i = 0; i < ctx.kpszs.length; i++) {
@@ -54,7 +56,8 @@ export function kmsgRecoverMeta(ctx: PszContext): number {
       ctx.verdict(zone, 'overtop', m, hdr);
       continue;
     }
-    const kh = decodeKmsgHeader(buf);
+    noteKmsgHeader(ctx, buf);
+    const kh = decodeKmsgHeader(buf, PSZ_BUFFER.size, ctx.abi);
     if (kh.magic !== PSTORE_KMSG_HEADER_MAGIC) {
       const m = `found invalid zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}`;
       ctx.pr('info', m);
@@ -103,7 +106,7 @@ export function kmsgRecoverData(ctx: PszContext): number {
     // phase's headers when deferKmsgData) and the rest on demand.
     if (ctx.deferKmsgData && zone.partial) continue; // headers kept by the meta phase
     const datalen = ctx.verdicts.get(zone.desc)?.datalen ?? zone.bufferSize;
-    const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, PSZ_KMSG_HEADER.size));
+    const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, ctx.abi.kmsgHeader.size));
     const rcnt = ctx.info.read(part, zone.desc.off);
     zone.setPartial(part, (dst, from) => ctx.info.read(dst, zone.desc.off + from));
     if (rcnt !== part.length) {

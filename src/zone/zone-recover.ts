@@ -9,6 +9,7 @@ import { EINVAL, EIO, errnoName } from '../lib/errno.js';
 import type { PszContext } from './psz-context.js';
 import type { PstoreZone } from './psz-zone.js';
 import { kmsgRecoverData, kmsgRecoverMeta } from './zone-recover-kmsg.js';
+import { noteFtraceZones } from './zone-arch.js';
 import { flushDirtyZone } from './zone-write.js';
 
 /** psz_recover_zone(): a ring zone's previous contents become its oldbuf. */
@@ -88,6 +89,7 @@ export function recovery(ctx: PszContext): number {
         const r = recoverZone(ctx, z);
         if (r) return r;
       }
+      noteFtraceZones(ctx);
       return 0;
     },
   ];

@@ -3,7 +3,7 @@
  * dirty-zone flusher, kmsg dumps round-robin over the dmesg zones, and the
  * ring writes of pmsg, console and ftrace.
  */
-import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, PSZ_KMSG_HEADER, encodeKmsgHeader } from './codec.js';
+import { PSTORE_KMSG_HEADER_MAGIC, PSZ_BUFFER, encodeKmsgHeader } from './codec.js';
 import { EBUSY, EINVAL, ENOMSG, ENOSPC } from '../lib/errno.js';
 import type { ZoneDesc } from './layout.js';
 import type { PszContext, PstoreRecord } from './psz-context.js';
@@ -116,6 +116,7 @@ function writeKmsgHdr(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): 
     },
     zone.buffer,
     PSZ_BUFFER.size,
+    ctx.abi,
   );
 }
 
@@ -132,8 +133,9 @@ function kmsgWriteRecord(ctx: PszContext, record: PstoreRecord): number {
     zone.buffer.set(saved.subarray(0, 4)); // sig
     ctx.pr('debug', `write ${zone.name} to zone id ${zonenum}`);
     writeKmsgHdr(ctx, zone, record);
-    const size = Math.min(record.buf.length, zone.bufferSize - PSZ_KMSG_HEADER.size);
-    const ret = zoneWrite(ctx, zone, FlushMode.ALL, record.buf, size, PSZ_KMSG_HEADER.size);
+    const headerSize = ctx.abi.kmsgHeader.size;
+    const size = Math.min(record.buf.length, zone.bufferSize - headerSize);
+    const ret = zoneWrite(ctx, zone, FlushMode.ALL, record.buf, size, headerSize);
     if (ret !== -ENOMSG) {
       ctx.lastKmsgZone = zonenum;
       ctx.kmsgWriteCnt = (zonenum + 1) % n;

@@ -10,6 +10,7 @@
  * zones (zone-recover-kmsg.ts) and of the others (zone-recover.ts), reading
  * (zone-read.ts) and erasing (zone-erase.ts).
  */
+import type { Arch } from './codec.js';
 import type { ZoneDesc } from './layout.js';
 import { PszContext, type PstoreRecord } from './psz-context.js';
 import { pstoreErase } from './zone-erase.js';
@@ -22,6 +23,11 @@ export { FlushMode } from './zone-write.js';
 
 /** The pstore_zone_info callbacks' other side: what pstore (platform.ts) and pstore/blk call. */
 export class ZoneContext extends PszContext {
+  /** The ABI whose struct layouts are in use (given, or detected by recovery). */
+  get arch(): Arch {
+    return this.abi.arch;
+  }
+
   /**
    * psz_flush_all_dirty_zones(): the psz_cleaner work. Returns true when
    * something is still dirty (the kernel re-queues itself after 1000 ms).

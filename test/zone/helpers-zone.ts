@@ -3,8 +3,10 @@ import {
   LinesDumpIter,
   MemoryPstoreDevice,
   PstoreCore,
+  kernelProfile,
   mergeBlkParams,
   registerPstoreDevice,
+  type Arch,
   type BlkParams,
   type PstoreCoreOptions,
   type Timespec,
@@ -17,11 +19,11 @@ export interface Rig {
 }
 
 /** A region in memory, registered and (unless told otherwise) recovered, as after mounting pstorefs. */
-export function rig(size: number, params: Partial<BlkParams>, opts: { bytes?: Uint8Array; nrCpus?: number; mount?: boolean; panicWrite?: boolean } & PstoreCoreOptions = {}): Rig {
+export function rig(size: number, params: Partial<BlkParams>, opts: { bytes?: Uint8Array; nrCpus?: number; mount?: boolean; panicWrite?: boolean; kernel?: string; arch?: Arch } & PstoreCoreOptions = {}): Rig {
   const dev = new MemoryPstoreDevice(opts.bytes ?? size, opts.panicWrite ?? true);
   const clock = { sec: 1_700_000_000n };
   const now = (): Timespec => ({ sec: clock.sec, nsec: 0n });
-  const reg = registerPstoreDevice(dev, mergeBlkParams(params), { nrCpus: opts.nrCpus ?? 1 });
+  const reg = registerPstoreDevice(dev, mergeBlkParams(params), { nrCpus: opts.nrCpus ?? 1, ...(opts.kernel ? { profile: kernelProfile(opts.kernel) } : {}), ...(opts.arch ? { arch: opts.arch } : {}) });
   const core = new PstoreCore(reg.zone, { now, ...opts });
   if (opts.mount ?? true) reg.zone.recovery();
   return { dev, core, clock };
