@@ -32,6 +32,7 @@ import { blankCard } from '../helpers/blank-card.js';
 import { fixtureImage, fixtureSidecar } from '../helpers/fixtures.js';
 import { sha256 } from '../helpers/hash.js';
 import { FIXTURES_DIR, ROOT } from '../helpers/paths.js';
+import { Prng } from '../../src/lib/prng.js';
 
 export const CORPUS_DIR = path.join(ROOT, 'test/fuzz-corpus');
 
@@ -164,13 +165,8 @@ export function bombStream(): Uint8Array {
 }
 
 function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
+  const g = new Prng(seed);
+  return () => g.next();
 }
 
 function fixGpt(img: Uint8Array): void {

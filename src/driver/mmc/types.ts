@@ -4,6 +4,7 @@
  * in hw/mmc-protocol.ts (the card model uses them too) and re-exported here.
  */
 import type { Cpu, SpinLock } from './cpu.js';
+import { SECTOR_SIZE } from '../../lib/units.js';
 
 export {
   MMC_RSP_PRESENT, MMC_RSP_136, MMC_RSP_CRC, MMC_RSP_BUSY, MMC_RSP_OPCODE,
@@ -59,7 +60,7 @@ export function mmcCommand(opcode: number, arg: number, flags: number, o: Partia
   return { opcode, arg: arg >>> 0, resp: [0, 0, 0, 0], flags, retries: 0, error: 0, busyTimeoutMs: 0, ...o };
 }
 
-export function mmcData(buf: Uint8Array, blocks: number, flags: number, blksz = 512): MmcData {
+export function mmcData(buf: Uint8Array, blocks: number, flags: number, blksz = SECTOR_SIZE): MmcData {
   return { timeoutNs: 0, timeoutClks: 0, blksz, blocks, error: 0, flags, bytesXfered: 0, buf, hostCookie: 0 };
 }
 
