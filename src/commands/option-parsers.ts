@@ -88,7 +88,7 @@ export function parseKernel(text: string): string {
   try {
     kernelProfile(text);
   } catch (e) {
-    if (e instanceof KernelVersionError) throw new UsageError(e.message, { option: 'kernel', value: text });
+    if (e instanceof KernelVersionError) throw new UsageError(`--kernel: ${e.message}`, { option: 'kernel', value: text });
     throw e;
   }
   return text;

@@ -39,9 +39,9 @@ export class KernelVersionError extends Error {}
 export function kernelProfile(version: string | undefined): KernelProfile {
   if (version === undefined || version === '' || version === 'mainline' || version === 'current') return DEFAULT_KERNEL;
   const m = /^v?(\d+)\.(\d+)/.exec(version.trim());
-  if (!m) throw new KernelVersionError(`--kernel: '${version}' is not a kernel version (expected e.g. 6.12 or 5.15)`);
+  if (!m) throw new KernelVersionError(`'${version}' is not a kernel version (expected e.g. 6.12 or 5.15)`);
   const wanted = Number(m[1]) * 1000 + Number(m[2]);
-  if (wanted < 5008) throw new KernelVersionError(`--kernel: pstore/zone first appeared in Linux 5.8; '${version}' has no pstore/blk`);
+  if (wanted < 5008) throw new KernelVersionError(`pstore/zone first appeared in Linux 5.8; '${version}' has no pstore/blk`);
   for (const p of PROFILES) {
     const [maj, min] = p.name.split('.').map(Number) as [number, number];
     if (wanted >= maj * 1000 + min) return p;

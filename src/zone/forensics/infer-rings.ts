@@ -39,7 +39,7 @@ export function inferPmsgSize(hits: ZoneStartHits, ftraceStart: number | undefin
   if (anchor === 0 || (ftraceStart === undefined && !ftrace.length && kmsg[0]?.off === 0)) return NO_PMSG_ZONE;
   const size = ftraceStart !== undefined ? ftraceStart : alignDown(first);
   if (size === 0) return NO_PMSG_ZONE;
-  return { value: size, confidence: 'ambiguous', how: `${size} bytes before the first signature hold none: a never-written pmsg or console zone (taken as pmsg), or wrong --offset` };
+  return { value: size, confidence: 'ambiguous', how: `${size} bytes before the first signature hold none: a never-written pmsg or console zone (taken as pmsg), or a region that starts before the pstore partition` };
 }
 
 /** console_size in bytes; `kmsgSpacing` is the distance between dmesg zones, when known. */
