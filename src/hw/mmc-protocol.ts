@@ -105,6 +105,9 @@ export interface SwitchArg {
   index: number;
   value: number;
 }
+/** The CMD6 argument `mmc_switch()` builds: write `value` to EXT_CSD[`index`] (command set `set`, 0 for none). */
+export const encodeSwitchArg = (index: number, value: number, set = 0, access = MMC_SWITCH_MODE_WRITE_BYTE): number =>
+  ((access << 24) | (index << 16) | (value << 8) | set) >>> 0;
 export const decodeSwitchArg = (arg: number): SwitchArg => ({ access: (arg >>> 24) & 3, index: (arg >>> 16) & 0xff, value: (arg >>> 8) & 0xff });
 
 /**

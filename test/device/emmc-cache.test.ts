@@ -2,22 +2,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
 import { EXT_CSD, EXT_CSD_CACHE_CTRL_EN, EXT_CSD_FLUSH_CACHE_FLUSH, EXT_CSD_POWER_OFF_LONG } from '../../src/hw/ext-csd.js';
-import { MMC_CMD23_ARG_FORCED_PRG, MMC_CMD23_ARG_REL_WR, MMC_SWITCH_MODE_WRITE_BYTE } from '../../src/hw/mmc-protocol.js';
+import { MMC_CMD23_ARG_FORCED_PRG, MMC_CMD23_ARG_REL_WR, encodeSwitchArg } from '../../src/hw/mmc-protocol.js';
 import { readLe32 } from '../../src/device/emmc/registers.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
-import { BLOCK, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitTransfer } from './host.js';
+import { BLOCK, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitTransfer, readyBoard } from './host.js';
+import { KiB } from '../../src/lib/units.js';
 
-const KiB = 1024;
-const switchArg = (index: number, value: number): number => ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8)) >>> 0;
+const switchArg = (index: number, value: number): number => encodeSwitchArg(index, value);
 
-function ready(o: Parameters<typeof makeBoard>[0] = {}) {
-  const r = makeBoard({ size: 1024 * 1024, ...o });
-  powerUp(r.board);
-  initCard(r.board);
-  cmd(r.board, 13, RCA << 16, 'r1');
-  return r;
-}
+const ready = readyBoard;
 
 function switchByte(b: Board, index: number, value: number): number {
   cmd(b, 6, switchArg(index, value), 'r1b');

@@ -8,22 +8,16 @@ import {
   MMC_CMDQ_DISCARD_TASK,
   MMC_CMDQ_TASK_ID_SHIFT,
   MMC_SEND_STATUS_SQS,
-  MMC_SWITCH_MODE_WRITE_BYTE,
+  encodeSwitchArg,
 } from '../../src/hw/mmc-protocol.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
-import { BLOCK, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitTransfer } from './host.js';
+import { BLOCK, cmd, dataCmd, filled, pioRead, pioWrite, RCA, tmValue, waitTransfer, readyBoard } from './host.js';
 
-const switchArg = (index: number, value: number): number => ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8)) >>> 0;
+const switchArg = (index: number, value: number): number => encodeSwitchArg(index, value);
 const taskArg = (id: number, blocks: number, read: boolean): number => ((read ? MMC_CMDQ_ARG_DATA_DIR_READ : 0) | (id << MMC_CMDQ_TASK_ID_SHIFT) | blocks) >>> 0;
 
-function ready(o: Parameters<typeof makeBoard>[0] = {}) {
-  const r = makeBoard({ size: 1024 * 1024, ...o });
-  powerUp(r.board);
-  initCard(r.board);
-  cmd(r.board, 13, RCA << 16, 'r1');
-  return r;
-}
+const ready = readyBoard;
 
 const status = (b: Board): number => cmd(b, 13, RCA << 16, 'r1').resp[0]!;
 const qsr = (b: Board): number => cmd(b, 13, (RCA << 16) | MMC_SEND_STATUS_SQS, 'r1').resp[0]!;

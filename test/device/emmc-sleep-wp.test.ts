@@ -9,22 +9,16 @@ import {
   EXT_CSD_USER_WP_US_PERM_WP_EN,
   EXT_CSD_USER_WP_US_PWR_WP_EN,
 } from '../../src/hw/ext-csd.js';
-import { MMC_SLEEP_AWAKE_SLEEP, MMC_SWITCH_MODE_WRITE_BYTE } from '../../src/hw/mmc-protocol.js';
+import { MMC_SLEEP_AWAKE_SLEEP, encodeSwitchArg } from '../../src/hw/mmc-protocol.js';
 import { R1, r1State } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
-import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitInt, waitTransfer } from './host.js';
+import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitInt, waitTransfer, readyBoard } from './host.js';
+import { KiB } from '../../src/lib/units.js';
 
-const KiB = 1024;
 const GROUP = 512 * KiB; // HC_WP_GRP_SIZE × HC_ERASE_GRP_SIZE × 512 KiB
-const switchArg = (index: number, value: number): number => ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8)) >>> 0;
+const switchArg = (index: number, value: number): number => encodeSwitchArg(index, value);
 
-function ready(o: Parameters<typeof makeBoard>[0] = {}) {
-  const r = makeBoard({ size: 4 * GROUP, ...o });
-  powerUp(r.board);
-  initCard(r.board);
-  cmd(r.board, 13, RCA << 16, 'r1');
-  return r;
-}
+const ready = (o: Parameters<typeof readyBoard>[0] = {}): ReturnType<typeof readyBoard> => readyBoard({ size: 4 * GROUP, ...o });
 
 const status = (b: Board): number => cmd(b, 13, RCA << 16, 'r1').resp[0]!;
 

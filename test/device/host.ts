@@ -158,3 +158,12 @@ export function filled(len: number, seed: number): Uint8Array {
   for (let i = 0; i < len; i++) d[i] = (i * 31 + seed * 17 + (i >> 9)) & 0xff;
   return d;
 }
+
+/** A 1 MiB (or `o.size`) board, powered, its card initialised and in TRAN (CMD13 answered). */
+export function readyBoard(o: Parameters<typeof makeBoard>[0] = {}): ReturnType<typeof makeBoard> {
+  const r = makeBoard({ size: 1024 * 1024, ...o });
+  powerUp(r.board);
+  initCard(r.board);
+  cmd(r.board, 13, RCA << 16, 'r1');
+  return r;
+}

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
 import * as Q from '../../src/hw/cqhci-regs.js';
 import { EXT_CSD, EXT_CSD_CMDQ_MODE_ENABLED } from '../../src/hw/ext-csd.js';
-import { MMC_CMDQ_DISCARD_QUEUE, MMC_SWITCH_MODE_WRITE_BYTE } from '../../src/hw/mmc-protocol.js';
+import { MMC_CMDQ_DISCARD_QUEUE, encodeSwitchArg } from '../../src/hw/mmc-protocol.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
 import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, powerUp, RCA, tmValue, waitInt, waitTransfer } from './host.js';
@@ -13,7 +13,7 @@ const XFER = 0x200000; // transfer descriptor lists, one 4 KiB page per tag
 const DATA = 0x400000; // data buffers, 64 KiB per tag
 const SLOT = Q.CQHCI_TASK_DESC_LEN_128 + Q.CQHCI_TRANS_DESC_LEN_64;
 
-const switchArg = (index: number, value: number): number => ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8)) >>> 0;
+const switchArg = (index: number, value: number): number => encodeSwitchArg(index, value);
 const cq = (b: Board, r: R.RegDef): number => b.mmio.readl(Q.CQHCI_BASE + r.offset);
 const cqWrite = (b: Board, r: R.RegDef, v: number): void => b.mmio.writel(Q.CQHCI_BASE + r.offset, v >>> 0);
 

@@ -3,15 +3,9 @@ import assert from 'node:assert/strict';
 import * as R from '../../src/hw/sdhci-regs.js';
 import { R1 } from '../../src/device/emmc/status.js';
 import type { Board } from '../../src/device/board.js';
-import { BLOCK, clearInt, cmd, dataCmd, filled, initCard, makeBoard, pioRead, pioWrite, powerUp, RCA, tmValue, waitInt, waitTransfer } from './host.js';
+import { BLOCK, clearInt, cmd, dataCmd, filled, makeBoard, pioRead, pioWrite, RCA, tmValue, waitInt, waitTransfer, readyBoard } from './host.js';
 
-function ready(o: Parameters<typeof makeBoard>[0] = {}) {
-  const r = makeBoard({ size: 1024 * 1024, ...o });
-  powerUp(r.board);
-  initCard(r.board);
-  cmd(r.board, 13, RCA << 16, 'r1');
-  return r;
-}
+const ready = readyBoard;
 
 function writeDescs(b: Board, at: number, descs: R.Adma2Descriptor[], is64: boolean): void {
   const size = is64 ? R.ADMA2_DESC64_SIZE : R.ADMA2_DESC32_SIZE;

@@ -3,7 +3,7 @@
  * Linux builds (opcode, argument, response flags, retries) and waits for it through the core.
  */
 import { EBADMSG, EINVAL } from '../../lib/errno.js';
-import { MMC_SWITCH_MODE_WRITE_BYTE } from '../../hw/mmc-protocol.js';
+import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 import { MMC_CMD_RETRIES, mmcPollForBusyWith, mmcSetDataTimeout, mmcSetTiming, mmcWaitForCmd, mmcWaitForReq, mmcDelay } from './core.js';
 import {
   MMC,
@@ -76,7 +76,6 @@ export {
   EXT_CSD_CARD_TYPE_HS_26,
   EXT_CSD_CARD_TYPE_HS_52,
 } from '../../hw/ext-csd.js';
-export { MMC_SWITCH_MODE_WRITE_BYTE };
 export const DEFAULT_CMD6_TIMEOUT_MS = 500;
 export const MMC_MIN_PART_SWITCH_TIME = 300;
 export const MMC_OPS_TIMEOUT_MS = 10 * 60 * 1000;
@@ -229,7 +228,7 @@ export function mmcSwitchFull(
   const oldTiming = host.ios.timing;
   if (!timeoutMs) timeoutMs = card.extCsd.genericCmd6Time || DEFAULT_CMD6_TIMEOUT_MS;
   const useR1b = !(host.maxBusyTimeout && timeoutMs > host.maxBusyTimeout);
-  const arg = ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8) | set) >>> 0;
+  const arg = encodeSwitchArg(index, value, set);
   const cmd = mmcCommand(MMC.SWITCH, arg, (useR1b ? MMC_RSP_R1B : MMC_RSP_R1) | MMC_CMD_AC, { busyTimeoutMs: useR1b ? timeoutMs : 0 });
   let err = mmcWaitForCmd(host, cmd, retries);
   if (err) return err;

@@ -8,7 +8,7 @@
  * Every wait here is a busy-wait on the virtual clock.
  */
 import { mmcPanicClaimHost, mmcStartRequest } from '../mmc/core.js';
-import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL, EXT_CSD_PART_CONFIG_ACC_MASK, MMC_SWITCH_MODE_WRITE_BYTE, R1_CURRENT_STATE, R1_STATE } from '../mmc/mmc-ops.js';
+import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL, EXT_CSD_PART_CONFIG_ACC_MASK, R1_CURRENT_STATE, R1_STATE } from '../mmc/mmc-ops.js';
 import { MMC, MMC_CMD_AC, MMC_CMD_BC, MMC_CMD_BCR, MMC_RSP_NONE, MMC_RSP_R1, MMC_RSP_R1B, MMC_RSP_R2, MMC_RSP_R3, mmcCommand, type MmcCommand, type MmcRequest } from '../mmc/types.js';
 import type { SdhciHost } from '../sdhci/sdhci.js';
 import {
@@ -21,6 +21,7 @@ import { EBUSY, EINVAL, EIO, ENODEV, EOPNOTSUPP, errnoName } from '../../lib/err
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
+import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
 
@@ -59,7 +60,7 @@ function sendStatus(ctx: MmcpstoreContext): { err: number; state: number; status
 function panicPartSwitch(ctx: MmcpstoreContext): number {
   const card = ctx.card;
   const value = card.extCsd.partConfig & ~EXT_CSD_PART_CONFIG_ACC_MASK;
-  const arg = ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (EXT_CSD.PART_CONFIG << 16) | (value << 8) | EXT_CSD_CMD_SET_NORMAL) >>> 0;
+  const arg = encodeSwitchArg(EXT_CSD.PART_CONFIG, value, EXT_CSD_CMD_SET_NORMAL);
   const cmd = mmcCommand(MMC.SWITCH, arg, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: card.extCsd.partTimeMs });
   const err = panicCmd(ctx, cmd);
   ctx.event('switch', `panic CMD6 PARTITION_CONFIG -> 0x${value.toString(16)}: ${errnoName(err)}`);
@@ -92,7 +93,7 @@ function panicCardReinit(ctx: MmcpstoreContext): number {
   if (err) return err;
   card.extCsd.partConfig &= ~EXT_CSD_PART_CONFIG_ACC_MASK; // CMD0 resets PARTITION_ACCESS
   const sw = (index: number, value: number): number => {
-    const arg = ((MMC_SWITCH_MODE_WRITE_BYTE << 24) | (index << 16) | (value << 8) | EXT_CSD_CMD_SET_NORMAL) >>> 0;
+    const arg = encodeSwitchArg(index, value, EXT_CSD_CMD_SET_NORMAL);
     const e = panicCmd(ctx, mmcCommand(MMC.SWITCH, arg, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: 500 }));
     if (!e) waitNotBusy(ctx, MMC_PSTORE_HARDWARE_TIMEOUT_MS);
     return e;
