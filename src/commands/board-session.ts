@@ -109,7 +109,7 @@ async function checkWriteCompressor(params: BoardParams, io: Io, o: CliOptions):
   }
   if (writeCompressor(params) !== named) {
     await new Reporter(io, !!o.quiet, !!o.verbose).warn(
-      `pstore: Unsupported compression '${named}', falling back to deflate (kernel ${params.kernel} knows only deflate; --kernel 6.5 or older writes ${named})`,
+      `pstore: Unsupported compression '${named}', falling back to deflate (kernels from 6.6 on know only deflate; --kernel 6.5 or older writes ${named})`,
     );
   }
 }

@@ -149,6 +149,15 @@ test('a wrong --compress leaves the records .enc.z, with the decoder\'s reason',
     assert.equal(rec.trials, undefined, 'named: no other algorithm is tried');
     assert.match(rec.notes.join('\n'), /zstd/);
   }
+  // 842 is never decoded: named, every compressed record stays .enc.z and says why.
+  const r842 = runCli(['recover', '-i', image, '--compress', '842', '--json']);
+  assert.equal(r842.status, 0, r842.stderr);
+  for (const line of r842.stdout.toString().trim().split('\n')) {
+    const rec = JSON.parse(line) as { name: string; algorithm: string; compressed: boolean };
+    assert.match(rec.name, /\.enc\.z$/);
+    assert.deepEqual([rec.algorithm, rec.compressed], ['842', true]);
+  }
+  assert.match(r842.stderr, /842 is not decoded/);
 });
 
 test('a record no algorithm decodes stays .enc.z, and --json lists why each trial failed', (t) => {
@@ -213,7 +222,7 @@ test('a 6.6+ board falls back to deflate for any other algorithm, and says so', 
   assert.equal(runCli(['mkimage', '-i', card, '--size', '16M', '--pstore-size', '1M'], { env }).status, 0);
   const p = runCli(['panic', '-i', card, '--kernel', '6.12', '--compress', 'zstd', '--json'], { env });
   assert.equal(p.status, 0, p.stderr);
-  assert.match(p.stderr, /warning: pstore: Unsupported compression 'zstd', falling back to deflate \(kernel 6\.6 knows only deflate; --kernel 6\.5 or older writes zstd\)/);
+  assert.match(p.stderr, /warning: pstore: Unsupported compression 'zstd', falling back to deflate \(kernels from 6\.6 on know only deflate; --kernel 6\.5 or older writes zstd\)/);
   assert.equal((JSON.parse(p.stdout.toString()) as { compress: string }).compress, 'deflate');
   const report = inspectJson(card);
   assert.equal(report.records.find((x) => x.reason === 'Panic')?.algorithm, 'deflate');
