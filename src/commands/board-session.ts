@@ -7,12 +7,16 @@
 import * as fs from 'node:fs';
 import type { Tracer } from '../driver/board/index.js';
 import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
-import { boardParams, runOnBoard, type Booted } from '../reader/board-run.js';
+import { boardParams, runOnBoard, type BoardParams, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
+import { DEFAULT_COMPRESS } from '../reader/defaults.js';
+import { WRITABLE_ALGORITHMS } from '../zone/compress.js';
+import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
+import { kernelProfile } from '../zone/kernel-profile.js';
 import { InputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
 import { imageOptionsFrom } from './command.js';
-import type { Io } from './io.js';
+import { Reporter, type Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
 
 /** A Tracer writing to our stderr (one line per event), or undefined without --trace. */
@@ -43,6 +47,8 @@ export function blkdevFor(o: CliOptions, probe: CardProbe, image: string): strin
 
 export interface BootOptions {
   readOnly: boolean;
+  /** the run writes dmesg records (panic, oops): pstore.compress must be one we can write */
+  dumps?: boolean;
   /** mount pstorefs (recovery) after registering (default true) */
   mount?: boolean;
   /** wall clock at boot (record times); default SOURCE_DATE_EPOCH or now */
@@ -58,6 +64,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const probe = requireCard(image);
   const blkdev = blkdevFor(o, probe, image);
   const params = boardParams(imageOptionsFrom({ ...o, image }));
+  if (b.dumps) await checkWriteCompressor(params, io, o);
   const tracer = traceSink(o.trace, io);
   return runOnBoard(
     {
@@ -75,6 +82,36 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
     },
     fn,
   );
+}
+
+/**
+ * pstore.compress as the writing kernel settles it: before 6.6 the crypto API's algorithm as
+ * named; 6.6+ (zlib library calls) knows only deflate and uses it for any other name.
+ */
+export function writeCompressor(params: Pick<BoardParams, 'related' | 'kernel'>): CompressAlgorithm | 'none' {
+  const named = params.related?.compress ?? DEFAULT_COMPRESS;
+  if (named === 'none') return named;
+  return kernelProfile(params.kernel).compression === 'zlib' ? 'deflate' : named;
+}
+
+/**
+ * Before the board boots: an algorithm we cannot write (842) is a usage error; on a 6.6+ kernel
+ * any algorithm but deflate gets the kernel's own fallback, said as platform.c's pr_err says it.
+ */
+async function checkWriteCompressor(params: BoardParams, io: Io, o: CliOptions): Promise<void> {
+  const named = params.related?.compress ?? DEFAULT_COMPRESS;
+  if (named === 'none') return;
+  if (!WRITABLE_ALGORITHMS.includes(named)) {
+    throw new UsageError(`--compress ${named}: writing ${named}-compressed records is not supported (${WRITABLE_ALGORITHMS.join(', ')} or none are); reading keeps them as .enc.z`, {
+      option: 'compress',
+      value: named,
+    });
+  }
+  if (writeCompressor(params) !== named) {
+    await new Reporter(io, !!o.quiet, !!o.verbose).warn(
+      `pstore: Unsupported compression '${named}', falling back to deflate (kernels from 6.6 on know only deflate; --kernel 6.5 or older writes ${named})`,
+    );
+  }
 }
 
 /** Text from a positional argument, or standard input for '-' or none. */

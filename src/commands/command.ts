@@ -40,6 +40,7 @@ export function imageOptionsFrom(o: CliOptions): ImageOptions {
   if (o.cpus !== undefined) out.nrCpus = o.cpus;
   if (o.kernel !== undefined) out.kernel = o.kernel;
   if (o.compress !== undefined) out.compress = o.compress;
+  if (o.arch !== undefined) out.arch = o.arch;
   if (o.blkdev !== undefined) out.blkdev = o.blkdev;
   if (o.trace !== undefined) {
     out.trace = o.trace;

@@ -52,6 +52,8 @@ export function renderDetect(r: DetectReport, verbose: boolean): string {
 export async function runDetect(o: CliOptions, io: Io): Promise<void> {
   if (o.image === undefined) throw new UsageError('--image FILE is required (the disk or eMMC image to scan)', { option: 'image' });
   const report = detectImage(o.image);
+  // The signatures do not tell the ABI apart; a given --arch goes into each inspect command line.
+  if (o.arch !== undefined) for (const g of report.regions) g.args += ` --arch ${o.arch}`;
   if (o.json) await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else await io.stdout.write(renderDetect(report, !!o.verbose));
   if (!report.regions.length) throw new NoDataError(`no pstore/zone region found in '${o.image}' (${report.scan.chunks} chunks read, ${report.scan.zeroChunks} all zero)`);

@@ -9,7 +9,7 @@ import { withCardOpener } from '../reader/card-opener.js';
 import { NoDataError } from '../reader/errors.js';
 import { explainReport } from '../reader/explain.js';
 import { inspectImage } from '../reader/readers.js';
-import { noRecordsMessage, type ImageReport, type ZoneRow } from '../reader/report.js';
+import { noRecordsMessage, type ImageReport, type RecordInfo, type ZoneRow } from '../reader/report.js';
 import { imageOptionsFrom } from './command.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
@@ -73,6 +73,13 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
+/** `lz4 (trial)`, `deflate`, `zstd (given)`; `-` for a record stored as text. */
+function compressLabel(rec: RecordInfo): string {
+  if (rec.algorithm === undefined) return '-';
+  const how = rec.compressed ? 'failed' : rec.algorithmSource === 'default' ? '' : rec.algorithmSource;
+  return how ? `${rec.algorithm} (${how})` : rec.algorithm;
+}
+
 export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean, map = false): string {
   const out: string[] = [];
   const label = (s: string): string => c.bold(s.padEnd(8));
@@ -81,6 +88,7 @@ export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean
   out.push(`${label('params')}${r.params.cmdline} (kernel ${r.params.kernel} behaviour, ${plural(r.params.nrCpus, 'CPU')})`);
   const det = r.params.detection;
   if (det) out.push(`${label('detect')}${det.used ? `auto-detected from the zone signatures: ${det.summary}` : `${det.summary}`}`);
+  out.push(`${label('arch')}${r.arch} (${r.archEvidence === 'given' ? 'given with --arch' : r.archEvidence})`);
   const l = r.layout;
   const counts = (Object.entries(l.zoneCounts) as [string, number][]).filter(([, n]) => n > 0).map(([k, n]) => plural(n, `${k} zone`));
   out.push(
@@ -136,6 +144,7 @@ export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean
       { text: rec.time ?? `@${rec.timeSec}` },
       { text: String(rec.size) },
       { text: rec.storedSize === null ? '-' : String(rec.storedSize) },
+      { text: compressLabel(rec) },
     ]);
     out.push(
       renderTable(
@@ -146,6 +155,7 @@ export function renderInspect(r: ImageReport, c: ChalkInstance, verbose: boolean
           { header: 'TIME (UTC)' },
           { header: 'SIZE', align: 'right' },
           { header: 'STORED', align: 'right' },
+          { header: 'COMPRESS' },
         ],
         recRows,
         c.bold,

@@ -13,7 +13,7 @@ import { RecordLostError } from './panic.js';
 export async function runOopsCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const message = o.message ?? optionDefault('message');
-  const r = await withBoard(o, io, { readOnly: false }, (b) => {
+  const r = await withBoard(o, io, { readOnly: false, dumps: true }, (b) => {
     if (userLog.length) b.session.system.loadUserLog(userLog.join('\n') + '\n');
     const rep: OopsReport = runOops(b.session, message);
     return { image: b.image, blkdev: b.blkdev, driver: o.driver ?? optionDefault('driver'), params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], oops: rep };

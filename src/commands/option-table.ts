@@ -8,6 +8,8 @@
  */
 import { DEFAULT_COMPRESS, DEFAULT_NR_CPUS, DEFAULT_SEED } from '../reader/defaults.js';
 import { OUT_LAYOUTS } from '../reader/outdir.js';
+import { COMPRESS_CHOICES } from '../reader/params.js';
+import { ARCHES } from '../zone/codec.js';
 import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
 import { MiB } from '../lib/units.js';
 import { appendTo, choice, nonEmpty, parseByteSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
@@ -131,9 +133,14 @@ export const OPTIONS = [
     defaultText: 'current mainline', parse: parseKernel,
   }),
   opt({
-    key: 'compress', long: 'compress', arg: 'deflate|none', group: 'params', commands: WITH_PARAMS,
-    description: 'pstore.compress; reading follows each record\'s own compressed flag, so this only matters to writing commands',
-    default: DEFAULT_COMPRESS, parse: choice('compress', ['deflate', 'none'] as const),
+    key: 'compress', long: 'compress', arg: 'deflate|lz4|lz4hc|lzo|zstd|842|none', group: 'params', commands: WITH_PARAMS,
+    description: 'pstore.compress of the kernel that wrote the image: writing compresses dmesg records with it (kernels before 6.6; 6.6+ know only deflate), reading decodes compressed records with it alone; not given (or none), reading tries deflate, then identifies the algorithm by trial',
+    default: DEFAULT_COMPRESS, parse: choice('compress', COMPRESS_CHOICES),
+  }),
+  opt({
+    key: 'arch', long: 'arch', arg: 'x86_64|arm64|arm|i386', group: 'params', commands: [...WITH_PARAMS, 'detect'],
+    description: 'architecture of the kernel that wrote the image: 32-bit kernels (arm, i386) lay out the dmesg and ftrace records differently (detect: added to the inspect command lines it prints)',
+    defaultText: 'detected from the record headers, else 64-bit', parse: choice('arch', ARCHES),
   }),
   opt({
     key: 'out', long: 'out', short: 'o', arg: 'DIR', group: 'output', commands: ['recover'],

@@ -9,7 +9,7 @@ import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/in
 import { runPanic } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
 import type { Booted } from '../reader/board-run.js';
-import { bootWallClock, ms, toJson, userLogLines, withBoard } from './board-session.js';
+import { bootWallClock, ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -45,6 +45,8 @@ export interface PanicCommandReport {
   blkdev: string;
   driver: 'fixed' | 'posted';
   params: string;
+  /** pstore.compress the kernel wrote with (6.6+: deflate whatever was named) */
+  compress: string;
   scenario: PanicScenario;
   beforeMount: boolean;
   /** records pstorefs showed at the mount, before the panic */
@@ -57,7 +59,7 @@ export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const scenario = scenarioFrom(o);
   const message = o.message ?? optionDefault('message');
   const now = bootWallClock(io.env);
-  const { report, booted } = await withBoard(o, io, { readOnly: false, mount: !o.beforeMount, now }, (b) => {
+  const { report, booted } = await withBoard(o, io, { readOnly: false, dumps: true, mount: !o.beforeMount, now }, (b) => {
     const extra = (o.fault ?? []).slice(1);
     if (extra.length) armWithFirst(b, extra);
     let rep: PanicReport;
@@ -75,6 +77,7 @@ export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
     blkdev: booted.blkdev,
     driver: o.driver ?? optionDefault('driver'),
     params: booted.params.cmdline,
+    compress: writeCompressor(booted.params),
     scenario,
     beforeMount: !!o.beforeMount,
     recovered: booted.pstore.mounted?.map((f) => f.name) ?? [],
@@ -111,7 +114,7 @@ export function renderPanic(r: PanicCommandReport, err: OutStream, verbose: bool
   else lines.push(`mmcpstore: recovered ${r.recovered.length} record${r.recovered.length === 1 ? '' : 's'}${r.recovered.length ? `: ${r.recovered.join(', ')}` : ''}`);
   for (const n of p.notes) lines.push(`mmcpstore: note: ${n}`);
   if (p.outcome === 'written') {
-    const size = p.compressed ? `deflate ${p.compressedSize} bytes of ${p.textSize} bytes of text` : `${p.textSize} bytes of text, uncompressed`;
+    const size = p.compressed ? `${r.compress} ${p.compressedSize} bytes of ${p.textSize} bytes of text` : `${p.textSize} bytes of text, uncompressed`;
     const at = p.zoneOffset !== undefined ? ` at partition offset ${hex(p.zoneOffset)}` : '';
     lines.push(`panic: ${c.green('written')}: kmsg zone ${p.zone}${at}, ${p.recordBytes} bytes (${size}), counter ${p.counter}`);
   } else {

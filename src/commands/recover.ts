@@ -61,6 +61,9 @@ export function recordJson(f: PstoreFile, image: string): string {
     reason: info.reason,
     count: info.count,
     zones: info.zones,
+    ...(info.algorithm !== undefined ? { algorithm: info.algorithm } : {}),
+    ...(info.algorithmSource !== undefined ? { algorithmSource: info.algorithmSource } : {}),
+    ...(info.trials !== undefined ? { trials: info.trials } : {}),
     encoding,
     data,
   };

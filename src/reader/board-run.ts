@@ -14,11 +14,12 @@ import {
   type Tracer,
 } from '../driver/board/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
+import type { Arch } from '../zone/codec.js';
 import type { BlkParams } from '../zone/params.js';
 import { attachError, openImageBacking } from './board-open.js';
 import type { CardProbe } from './card-probe.js';
 import { resolveParams } from './params.js';
-import type { ImageOptions } from './types.js';
+import type { ImageOptions, ResolvedParams } from './types.js';
 
 /** The module parameters of a board run, as attachPstore takes them. */
 export interface BoardParams {
@@ -29,14 +30,23 @@ export interface BoardParams {
   sectorOffset?: number;
   sectorCount?: number;
   cmdline: string;
+  /** The writing kernel's ABI; unset: detected at the pstorefs mount, else 64-bit. */
+  arch?: Arch;
+}
+
+/** pstore's own parameters (pstore.compress, pstore.kmsg_bytes) as attachPstore takes them. */
+export function relatedOf(r: ResolvedParams): NonNullable<AttachOptions['related']> {
+  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
+  if (r.decompress) related.decompress = r.decompress;
+  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
+  return related;
 }
 
 /** The parameters of `opts` (resolveParams()), as mmcpstore's registration takes them. */
 export function boardParams(opts: ImageOptions): BoardParams {
   const r = resolveParams(opts);
-  const related: NonNullable<AttachOptions['related']> = { compress: r.compress };
-  if (r.kmsgBytes !== null) related.kmsgBytes = r.kmsgBytes;
-  const out: BoardParams = { params: r.requested, related, nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
+  const out: BoardParams = { params: r.requested, related: relatedOf(r), nrCpus: r.nrCpus, kernel: r.kernel, cmdline: r.cmdline };
+  if (opts.arch) out.arch = opts.arch;
   if (r.offset !== undefined) out.sectorOffset = r.offset / SECTOR_SIZE;
   if (r.size !== undefined) out.sectorCount = r.size / SECTOR_SIZE;
   return out;
@@ -103,6 +113,7 @@ export async function runOnBoard<T>(r: BoardRun, fn: (x: Booted) => T | Promise<
         related: params.related,
         nrCpus: params.nrCpus,
         kernel: params.kernel,
+        ...(params.arch ? { arch: params.arch } : {}),
         driver: r.driver,
         mount: r.mount,
         ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),

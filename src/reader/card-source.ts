@@ -14,7 +14,9 @@ import { attachPstore, closeBoard, openBoard, type BoardSession } from '../drive
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import type { Registration } from '../zone/blk.js';
+import type { Arch } from '../zone/codec.js';
 import { attachError, openImageBacking, traceSink } from './board-open.js';
+import { relatedOf } from './board-run.js';
 import { DEFAULT_SEED } from './defaults.js';
 import type { CardProbe } from './card-probe.js';
 import { DataError, UsageError } from './errors.js';
@@ -80,7 +82,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
       blkdev,
       describe: `${r.path} (${r.devt.major}:${r.devt.minor}) of ${opts.image} via mmcpstore, blkdev ${blkdev}`,
       // the driver is given the partition's path: its own name parser takes only /dev/mmcblkNpM forms
-      attach: (p) => attachDriver(session, source, r.path, p, sectorOffset, sectorCount),
+      attach: (p, arch) => attachDriver(session, source, r.path, p, sectorOffset, sectorCount, arch),
       close,
     };
     return source;
@@ -90,14 +92,15 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
   }
 }
 
-function attachDriver(session: BoardSession, source: PstoreSource, blkdev: string, p: ResolvedParams, sectorOffset: number, sectorCount: number): Registration {
+function attachDriver(session: BoardSession, source: PstoreSource, blkdev: string, p: ResolvedParams, sectorOffset: number, sectorCount: number, arch: Arch | undefined): Registration {
   let state;
   try {
     state = attachPstore(session, {
       blkdev,
       params: p.requested,
-      related: { compress: p.compress, ...(p.kmsgBytes !== null ? { kmsgBytes: p.kmsgBytes } : {}) },
+      related: relatedOf(p),
       nrCpus: p.nrCpus,
+      ...(arch ? { arch } : {}),
       kernel: p.kernel,
       driver: 'fixed',
       mount: false,

@@ -8,10 +8,14 @@ import { detectLayout, type DetectedLayout } from '../zone/forensics/detect.js';
 import { kernelProfile } from '../zone/kernel-profile.js';
 import { ParamError, formatBlkParams, mergeBlkParams, type BlkParams } from '../zone/params.js';
 import type { BlockRegion } from '../zone/file-region.js';
+import { COMPRESS_ALGORITHMS, isCompressAlgorithm } from '../zone/compressors/algorithms.js';
 import { DEFAULT_COMPRESS, DEFAULT_NR_CPUS } from './defaults.js';
 import { UsageError } from './errors.js';
 import { parseReadParams } from './mmcpstore-params.js';
 import type { DetectionInfo, ImageOptions, RegionWindow, ResolvedParams } from './types.js';
+
+/** What pstore.compress takes: every algorithm pstore has known, or none. */
+export const COMPRESS_CHOICES = [...COMPRESS_ALGORITHMS, 'none'] as const;
 
 /** `--params auto`, or no zone size given anywhere: detect the layout. */
 export function wantsAutoDetect(opts: ImageOptions): boolean {
@@ -34,10 +38,11 @@ export function resolveParams(opts: ImageOptions): ResolvedParams & RegionWindow
   const related = parsed.related;
   let compress = opts.compress;
   if (compress === undefined && related.compress !== undefined) {
-    if (related.compress !== 'deflate' && related.compress !== 'none') {
-      throw new UsageError(`--params: pstore.compress=${related.compress} is not supported (deflate or none)`, { option: 'params', value: related.compress });
+    const named = related.compress;
+    if (named !== 'none' && !isCompressAlgorithm(named)) {
+      throw new UsageError(`--params: pstore.compress=${named} is not supported (${COMPRESS_CHOICES.join(', ')})`, { option: 'params', value: named });
     }
-    compress = related.compress;
+    compress = named;
   }
   let profileName: string;
   try {
@@ -52,6 +57,7 @@ export function resolveParams(opts: ImageOptions): ResolvedParams & RegionWindow
     kernel: profileName,
     nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS,
     compress: compress ?? DEFAULT_COMPRESS,
+    ...(compress !== undefined && compress !== 'none' ? { decompress: compress } : {}),
     kmsgBytes: related.kmsgBytes ?? null,
     ignored: parsed.ignored,
   };

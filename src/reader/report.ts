@@ -3,7 +3,9 @@
  * records, layout, warnings, kernel log), independent of how the commands format it.
  */
 import type { Registration } from '../zone/blk.js';
-import { decodePszBuffer, zoneSignature, PSZ_BUFFER } from '../zone/codec.js';
+import { decodePszBuffer, zoneSignature, PSZ_BUFFER, type Arch } from '../zone/codec.js';
+import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
+import type { AlgorithmSource } from '../zone/compressors/decompress-record.js';
 import type { BlockRegion } from '../zone/file-region.js';
 import { zonesInDiskOrder, type ZoneDesc } from '../zone/layout.js';
 import { formatBlkParams } from '../zone/params.js';
@@ -60,6 +62,12 @@ export interface RecordInfo {
   count: number | null;
   zones: { kind: ZoneKind; index: number; offset: number }[];
   notes: string[];
+  /** A record stored compressed: the algorithm that decoded it (or, for an `.enc.z`, failed). */
+  algorithm?: CompressAlgorithm;
+  /** How `algorithm` was chosen: named by the user, the default deflate, or by trial. */
+  algorithmSource?: AlgorithmSource;
+  /** An `.enc.z` read with no algorithm named: why each other algorithm did not decode it. */
+  trials?: string[];
 }
 
 export interface LayoutInfo {
@@ -75,6 +83,10 @@ export interface ImageReport {
   schema: typeof SCHEMA_VERSION;
   image: ImageSource;
   params: ResolvedParams;
+  /** The ABI whose struct layouts were read: given with --arch, or detected (64-bit by default). */
+  arch: Arch;
+  /** How `arch` was decided. */
+  archEvidence: string;
   layout: LayoutInfo;
   zones: ZoneRow[];
   records: RecordInfo[];
@@ -129,6 +141,9 @@ export function recordInfo(f: PstoreFile): RecordInfo {
     count: f.count ?? null,
     zones: f.zones.map((z) => ({ kind: z.kind, index: z.index, offset: z.off })),
     notes: [...f.notes],
+    ...(f.algorithm !== undefined ? { algorithm: f.algorithm } : {}),
+    ...(f.algorithmSource !== undefined ? { algorithmSource: f.algorithmSource } : {}),
+    ...(f.trials !== undefined ? { trials: [...f.trials] } : {}),
   };
 }
 
@@ -192,6 +207,8 @@ export function sessionReport(s: ReportSource, records: RecordInfo[], recovery: 
       ignored: params.ignored,
       ...(params.detection ? { detection: params.detection } : {}),
     },
+    arch: zone.arch,
+    archEvidence: zone.archEvidence,
     layout: {
       totalSize: l.totalSize,
       deviceSize: l.deviceSize,

@@ -47,7 +47,14 @@ export function openSession(opts: ImageOptions): Session {
     const detected = auto ? applyDetection(opts, params, region) : null;
     let reg: Registration;
     try {
-      reg = card ? card.attach(params) : registerPstoreDevice(genericBlkDevice(region), params.requested, { nrCpus: params.nrCpus, profile: kernelProfile(opts.kernel), deferKmsgData: true });
+      reg = card
+        ? card.attach(params, opts.arch)
+        : registerPstoreDevice(genericBlkDevice(region), params.requested, {
+            nrCpus: params.nrCpus,
+            profile: kernelProfile(opts.kernel),
+            deferKmsgData: true,
+            ...(opts.arch ? { arch: opts.arch } : {}),
+          });
     } catch (e) {
       if (e instanceof ZoneLayoutError || e instanceof ZoneRegisterError) {
         throw new DataError(`pstore/zone refuses this layout: ${e.message} (${params.cmdline}, region ${fileRegion.size} bytes)`, {
@@ -58,7 +65,13 @@ export function openSession(opts: ImageOptions): Session {
       throw e;
     }
     const zone: ZoneContext = reg.zone;
-    const core = card?.core ?? new PstoreCore(zone, { compress: params.compress, ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}) });
+    const core =
+      card?.core ??
+      new PstoreCore(zone, {
+        compress: params.compress,
+        ...(params.decompress ? { decompress: params.decompress } : {}),
+        ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}),
+      });
     return { image: opts.image, opts, params, fileRegion, fileSize, region, reg, zone, core, auto, detected };
   } catch (e) {
     region.close();

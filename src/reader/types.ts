@@ -3,6 +3,8 @@
  * parameters resolved to (`ResolvedParams`), and the card source a read may go through. Types
  * only, so every reader module can share them without importing one another.
  */
+import type { Arch } from '../zone/codec.js';
+import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
 import type { DetectedLayout } from '../zone/forensics/detect.js';
 import type { SymbolLookup } from '../zone/ftrace.js';
 import type { BlkParams } from '../zone/params.js';
@@ -26,8 +28,13 @@ export interface ImageOptions {
   nrCpus?: number;
   /** Kernel version whose behaviour to follow (default: current mainline). */
   kernel?: string;
-  /** pstore.compress; overrides the one in paramString. */
-  compress?: 'deflate' | 'none';
+  /**
+   * pstore.compress; overrides the one in paramString. Writing compresses with it; reading
+   * decodes every compressed record with it alone (unset or none: deflate, then by trial).
+   */
+  compress?: CompressAlgorithm | 'none';
+  /** The writing kernel's ABI (struct layouts); unset: detected from the headers, else 64-bit. */
+  arch?: Arch;
   /** Refuse an image whose `<image>.lock` names a live writer (default true). */
   checkLock?: boolean;
   /**
@@ -71,7 +78,12 @@ export interface ResolvedParams {
   cmdline: string;
   kernel: string;
   nrCpus: number;
-  compress: 'deflate' | 'none';
+  compress: CompressAlgorithm | 'none';
+  /**
+   * The algorithm the user named (--compress or pstore.compress=), for reading: only then is
+   * it the one decoder; absent, records are tried with deflate, then identified by trial.
+   */
+  decompress?: CompressAlgorithm;
   kmsgBytes: number | null;
   /** Tokens of paramString that are not pstore parameters (a pasted cmdline has many). */
   ignored: string[];
@@ -94,7 +106,7 @@ export interface PstoreSource {
   describe: string;
   blkdev: string;
   /** Registers mmcpstore with pstore/blk (no recovery yet: that is the caller's readFiles()). */
-  attach(params: ResolvedParams): Registration;
+  attach(params: ResolvedParams, arch?: Arch): Registration;
   /** Set by attach(): the pstore core over the driver's zone. */
   core?: PstoreCore;
   close(): void;

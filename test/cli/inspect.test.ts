@@ -65,8 +65,11 @@ test('inspect --json is one object with the documented schema and the kernel\'s 
   const text = r.stdout.toString();
   assert.doesNotMatch(text, /\x1b\[/, 'JSON is never coloured');
   const report = JSON.parse(text) as ImageReport;
-  assert.deepEqual(Object.keys(report).sort(), ['image', 'layout', 'log', 'params', 'records', 'recovery', 'schema', 'warnings', 'zones']);
+  assert.deepEqual(Object.keys(report).sort(), ['arch', 'archEvidence', 'image', 'layout', 'log', 'params', 'records', 'recovery', 'schema', 'warnings', 'zones']);
   assert.equal(report.schema, 1);
+  assert.equal(report.arch, 'x86_64', 'no 32-bit evidence on disk: the 64-bit default');
+  assert.match(report.archEvidence, /^default \(64-bit\)/);
+  assert.deepEqual(report.records.map((x) => [x.algorithm, x.algorithmSource]), report.records.map(() => ['deflate', 'default']));
   assert.deepEqual(report.image, { path: image, offset: 0, size: 1048576, fileSize: 1048576 });
   assert.equal(report.params.effective.kmsgSize, 64);
   assert.equal(report.layout.zoneCounts.kmsg, 16);

@@ -164,13 +164,19 @@ export function attachPstore(session: BoardSession, o: AttachOptions): PstoreSta
       cardPm: session.cardPm,
       blk: session.stack.blk,
     },
-    { nrCpus: o.nrCpus ?? sys.cpus.nrCpus, profile: kernelProfile(o.kernel), onLog: (l) => session.kernelLog.push(l.text) },
+    {
+      nrCpus: o.nrCpus ?? sys.cpus.nrCpus,
+      profile: kernelProfile(o.kernel),
+      onLog: (l) => session.kernelLog.push(l.text),
+      ...(o.arch ? { arch: o.arch } : {}),
+    },
   );
   const ret = o.builtIn === false ? driver.moduleInit() : driver.cardAdd(session.stack.card, session.stack.disks[0]!);
   const ctx = driver.ctx;
   if (ret || !ctx || !ctx.registration) throw new MmcpstoreAttachError(ret || -19, [...session.kernelLog]);
   const core = new PstoreCore(ctx.registration.zone, {
     compress: o.related?.compress ?? 'deflate',
+    ...(o.related?.decompress ? { decompress: o.related.decompress } : {}),
     kmsgBytes: o.related?.kmsgBytes,
     now: () => session.wallNow(),
   });

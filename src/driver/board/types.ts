@@ -1,4 +1,6 @@
 /** Types of the board session API (what the commands call). */
+import type { Arch } from '../../zone/codec.js';
+import type { CompressAlgorithm } from '../../zone/compressors/algorithms.js';
 import type { BlkParams } from '../../zone/params.js';
 import type { PanicOutcome } from '../system/panic.js';
 import type { CpuEvent } from '../system/cpu-state.js';
@@ -32,7 +34,10 @@ export interface OpenBoardOptions {
 }
 
 export interface RelatedOptions {
-  compress?: 'deflate' | 'none';
+  /** pstore.compress for writing (6.6+ kernels fall back to deflate for any other name). */
+  compress?: CompressAlgorithm | 'none';
+  /** The algorithm the user named, for reading; unset: deflate, then identification by trial. */
+  decompress?: CompressAlgorithm;
   kmsgBytes?: number;
 }
 
@@ -43,6 +48,8 @@ export interface AttachOptions {
   nrCpus?: number;
   /** kernel version of the writing/reading kernel (zone profile), e.g. "6.6" */
   kernel?: string;
+  /** the writing kernel's ABI (struct layouts); unset: detected at recovery, else 64-bit */
+  arch?: Arch;
   driver?: MmcpstoreDriverKind;
   /** CONFIG_MMC_PSTORE=y (probe hook) instead of =m (name lookup); default true */
   builtIn?: boolean;
