@@ -5,28 +5,17 @@
  * panic writer (mmcpstore) register their own PstoreDeviceInfo instead.
  */
 import { EBUSY, EINVAL } from '../lib/errno.js';
-import type { Arch } from './codec.js';
 import { KiB } from '../lib/units.js';
 import { checkDeviceOps, type PstoreDeviceInfo, type PstoreZoneInfo } from './device-info.js';
 import type { BlockRegion } from './file-region.js';
-import type { KernelProfile } from './kernel-profile.js';
 import { PSTORE_FLAGS_ALL, zoneSizesFromParams, type BlkParams } from './params.js';
-import { ZoneContext, ZoneRegisterError, type ZoneLogLine } from './zone.js';
+import { ZoneContext, ZoneRegisterError, type ZoneContextOptions } from './zone.js';
 
 /** KBUILD_MODNAME of blk.c: the backend name in every record file name. */
 export const PSTORE_BLK_NAME = 'pstore_blk';
 
-export interface RegisterOptions {
-  nrCpus?: number;
-  profile?: KernelProfile;
-  onLog?: (line: ZoneLogLine) => void;
-  /** CONFIG_PSTORE_FTRACE of the kernel that reads (see ZoneContextOptions). */
-  configPstoreFtrace?: boolean;
-  /** Load each kmsg record's data when it is read (see ZoneContextOptions). */
-  deferKmsgData?: boolean;
-  /** The writing kernel's ABI; unset: detected at recovery, else 64-bit (see ZoneContextOptions). */
-  arch?: Arch;
-}
+/** What register_pstore_device() is given besides the device: the zone context's options, passed on whole. */
+export type RegisterOptions = ZoneContextOptions;
 
 export interface Registration {
   zone: ZoneContext;
