@@ -10,13 +10,12 @@
  * `mmcpstore: IMAGE: message` (and, with --json, an error object on stdout),
  * and the command ends with the status of the first image that failed.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MiB } from '../lib/units.js';
 import type { CommandSpec } from './command.js';
-import { CliError, EXIT, InputError, IoError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES, type ExitName } from '../reader/errors.js';
+import { CliError, EXIT, UsageError, type ExitName, readInputText } from '../reader/errors.js';
 import { exitNameOf, failureOf, type Failure } from './exit-status.js';
 import { OutStream, type Io, type WritableLike } from './io.js';
 import type { CliOptions } from './options.js';
@@ -35,13 +34,7 @@ export async function imageList(o: CliOptions, io: Io): Promise<string[]> {
       for await (const c of io.stdin) chunks.push(Buffer.from(c as Uint8Array));
       text = Buffer.concat(chunks).toString('utf8');
     } else {
-      try {
-        text = fs.readFileSync(o.imagesFrom, 'utf8');
-      } catch (e) {
-        const code = errnoCode(e);
-        const msg = `cannot read image list '${o.imagesFrom}': ${strerror(e)}`;
-        throw code && MISSING_INPUT_CODES.has(code) ? new InputError(msg, { code }) : new IoError(msg, { code });
-      }
+      text = readInputText(o.imagesFrom, 'image list');
     }
     for (const line of text.split(/\r?\n/)) {
       const t = line.trim();

@@ -14,7 +14,7 @@ import type { PstoreFile } from '../zone/platform.js';
 import { PstoreType } from '../zone/types.js';
 import { imageOptionsFrom } from './command.js';
 import { withCardOpener } from '../reader/card-opener.js';
-import { InputError, IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, MISSING_INPUT_CODES } from '../reader/errors.js';
+import { IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, readInputText } from '../reader/errors.js';
 import { openRecordDir, writeRecordDir, type RecordDirWriter } from '../reader/outdir.js';
 import { analyseImage, recoverImage, RecoveryAbortedError, streamRecords } from '../reader/readers.js';
 import { noRecordsMessage, recordInfo, recordWarnings, SCHEMA_VERSION, type ImageReport, type RecordInfo } from '../reader/report.js';
@@ -73,15 +73,7 @@ export function recordJson(f: PstoreFile, image: string): string {
 const TYPE_IDS: Record<string, number> = { dmesg: PstoreType.DMESG, pmsg: PstoreType.PMSG, console: PstoreType.CONSOLE, ftrace: PstoreType.FTRACE };
 
 function loadSymbols(file: string): SymbolLookup {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = errnoCode(e);
-    const msg = `cannot read symbol file '${file}': ${strerror(e)}`;
-    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
-    throw new IoError(msg, { code });
-  }
+  const text = readInputText(file, 'symbol file');
   try {
     return symbolLookup(parseSymbolMap(text));
   } catch (e) {

@@ -10,7 +10,7 @@ import { buildTimeline } from '../zone/forensics/timeline.js';
 import type { PstoreFile } from '../zone/platform.js';
 import { probeCard } from '../reader/card-probe.js';
 import { withCardOpener } from '../reader/card-opener.js';
-import { InputError, IoError, MISSING_INPUT_CODES, NoDataError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { NoDataError, OutputError, UsageError, errnoCode, strerror, readInputText } from '../reader/errors.js';
 import { explainReport } from '../reader/explain.js';
 import { recoverImage } from '../reader/readers.js';
 import { noRecordsMessage, recordInfo } from '../reader/report.js';
@@ -43,16 +43,7 @@ function cardInfo(image: string): CardInfo | null {
 
 /** `--from-panic FILE`: the JSON `mmcpstore panic --json` printed. */
 function loadPanicRun(file: string): PanicRun {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = errnoCode(e);
-    const msg = `cannot read panic report '${file}': ${strerror(e)}`;
-    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
-    throw new IoError(msg, { code });
-  }
-  const run = panicRunFrom(text);
+  const run = panicRunFrom(readInputText(file, 'panic report'));
   if (typeof run === 'string') throw new UsageError(`--from-panic: '${file}' is not the output of 'mmcpstore panic --json': ${run}`, { option: 'from-panic', value: file });
   return run;
 }

@@ -8,7 +8,7 @@ import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, type Block
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
 import { lockPathFor } from '../lib/image-lock.js';
-import { DataError, InputError, IoError, LockedError, MISSING_INPUT_CODES, UsageError, errnoCode, strerror } from './errors.js';
+import { DataError, InputError, LockedError, UsageError, errnoCode, strerror, inputFileError } from './errors.js';
 
 /** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
 export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
@@ -24,10 +24,7 @@ function imageOpenError(path: string, e: unknown): Error {
     const lock = lockPathFor(path);
     return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${lock}); try again when it has finished`, { lock });
   }
-  const code = errnoCode(e);
-  const msg = `cannot open '${path}': ${strerror(e)}`;
-  if (code && MISSING_INPUT_CODES.has(code)) return new InputError(msg, { code });
-  if (code) return new IoError(msg, { code });
+  if (errnoCode(e)) return inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
   return e as Error;
 }
 

@@ -19,7 +19,7 @@ import {
   type SignatureHit,
 } from '../zone/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
-import { InputError, IoError, MISSING_INPUT_CODES, errnoCode, strerror } from './errors.js';
+import { InputError, IoError, errnoCode, strerror, inputFileError } from './errors.js';
 import { dataExtents } from './extents.js';
 import { checkImageLock } from './lock.js';
 import { SCHEMA_VERSION } from './report.js';
@@ -59,10 +59,7 @@ function openImage(path: string): { fd: number; size: number } {
   try {
     fd = fs.openSync(path, 'r');
   } catch (e) {
-    const code = errnoCode(e);
-    const msg = `cannot open '${path}': ${strerror(e)}`;
-    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
-    throw new IoError(msg, { code });
+    throw inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
   }
   const st = fs.fstatSync(fd);
   if (st.isDirectory()) {

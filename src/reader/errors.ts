@@ -7,6 +7,7 @@
  * where one fits, so shell scripts can tell "no crash dump" (3) from "bad
  * image" (65) from "no such file" (66).
  */
+import * as fs from 'node:fs';
 
 export const EXIT = {
   ok: 0,
@@ -165,6 +166,24 @@ export function strerror(e: unknown): string {
 
 /** Errors that mean "the input is not there or not readable" when opening. */
 export const MISSING_INPUT_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EISDIR', 'ENOTDIR', 'EACCES', 'EPERM', 'ELOOP', 'ENAMETOOLONG', 'ENXIO', 'ENODEV']);
+
+/**
+ * An input that could not be opened or read: InputError (66) when it is missing or unreadable,
+ * IoError (74) for any other host error.
+ */
+export function inputFileError(msg: string, e: unknown): InputError | IoError {
+  const code = errnoCode(e);
+  return code && MISSING_INPUT_CODES.has(code) ? new InputError(msg, { code }) : new IoError(msg, { code });
+}
+
+/** The whole text of an input file the user named (`what`: "symbol file", "image list", ...). */
+export function readInputText(file: string, what: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw inputFileError(`cannot read ${what} '${file}': ${strerror(e)}`, e);
+  }
+}
 
 /** The one mapping from anything thrown to an exit code. */
 export function exitCodeFor(e: unknown): ExitCode {

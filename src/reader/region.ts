@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import { FileRegion, type BlockRegion } from '../zone/file-region.js';
-import { DataError, InputError, IoError, MISSING_INPUT_CODES, errnoCode, strerror } from './errors.js';
+import { DataError, IoError, errnoCode, strerror, inputFileError } from './errors.js';
 
 /** Opens the region read-only; Node and range errors become CLI errors. */
 export function openRegion(path: string, offset: number | undefined, size: number | undefined): { region: FileRegion; fileSize: number | null } {
@@ -27,10 +27,7 @@ export function openRegion(path: string, offset: number | undefined, size: numbe
         { offset, size, fileSize },
       );
     }
-    const code = errnoCode(e);
-    const msg = `cannot open '${path}': ${strerror(e)}`;
-    if (code && MISSING_INPUT_CODES.has(code)) throw new InputError(msg, { code });
-    if (code) throw new IoError(msg, { code });
+    if (errnoCode(e)) throw inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
     throw e;
   }
   let fileSize: number | null = null;
