@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock } from '../../src/driver/system/clock.js';
 import { CpuSet, cpuList } from '../../src/driver/system/cpu.js';
 import { DeadlockError, LockContendedError, LockStateError } from '../../src/driver/system/locks.js';
 
 function cpus(options: { nrCpus?: number; stopNmi?: boolean } = {}) {
-  let t = 0n;
+  const clock = new ManualClock();
   const printed: string[] = [];
   const set = new CpuSet({
     nrCpus: options.nrCpus ?? 4,
-    clock: () => t,
-    delay: (ns) => (t += ns),
+    clock,
     stopNmi: options.stopNmi ?? true,
     printk: (level, text) => printed.push(`<${level}>${text}`),
   });
-  return { set, printed, now: () => t };
+  return { set, printed, now: () => clock.now };
 }
 
 describe('CPU model: interrupts', () => {
@@ -123,7 +123,7 @@ describe('CPU model: smp_send_stop()', () => {
     set.runOn(1, () => set.localIrqDisable());
     const res = set.smpSendStop();
     assert.deepEqual(res.stopped, [2, 3, 1]);
-    assert.ok(now() >= 1_000_000_000n);
+    assert.ok(now() >= 1_000_000_000);
   });
 
   it('without an NMI, reports the masked CPU as not stopped; it stops when it re-enables IRQs', () => {

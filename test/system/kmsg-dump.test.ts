@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ManualClock, tsNsecOf } from '../../src/driver/system/clock.js';
 import { CpuSet } from '../../src/driver/system/cpu.js';
 import { DeadlockError } from '../../src/driver/system/locks.js';
 import { KmsgDumpers, effectiveMaxReason, type KmsgDumper } from '../../src/driver/system/kmsg-dump.js';
@@ -11,9 +12,9 @@ const R = KmsgDumpReason;
 const REASONS = [R.PANIC, R.OOPS, R.EMERG, R.SHUTDOWN];
 
 function setup(alwaysKmsgDump = false) {
-  let t = 0n;
-  const ring = new PrintkRing({ clock: () => (t += 1000n) });
-  const cpus = new CpuSet({ nrCpus: 2, clock: () => t });
+  const clock = new ManualClock();
+  const ring = new PrintkRing({ clock: () => (clock.advance(1000), tsNsecOf(clock.now)) });
+  const cpus = new CpuSet({ nrCpus: 2, clock });
   const listLock = cpus.spinLock('dump_list_lock');
   const dumpers = new KmsgDumpers({ newIter: () => ring.dumpIter(), alwaysKmsgDump, listLock });
   return { ring, cpus, dumpers, listLock };

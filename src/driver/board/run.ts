@@ -123,7 +123,7 @@ export function runOops(session: BoardSession, message: string): OopsReport {
     report.reason = res.error?.message;
   } else if (res.outcome === 'continued') {
     // psz_flush_all_dirty_zones() from the delayed work, 500 ms later, in process context
-    session.system.advance(500_000_000n);
+    session.system.advance(500_000_000);
     const still = zone.flushAllDirtyZones();
     report.outcome = still ? 'lost' : 'written';
     if (still) report.reason = `dirty zones left: ${zone.dirtyZones().map((z) => `${z.kind} ${z.index}`).join(', ')}`;

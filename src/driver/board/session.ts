@@ -112,15 +112,6 @@ export class BoardSession {
   }
 }
 
-function systemClockOver(board: Board): { now(): bigint; advance(ns: bigint): void } {
-  return {
-    now: () => BigInt(Math.round(board.clock.now)),
-    advance: (ns) => {
-      if (ns > 0n) board.clock.advance(Number(ns));
-    },
-  };
-}
-
 /** Boot the emulated board from an image file. */
 export function openBoard(o: OpenBoardOptions): BoardSession {
   if (typeof o.image === 'string' && !o.openImage) throw new Error('openBoard: a path needs openImage (e.g. FileBacking.open) from the caller');
@@ -135,7 +126,7 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
     const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2' });
-    const system = new System({ seed: o.seed ?? 1, clock: systemClockOver(board) });
+    const system = new System({ seed: o.seed ?? 1, clock: board.clock });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);
   } catch (e) {

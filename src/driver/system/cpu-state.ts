@@ -19,7 +19,7 @@ export interface Cpu {
   /** A stop IPI is pending while IRQs are masked (no NMI fallback). */
   stopPending: boolean;
   /** Virtual time the CPU stopped. */
-  stoppedAt?: bigint;
+  stoppedAt?: number;
   /** What the scenario says the CPU was doing (shown in traces and errors). */
   activity?: string;
 }
@@ -42,7 +42,8 @@ export type CpuEventKind =
   | 'might-sleep';
 
 export interface CpuEvent {
-  t: bigint;
+  /** Virtual ns since boot. */
+  t: number;
   cpu: number;
   kind: CpuEventKind;
   lock?: string;

@@ -7,15 +7,15 @@
  * detected and thrown as a DeadlockError instead of hanging the process.
  * Every IRQ, lock and stop event is traced with its virtual time.
  */
+import type { KernelClock } from './clock.js';
 import type { Cpu, CpuEvent, CpuEventKind, CpuRunState } from './cpu-state.js';
 import { LockStateError, Mutex, SpinLock, type LockBase, type LockDomain } from './locks.js';
+import { SleepInAtomicError } from './wait-errors.js';
 
 export interface CpuSetOptions {
   nrCpus?: number;
-  /** Virtual time in ns since boot. */
-  clock: () => bigint;
-  /** Busy-wait (udelay/mdelay): moves virtual time on. */
-  delay?: (ns: bigint) => void;
+  /** The one virtual time (ns since boot): the device clock on a board. */
+  clock: KernelClock;
   /**
    * A CPU with IRQs masked can still be stopped by an NMI (x86; arm64 with
    * pseudo-NMI). Off: such a CPU ignores the stop IPI and smp_send_stop()
@@ -36,8 +36,8 @@ export interface StopResult {
 }
 
 /** Microseconds to nanoseconds. */
-const US = 1000n;
-const SEC = 1_000_000_000n;
+const US = 1000;
+const SEC = 1_000_000_000;
 
 export class CpuSet implements LockDomain {
   readonly cpus: Cpu[];
@@ -46,10 +46,11 @@ export class CpuSet implements LockDomain {
   oopsInProgress = 0;
   /** "BUG: sleeping function called from invalid context" splats, as text. */
   readonly warnings: string[] = [];
+  /** Sleeping waits attempted with IRQs off (each also threw SleepInAtomicError). */
+  readonly atomicSleeps: string[] = [];
   stopNmi: boolean;
   private cur = 0;
-  private readonly clock: () => bigint;
-  private readonly delayFn: ((ns: bigint) => void) | undefined;
+  readonly clock: KernelClock;
   private readonly printkFn: ((level: number, text: string) => void) | undefined;
   private readonly locks = new Set<LockBase>();
   private crashStopped = false;
@@ -68,7 +69,6 @@ export class CpuSet implements LockDomain {
       stopPending: false,
     }));
     this.clock = options.clock;
-    this.delayFn = options.delay;
     this.printkFn = options.printk;
     this.stopNmi = options.stopNmi ?? true;
   }
@@ -86,17 +86,18 @@ export class CpuSet implements LockDomain {
     return this.cpus[this.cur]!;
   }
 
-  now(): bigint {
-    return this.clock();
+  /** Virtual ns since boot, read from the one clock. */
+  now(): number {
+    return this.clock.now;
   }
 
-  /** udelay()/mdelay(): time passes, nothing else runs. */
-  delay(ns: bigint): void {
-    this.delayFn?.(ns);
+  /** udelay()/mdelay(): time passes, nothing else runs on this CPU. */
+  delay(ns: number): void {
+    if (ns > 0) this.clock.advance(ns);
   }
 
   event(kind: CpuEventKind, extra: { lock?: string; detail?: string; cpu?: number } = {}): void {
-    const e: CpuEvent = { t: this.clock(), cpu: extra.cpu ?? this.cur, kind };
+    const e: CpuEvent = { t: this.clock.now, cpu: extra.cpu ?? this.cur, kind };
     if (extra.lock !== undefined) e.lock = extra.lock;
     if (extra.detail !== undefined) e.detail = extra.detail;
     this.trace.push(e);
@@ -239,7 +240,7 @@ export class CpuSet implements LockDomain {
     if (others.length) {
       this.printkFn?.(2, message);
       for (const c of others) this.event('stop-ipi', { cpu: c.id });
-      this.delay(2n * US);
+      this.delay(2 * US);
       for (const c of others) {
         if (!c.irqsDisabled) {
           this.stopCpu(c, 'stop IPI');
@@ -260,7 +261,7 @@ export class CpuSet implements LockDomain {
             this.event('stop-failed', { cpu: c.id });
           }
         }
-        if (this.stopNmi) this.delay(10n * US);
+        if (this.stopNmi) this.delay(10 * US);
         if (result.failed.length) this.printkFn?.(4, `SMP: failed to stop secondary CPUs ${cpuList(result.failed)}`);
       }
     }
@@ -272,7 +273,7 @@ export class CpuSet implements LockDomain {
     c.state = 'stopped';
     c.stopPending = false;
     c.irqsDisabled = true;
-    c.stoppedAt = this.clock();
+    c.stoppedAt = this.clock.now;
     const held = this.locksHeldBy(c.id).map((l) => l.name);
     this.event('stopped', { cpu: c.id, detail: held.length ? `${why}; holds ${held.join(', ')}` : why });
   }
@@ -316,6 +317,19 @@ export class CpuSet implements LockDomain {
       const text = `BUG: sleeping function called from invalid context (${what}): in_atomic(): ${c.preemptCount > 0 ? 1 : 0}, irqs_disabled(): ${c.irqsDisabled ? 1 : 0}`;
       this.warnings.push(text);
       this.event('might-sleep', { detail: what });
+    }
+  }
+
+  /**
+   * A sleeping wait (wait_for_completion, msleep, a contended mutex) about to schedule():
+   * might_sleep() first; with IRQs off no interrupt or tick can ever wake the sleeper, so the
+   * wait is a hang, thrown as SleepInAtomicError (and listed in atomicSleeps).
+   */
+  scheduleCheck(what: string): void {
+    this.mightSleep(what);
+    if (this.cpu.irqsDisabled) {
+      this.atomicSleeps.push(what);
+      throw new SleepInAtomicError(what);
     }
   }
 }

@@ -97,7 +97,7 @@ export type PanicPhaseName =
 export interface PanicPhase {
   name: PanicPhaseName;
   /** Virtual ns since boot when the phase began. */
-  t: bigint;
+  t: number;
   cpu: number;
   irqsDisabled: boolean;
   /** CPUs other than this one still running at that moment. */
@@ -202,6 +202,7 @@ const OOPS_TRACE = [
 ];
 
 const TAINT_DIE = 'D';
+const NSEC_PER_SEC = 1_000_000_000;
 
 export class PanicHandler {
   readonly config: PanicConfig;
@@ -344,7 +345,7 @@ export class PanicHandler {
     const timeout = this.config.panicTimeout;
     if (timeout > 0) {
       this.pr(LOGLEVEL.EMERG, `Rebooting in ${timeout} seconds..`);
-      cpus.delay(BigInt(timeout) * 1_000_000_000n);
+      cpus.delay(timeout * NSEC_PER_SEC);
     }
     if (timeout !== 0) {
       this.phase(phases, 'reboot', 'emergency_restart()');

@@ -10,6 +10,8 @@ import type { CpuSet } from './cpu.js';
 export const EINPROGRESS = 115;
 export const EAGAIN = 11;
 
+const NSEC_PER_MSEC = 1_000_000;
+
 export type RpmStatus = 'active' | 'resuming' | 'suspended' | 'suspending';
 
 export interface RpmCallbacks {
@@ -33,17 +35,18 @@ export class RuntimePmDevice {
   usageCount = 0;
   autosuspendDelayMs: number | undefined;
   irqSafe: boolean;
-  lastBusy = 0n;
+  /** Virtual ns of the last pm_runtime_mark_last_busy(). */
+  lastBusy = 0;
   /** power.runtime_error of the last failed callback. */
   runtimeError = 0;
   /** When the autosuspend timer fires, if armed. */
-  suspendTimerAt: bigint | null = null;
-  readonly history: { t: bigint; status: RpmStatus; why: string }[] = [];
+  suspendTimerAt: number | null = null;
+  readonly history: { t: number; status: RpmStatus; why: string }[] = [];
   private readonly callbacks: RpmCallbacks;
 
   constructor(
     readonly name: string,
-    private readonly clock: () => bigint,
+    private readonly clock: () => number,
     options: RpmDeviceOptions = {},
     private readonly cpus?: CpuSet,
   ) {
@@ -114,7 +117,7 @@ export class RuntimePmDevice {
   putAutosuspend(): void {
     this.putNoIdle();
     if (this.usageCount === 0 && this.status === 'active') {
-      const delay = BigInt(Math.max(0, this.autosuspendDelayMs ?? 0)) * 1_000_000n;
+      const delay = Math.max(0, this.autosuspendDelayMs ?? 0) * NSEC_PER_MSEC;
       this.suspendTimerAt = this.lastBusy + delay;
     }
   }
@@ -174,7 +177,7 @@ export class RuntimePm {
   readonly devices = new Map<string, RuntimePmDevice>();
 
   constructor(
-    private readonly clock: () => bigint,
+    private readonly clock: () => number,
     private readonly cpus?: CpuSet,
   ) {}
 

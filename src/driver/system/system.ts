@@ -10,6 +10,7 @@ import type { DumpResult, PstoreCore } from '../../zone/platform.js';
 import { kmsgDumpReasonStr } from '../../zone/types.js';
 import { generateBootLog } from '../boot-log.js';
 import type { PrintkRecord } from '../printk-format.js';
+import { ManualClock, tsNsecOf, type KernelClock } from './clock.js';
 import { CpuSet } from './cpu.js';
 import type { SpinLock } from './locks.js';
 import { KmsgDumpers, type KmsgDumper } from './kmsg-dump.js';
@@ -17,27 +18,8 @@ import { PanicHandler, type OopsCallOptions, type OopsResult, type PanicCallOpti
 import { LOGLEVEL, PrintkRing, type Console } from './printk-ring.js';
 import { RuntimePm } from './runtime-pm.js';
 
-/** Virtual time in ns since boot, shared with whatever else runs on it. */
-export interface SystemClock {
-  now(): bigint;
-  /** Busy-wait / time passing: moves the clock on. */
-  advance(ns: bigint): void;
-}
-
-/** A clock that only moves when told. */
-export class ManualClock implements SystemClock {
-  constructor(private t = 0n) {}
-  now(): bigint {
-    return this.t;
-  }
-  advance(ns: bigint): void {
-    if (ns > 0n) this.t += ns;
-  }
-  /** Moves to `t` if that is later. */
-  advanceTo(t: bigint): void {
-    if (t > this.t) this.t = t;
-  }
-}
+/** The System's clock: the one kernel clock (clock.ts), the device clock on a board. */
+export type SystemClock = KernelClock;
 
 export interface SystemOptions {
   /** Drives the boot log and every generated value (default 1). */
@@ -55,11 +37,12 @@ export interface SystemOptions {
   panic?: Partial<PanicConfig>;
   /** See CpuSetOptions.stopNmi (default on). */
   stopNmi?: boolean;
-  /** An external clock (e.g. the device model's); default a ManualClock at startNsec. */
+  /** An external clock (on a board: the device clock); default a ManualClock at startNsec. */
   clock?: SystemClock;
-  startNsec?: bigint;
+  /** Virtual ns since boot the default clock starts at. */
+  startNsec?: number;
   /** Virtual time one printk() takes (default 5 µs), so stamps of a burst differ. */
-  printkCostNs?: bigint;
+  printkCostNs?: number;
 }
 
 export interface AttachPstoreOptions {
@@ -90,6 +73,9 @@ export interface ParseLogOptions {
   /** Gap between unstamped lines (default 1 ms). */
   stepNsec?: bigint;
 }
+
+/** Virtual time one printk() takes by default. */
+const DEFAULT_PRINTK_COST_NS = 5_000;
 
 const STAMPED = /^<(\d{1,3})>\[\s*(\d+)\.(\d+)\] ?(.*)$/;
 const TIME_ONLY = /^\[\s*(\d+)\.(\d+)\] ?(.*)$/;
@@ -140,25 +126,24 @@ export class System {
   readonly dumpers: KmsgDumpers;
   readonly kernel: PanicHandler;
   readonly runtimePm: RuntimePm;
-  private readonly printkCost: bigint;
+  private readonly printkCost: number;
 
   constructor(options: SystemOptions = {}) {
     this.seed = options.seed ?? 1;
-    this.clock = options.clock ?? new ManualClock(options.startNsec ?? 0n);
-    this.printkCost = options.printkCostNs ?? 5_000n;
-    const now = (): bigint => this.clock.now();
+    this.clock = options.clock ?? new ManualClock(options.startNsec ?? 0);
+    this.printkCost = options.printkCostNs ?? DEFAULT_PRINTK_COST_NS;
+    const now = (): number => this.clock.now;
     this.cpus = new CpuSet({
       nrCpus: options.nrCpus ?? 4,
-      clock: now,
-      delay: (ns) => this.clock.advance(ns),
+      clock: this.clock,
       stopNmi: options.stopNmi ?? true,
       printk: (level, text) => this.ring.printk(level, text),
     });
     this.ring = new PrintkRing({
       clock: () => {
-        const t = this.clock.now();
+        const t = this.clock.now;
         this.clock.advance(this.printkCost);
-        return t;
+        return tsNsecOf(t);
       },
       logBufLen: options.logBufLen,
       time: options.printkTime ?? true,
@@ -174,12 +159,13 @@ export class System {
     this.runtimePm = new RuntimePm(now, this.cpus);
   }
 
-  now(): bigint {
-    return this.clock.now();
+  /** Virtual ns since boot. */
+  now(): number {
+    return this.clock.now;
   }
 
   /** Time passes in normal operation: due runtime-PM timers fire (never during a panic). */
-  advance(ns: bigint): void {
+  advance(ns: number): void {
     this.clock.advance(ns);
     if (!this.kernel.panicking) this.runtimePm.runTimers();
   }
@@ -191,23 +177,24 @@ export class System {
   /** Stores records with their own times; the clock moves past the newest. */
   loadRecords(records: readonly PrintkRecord[]): number {
     let stored = 0;
-    let last = this.clock.now();
+    let last = tsNsecOf(this.clock.now);
     for (const r of records) {
       if (this.ring.store(r) >= 0) stored++;
       if (r.tsNsec > last) last = r.tsNsec;
     }
-    if (last > this.clock.now()) this.clock.advance(last - this.clock.now());
+    const lag = Number(last) - this.clock.now;
+    if (lag > 0) this.clock.advance(lag);
     return stored;
   }
 
   /** The seeded boot log (generateBootLog), starting now. Returns the number of records stored. */
   loadBootLog(runtimeLines = 120): number {
-    return this.loadRecords(generateBootLog(this.seed, runtimeLines, this.clock.now()));
+    return this.loadRecords(generateBootLog(this.seed, runtimeLines, tsNsecOf(this.clock.now)));
   }
 
   /** User lines (see parseUserLog); unstamped lines continue from now. */
   loadUserLog(text: string, options: { stepNsec?: bigint } = {}): number {
-    return this.loadRecords(parseUserLog(text, { startNsec: this.clock.now(), ...options }));
+    return this.loadRecords(parseUserLog(text, { startNsec: tsNsecOf(this.clock.now), ...options }));
   }
 
   /**
