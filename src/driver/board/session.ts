@@ -6,9 +6,10 @@ import type { BlockBacking } from '../../device/backing.js';
 import { createBoard, type Board } from '../../device/board.js';
 import type { Tracer } from '../../device/trace.js';
 import { bootMmcStack, type MmcStack } from '../mmc/host-board.js';
+import { Cpu } from '../mmc/cpu.js';
 import { mmcWaitForCmd, withHost } from '../mmc/core.js';
 import { MMC, MMC_CMD_AC, MMC_RSP_R1, mmcCommand } from '../mmc/types.js';
-import { System, type PstoreAttachment, type RuntimePmDevice, type SpinLock as SysSpinLock } from '../system/index.js';
+import { System, type PstoreAttachment, type RuntimePmDevice, type SpinLock } from '../system/index.js';
 import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
 import { errnoName } from '../../lib/errno.js';
@@ -46,8 +47,10 @@ export class BoardSession {
   panicked = false;
   closed = false;
   readonly kernelLog: string[] = [];
-  readonly sdhciLock: SysSpinLock;
-  readonly hostLock: SysSpinLock;
+  /** sdhci_host->lock (the same object as stack.sdhci.lock) */
+  readonly sdhciLock: SpinLock;
+  /** mmc_host->lock (the same object as stack.host.lock) */
+  readonly hostLock: SpinLock;
   readonly cardPm: RuntimePmDevice;
 
   constructor(
@@ -58,13 +61,10 @@ export class BoardSession {
     readonly options: OpenBoardOptions,
     readonly tracer: Tracer | undefined,
   ) {
-    const cpus = system.cpus;
-    // the MMC model's CPU is CPU0 of the system: its IRQ mask and its locks are the system's
-    stack.cpu.externalIrqsOff = () => cpus.cpu.id === 0 && cpus.irqsDisabled();
-    this.sdhciLock = cpus.spinLock('sdhci_host->lock');
-    this.hostLock = cpus.spinLock('mmc_host->lock');
-    stack.sdhci.lock.shadow = this.sdhciLock;
-    stack.host.lock.shadow = this.hostLock;
+    if (stack.cpu.cpus !== system.cpus) throw new Error('BoardSession: the MMC stack must run on the system\'s CPUs');
+    // the host locks are the system's spinlocks themselves (one execution model, no copies)
+    this.sdhciLock = stack.sdhci.lock;
+    this.hostLock = stack.host.lock;
     const card = stack.card;
     const host = stack.host;
     // the card's runtime PM (mmc_runtime_suspend/resume for eMMC, simplified: deselect / select)
@@ -125,8 +125,9 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
       trace: o.trace,
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
-    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2' });
+    // the kernel first (no time passes), so the MMC stack boots on its CPUs and clock
     const system = new System({ seed: o.seed ?? 1, clock: board.clock });
+    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cpu: new Cpu({ clock: board.clock, irq: board.irq, cpus: system.cpus }) });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);
   } catch (e) {

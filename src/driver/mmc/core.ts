@@ -25,12 +25,12 @@ export const MMC_POWER_DELAY_MS = 10;
 /**
  * __mmc_claim_host(): sleeps until the host is free or already ours (nested claims count up).
  * `ctx` names the claimer (Linux: the task or an mmc_ctx). Taking `host.lock` while a stopped CPU
- * holds it is a hang (HangError), as on a real single running CPU.
+ * holds it spins forever: DeadlockError (driver/system locks.ts).
  */
 export function mmcClaimHost(host: MmcHost, ctx = 'task'): void {
   const cpu = host.cpu;
   for (;;) {
-    host.lock.lock(cpu.name);
+    host.lock.lock();
     const free = !host.claimed || host.claimer === ctx;
     if (free) {
       host.claimed = true;
@@ -48,7 +48,7 @@ export function mmcClaimHost(host: MmcHost, ctx = 'task'): void {
 /** mmc_release_host() */
 export function mmcReleaseHost(host: MmcHost): void {
   if (!host.claimed) throw new Error('mmc_release_host: host not claimed');
-  host.lock.lock(host.cpu.name);
+  host.lock.lock();
   if (--host.claimCnt > 0) {
     host.lock.unlock();
     return;

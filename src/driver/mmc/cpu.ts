@@ -1,17 +1,22 @@
 /**
- * The "CPU" the driver runs on: one interrupt line, kernel timers, a work queue and the two ways
- * of waiting the kernel has.
+ * What the driver's code sees of the CPU it runs on: one interrupt line, kernel timers, a work
+ * queue and the two ways of waiting the kernel has. The CPU itself (IRQ mask, hardirq nesting,
+ * preempt count, stop state), its spinlocks and the time are the one kernel execution model of
+ * driver/system (CpuSet, locks.ts, clock.ts): this class keeps no copy of any of them.
  *
  * - Sleeping waits (`waitFor`: wait_for_completion, msleep, usleep_range) let virtual time pass and
  *   service the interrupt line, expired timers, threaded handlers and queued work while they wait.
- *   With `irqsDisabled` (the panic path: IRQs off, no scheduling) a sleeping wait is a BUG — it
- *   throws `SleepInAtomicError` instead of hanging.
+ *   With IRQs off (the panic path: no scheduling) a sleeping wait is a BUG — it throws
+ *   `SleepInAtomicError` (CpuSet.scheduleCheck) instead of hanging.
  * - Busy waits (`udelay`/`mdelay`) only advance the clock. Hard IRQs, timers and work run only if
  *   interrupts are enabled: with IRQs off nothing but the polling code itself makes progress.
  *
  * Nothing here touches the device: it sees the board's `clock` and read-only IRQ line.
  */
 import type { Board, IrqView } from '../../device/board.js';
+import { CpuSet } from '../system/cpu.js';
+import { SpinLock } from '../system/locks.js';
+import { HangError, SleepInAtomicError } from '../system/wait-errors.js';
 
 type VirtualClock = Board['clock'];
 
@@ -33,75 +38,22 @@ export class KernelTimer {
   ) {}
 }
 
-export class SleepInAtomicError extends Error {
-  constructor(what: string) {
-    super(`BUG: sleeping function called from invalid context (${what}) with IRQs disabled`);
-    this.name = 'SleepInAtomicError';
-  }
-}
-
-/** A wait that could never end (no device event, no timer pending) or exceeded its virtual-time bound. */
-export class HangError extends Error {
-  constructor(what: string) {
-    super(`hang: ${what}`);
-    this.name = 'HangError';
-  }
-}
-
-/**
- * The multi-CPU lock this lock mirrors (src/driver/system SpinLock): when attached, taking this
- * lock also takes the shadow, so a lock held by a stopped CPU throws that model's DeadlockError
- * and every take/release lands in the CPU trace.
- */
-export interface ShadowLock {
-  readonly name: string;
-  readonly owner: number | null;
-  lock(): void;
-  unlock(): void;
-  forceOwner(cpu: number | null): void;
-}
-
-/** A spinlock with a named holder, so a test can leave it "held by a stopped CPU". */
-export class SpinLock {
-  holder: string | null = null;
-  /** the system-model lock this one mirrors (see ShadowLock) */
-  shadow: ShadowLock | null = null;
-  private depth = 0;
-  constructor(readonly name: string) {}
-  /** spin_lock(): taking a lock someone else holds on a single running CPU never returns → HangError. */
-  lock(owner: string): void {
-    if (this.holder !== null && this.holder !== owner) throw new HangError(`spin_lock(${this.name}) held by ${this.holder}`);
-    if (this.shadow && this.depth === 0) this.shadow.lock();
-    this.depth++;
-    this.holder = owner;
-  }
-  tryLock(owner: string): boolean {
-    if (this.holder !== null && this.holder !== owner) return false;
-    if (this.shadow && this.depth === 0 && this.shadow.owner !== null) return false;
-    if (this.shadow && this.depth === 0) this.shadow.lock();
-    this.depth++;
-    this.holder = owner;
-    return true;
-  }
-  unlock(): void {
-    if (this.shadow && this.depth === 1 && this.shadow.owner !== null) this.shadow.unlock();
-    this.depth = Math.max(0, this.depth - 1);
-    if (this.depth === 0) this.holder = null;
-  }
-  /** spin_lock_init(): forget any holder (the panic path's re-initialisation, spec §6 Q5). */
-  reinit(): void {
-    this.holder = null;
-    this.depth = 0;
-    this.shadow?.forceOwner(null);
-  }
-}
+export { HangError, SleepInAtomicError, SpinLock };
 
 export interface CpuOptions {
   clock: VirtualClock;
   irq: IrqView;
+  /**
+   * The kernel's CPUs on the same clock (System.cpus on a board); the driver runs on the current
+   * one. Default: a one-CPU set of its own.
+   */
+  cpus?: CpuSet;
   /** upper bound of any single sleeping wait, in virtual ns (default 120 s) */
   waitLimitNs?: number;
 }
+
+/** Upper bound of a single sleeping wait: 120 s of virtual time. */
+const DEFAULT_WAIT_LIMIT_NS = 120e9;
 
 /** No timer due (service() builds no list then). */
 const NO_TIMERS: readonly KernelTimer[] = [];
@@ -109,23 +61,8 @@ const NO_TIMERS: readonly KernelTimer[] = [];
 export class Cpu {
   readonly clock: VirtualClock;
   readonly irq: IrqView;
-  private ownIrqsOff = false;
-  /**
-   * The system model's view of this CPU's IRQ mask (System.cpus): when it says "off" (panic(),
-   * die()), this CPU is off too, whatever the driver's own save/restore pairs say.
-   */
-  externalIrqsOff: (() => boolean) | null = null;
-  /** local_irq_disable(): no hard IRQs, no timers, no threads, no work; sleeping is a BUG */
-  get irqsDisabled(): boolean {
-    return this.ownIrqsOff || (this.externalIrqsOff?.() ?? false);
-  }
-  set irqsDisabled(v: boolean) {
-    this.ownIrqsOff = v;
-  }
-  /** sleeping waits attempted with IRQs off (each also threw SleepInAtomicError) */
-  readonly atomicSleeps: string[] = [];
-  /** name of the running context ("cpu0") — lock owner */
-  readonly name = 'cpu0';
+  /** The one execution model: IRQ mask, preempt count, locks and time live there. */
+  readonly cpus: CpuSet;
   private actions: IrqAction[] = [];
   private timers: KernelTimer[] = [];
   private threadsToWake = new Set<IrqAction>();
@@ -139,11 +76,34 @@ export class Cpu {
   constructor(o: CpuOptions) {
     this.clock = o.clock;
     this.irq = o.irq;
-    this.waitLimitNs = o.waitLimitNs ?? 120e9;
+    this.cpus = o.cpus ?? new CpuSet({ nrCpus: 1, clock: o.clock });
+    if (this.cpus.clock !== o.clock) throw new Error('Cpu: the CPU set must run on the board clock (one virtual time)');
+    this.waitLimitNs = o.waitLimitNs ?? DEFAULT_WAIT_LIMIT_NS;
   }
 
+  /** Virtual ns since boot (the board clock, through the CPU set). */
   get now(): number {
-    return this.clock.now;
+    return this.cpus.now();
+  }
+
+  /** irqs_disabled() of the CPU the driver runs on: no hard IRQs, timers, threads or work; sleeping is a BUG. */
+  get irqsDisabled(): boolean {
+    return this.cpus.irqsDisabled();
+  }
+
+  /** The running CPU's name ("cpu0"), for messages. */
+  get name(): string {
+    return `cpu${this.cpus.current}`;
+  }
+
+  /** Sleeping waits attempted with IRQs off (each also threw SleepInAtomicError). */
+  get atomicSleeps(): string[] {
+    return this.cpus.atomicSleeps;
+  }
+
+  /** spin_lock_init(): a spinlock of this CPU set, owned by whichever CPU takes it. */
+  spinLock(name: string): SpinLock {
+    return this.cpus.spinLock(name);
   }
 
   /** request_threaded_irq() */
@@ -194,8 +154,8 @@ export class Cpu {
           did = true;
           this.stats.hardIrqs++;
           let handled = false;
-          // hard IRQ context: interrupts stay off while the handlers run
-          this.irqsDisabled = true;
+          // hard IRQ context (irq_enter): interrupts stay off while the handlers run
+          const flags = this.cpus.irqEnter();
           try {
             for (const a of this.actions) {
               const r = a.handler();
@@ -203,7 +163,7 @@ export class Cpu {
               if (r === 'wake-thread' && a.thread) this.threadsToWake.add(a);
             }
           } finally {
-            this.irqsDisabled = false;
+            this.cpus.irqExit(flags);
           }
           if (!handled) {
             this.stats.spurious++;
@@ -244,10 +204,7 @@ export class Cpu {
    * interrupts. Throws SleepInAtomicError with IRQs off, HangError if nothing can ever wake us.
    */
   waitFor(cond: () => boolean, what = 'wait', limitNs = this.waitLimitNs): void {
-    if (this.irqsDisabled) {
-      this.atomicSleeps.push(what);
-      throw new SleepInAtomicError(what);
-    }
+    this.cpus.scheduleCheck(what);
     const end = this.clock.now + limitNs;
     for (;;) {
       this.service();
@@ -263,10 +220,7 @@ export class Cpu {
 
   /** msleep()/usleep_range(): sleep for `ns` (services IRQs, timers and work meanwhile). */
   sleep(ns: number, what = 'msleep'): void {
-    if (this.irqsDisabled) {
-      this.atomicSleeps.push(what);
-      throw new SleepInAtomicError(what);
-    }
+    this.cpus.scheduleCheck(what);
     const until = this.clock.now + ns;
     for (;;) {
       this.service();
@@ -287,15 +241,14 @@ export class Cpu {
     this.udelay(ms * 1000);
   }
 
-  /** local_irq_save() */
+  /** local_irq_save() on the running CPU: returns whether IRQs were already off. */
   localIrqDisable(): boolean {
-    const was = this.ownIrqsOff;
-    this.ownIrqsOff = true;
-    return was;
+    return this.cpus.localIrqSave();
   }
 
+  /** local_irq_restore(): with IRQs back on, what became due meanwhile runs now. */
   localIrqRestore(wasDisabled: boolean): void {
-    this.ownIrqsOff = wasDisabled;
-    if (!wasDisabled) this.service();
+    this.cpus.localIrqRestore(wasDisabled);
+    if (!this.cpus.irqsDisabled()) this.service();
   }
 }

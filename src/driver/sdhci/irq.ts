@@ -245,7 +245,7 @@ export function sdhciDataIrq(host: SdhciHost, intmask: number): void {
 /** sdhci_irq(): the hard IRQ handler. */
 export function sdhciIrq(host: SdhciHost): IrqReturn {
   let result: IrqReturn = 'none';
-  host.lock.lock(host.cpu.name);
+  host.lock.lock();
   try {
     if (host.runtimeSuspended) return 'none';
     let intmask = host.readl(R.NORMAL_INT_STATUS);

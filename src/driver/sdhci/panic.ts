@@ -88,7 +88,7 @@ export function sdhciPanicPrepare(mmc: MmcHost): number {
   st.prepares++;
   host.panicMode = true;
   if (cfg.reinitLock) {
-    if (host.lock.holder !== null || host.lock.shadow?.owner != null) st.lockReinits++;
+    if (host.lock.owner !== null) st.lockReinits++;
     host.lock.reinit();
   }
   if (host.runtimeSuspended && cfg.resumeRuntimeSuspended) {

@@ -16,7 +16,7 @@
  */
 import type { Board, Mmio } from '../../device/board.js';
 import * as R from '../../hw/sdhci-regs.js';
-import { KernelTimer, SpinLock, type Cpu } from '../mmc/cpu.js';
+import { KernelTimer, type Cpu, type SpinLock } from '../mmc/cpu.js';
 import type { MmcCommand, MmcData, MmcHost, MmcHostOps, MmcIos, MmcRequest } from '../mmc/types.js';
 import type { DmaSegment } from './dma.js';
 
@@ -81,7 +81,8 @@ export class SdhciHost {
   readonly memory: SimMemory;
   readonly cpu: Cpu;
   readonly mmc: MmcHost;
-  readonly lock = new SpinLock('sdhci_host->lock');
+  /** host->lock: a spinlock of the CPU set the driver runs on */
+  readonly lock: SpinLock;
   version = 0;
   caps = 0;
   caps1 = 0;
@@ -125,6 +126,7 @@ export class SdhciHost {
     this.mmio = o.board.mmio;
     this.memory = o.board.memory;
     this.cpu = o.cpu;
+    this.lock = o.cpu.spinLock('sdhci_host->lock');
     const transfer = o.transfer ?? 'adma2';
     this.quirks = (o.quirks ?? 0) | (transfer === 'pio' ? SDHCI_QUIRK_BROKEN_DMA | SDHCI_QUIRK_BROKEN_ADMA : transfer === 'sdma' ? SDHCI_QUIRK_BROKEN_ADMA : 0);
     this.quirks2 = (o.quirks2 ?? 0) | (transfer === 'sdma' ? SDHCI_QUIRK2_BROKEN_64_BIT_DMA : 0);
@@ -151,7 +153,7 @@ export class SdhciHost {
       claimed: false,
       claimer: null,
       claimCnt: 0,
-      lock: new SpinLock('mmc_host->lock'),
+      lock: o.cpu.spinLock('mmc_host->lock'),
       ongoingMrq: null,
       card: null,
       priv: this,
@@ -191,7 +193,7 @@ export class SdhciHost {
   /** spin_lock_irqsave(&host->lock) */
   lockIrqSave(): boolean {
     const was = this.cpu.localIrqDisable();
-    this.lock.lock(this.cpu.name);
+    this.lock.lock();
     return was;
   }
   unlockIrqRestore(was: boolean): void {

@@ -34,6 +34,8 @@ export type CpuEventKind =
   | 'switch'
   | 'lock'
   | 'unlock'
+  /** spin_lock_init() over a live lock (the panic path's re-initialisation) */
+  | 'lock-init'
   | 'trylock-fail'
   | 'stop-ipi'
   | 'stopped'

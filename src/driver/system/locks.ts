@@ -133,10 +133,16 @@ export abstract class LockBase {
   }
 }
 
-/** spinlock_t / raw_spinlock_t. */
+/**
+ * spinlock_t / raw_spinlock_t: owned by the CPU that took it, never recursive (taking it again on
+ * the owner CPU is the lockdep "recursive locking" deadlock), spinning forever on a stopped owner.
+ */
 export class SpinLock extends LockBase {
-  /** spin_lock(): takes it, or throws what spinning forever would be. */
-  lock(): void {
+  /**
+   * spin_lock(): takes it, or throws what spinning forever would be. The owner is always the
+   * running CPU; `_legacyOwner` (a name the driver's old per-host lock took) is ignored.
+   */
+  lock(_legacyOwner?: string): void {
     if (this.owner !== null) this.blocked();
     this.cpus.preemptDisable();
     this.acquire();
@@ -176,6 +182,17 @@ export class SpinLock extends LockBase {
   unlockIrqRestore(flags: boolean): void {
     this.unlock();
     this.cpus.localIrqRestore(flags);
+  }
+
+  /** spin_lock_init() over a live lock (the panic path's re-initialisation, spec §6 Q5): no owner any more. */
+  reinit(): void {
+    if (this.owner !== null) this.cpus.event('lock-init', { lock: this.name, detail: `was held by CPU${this.owner}` });
+    this.owner = null;
+  }
+
+  /** The owner as a name ("cpu1"), or null: what the driver's old per-host lock called its holder. */
+  get holder(): string | null {
+    return this.owner === null ? null : `cpu${this.owner}`;
   }
 }
 
