@@ -8,6 +8,8 @@ import { describe, it } from 'node:test';
 import { MemoryBacking } from '../../src/device/backing.js';
 import { attachPstore, openBoard, runPanic, type BoardSession } from '../../src/driver/board/index.js';
 import { mmcClaimHost, mmcReleaseHost } from '../../src/driver/mmc/core.js';
+import { Cpu } from '../../src/driver/mmc/cpu.js';
+import { System } from '../../src/driver/system/system.js';
 import { DeadlockError, LockContendedError } from '../../src/driver/system/locks.js';
 import { SleepInAtomicError } from '../../src/driver/system/wait-errors.js';
 import { blankCard } from '../helpers/blank-card.js';
@@ -154,5 +156,13 @@ describe('execution model: one virtual time', () => {
     assert.equal(system.cpus.trace.at(-1)!.t, board.clock.now);
     system.cpus.delay(1_000);
     assert.equal(stack.cpu.now, board.clock.now);
+  });
+
+  it('refuses a driver CPU over a CPU set that runs on another clock', () => {
+    const { s } = boot();
+    assert.throws(() => new Cpu({ clock: s.board.clock, irq: s.board.irq, cpus: new System().cpus }), /one virtual time/);
+    const own = new Cpu({ clock: s.board.clock, irq: s.board.irq });
+    assert.equal(own.cpus.nrCpus, 1);
+    assert.equal(own.cpus.clock, s.board.clock);
   });
 });
