@@ -8,7 +8,7 @@ import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
 import { openImageBacking } from '../reader/board-open.js';
 import { CliError, DataError, IoError, MISSING_INPUT_CODES, NOT_WRITABLE_CODES, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
-import { oneImage } from './board-session.js';
+import { oneImage, toJson } from './board-session.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
@@ -69,7 +69,7 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
     partitions: parts,
   };
   if (o.json) {
-    await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    await io.stdout.write(toJson(report) + '\n');
     return;
   }
   const c = io.stdout.color;
