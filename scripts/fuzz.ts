@@ -50,6 +50,8 @@ async function run(): Promise<number> {
       const r = await runner.run(argv);
       tried++;
       let why = verdict(r);
+      // a reading command never changes the image it read
+      if (!why && !Buffer.from(image).equals(fs.readFileSync(file))) why = 'the image changed';
       const grown = process.memoryUsage().rss - rss0;
       if (!why && grown > LIMITS.rssGrowthBytes) why = `RSS grew by ${Math.round(grown / 1048576)} MiB (limit ${LIMITS.rssGrowthBytes / 1048576})`;
       if (why) {

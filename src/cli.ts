@@ -93,7 +93,8 @@ export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<voi
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .configureOutput({
-      writeOut: (s) => void pending.push(io.stdout.write(s).catch(() => undefined)),
+      // --help and --version output: a failed write is the command's failure (--help > /dev/full: 74)
+      writeOut: (s) => void pending.push(io.stdout.write(s)),
       writeErr: (s) => void pending.push(io.stderr.write(s).catch(() => undefined)),
       // Errors are printed once, by main(), in our own one-line form.
       outputError: () => undefined,
@@ -145,8 +146,16 @@ export async function main(argv: string[], io: Io = processIo()): Promise<number
   } catch (e) {
     status = await report(e, io, debug);
   }
-  await Promise.all(pending);
+  const outputError = await firstOutputError(pending);
+  if (outputError && status === EXIT.ok) status = await report(outputError, io, debug);
   return status;
+}
+
+/** Waits for commander's help/version writes; the first failure (a closed pipe is no failure). */
+async function firstOutputError(pending: Promise<void>[]): Promise<unknown> {
+  const results = await Promise.allSettled(pending);
+  for (const r of results) if (r.status === 'rejected' && !(r.reason instanceof BrokenPipeError)) return r.reason;
+  return undefined;
 }
 
 async function report(e: unknown, io: Io, debug: boolean): Promise<number> {

@@ -10,6 +10,7 @@ import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.
 import { boardParams, runOnBoard, type BoardParams, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
+import { SCHEMA_VERSION } from '../reader/report.js';
 import { DEFAULT_COMPRESS } from '../reader/defaults.js';
 import { WRITABLE_ALGORITHMS } from '../zone/compress.js';
 import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
@@ -150,7 +151,10 @@ export function ms(ns: number): string {
   return `${(ns / 1e6).toFixed(3)} ms`;
 }
 
-/** JSON for reports that carry virtual times as bigint (CPU events): numbers. */
-export function toJson(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v), 2);
+/**
+ * The one JSON object a command prints (docs/json.md): `"schema"` first, then the report; virtual
+ * times carried as bigint (CPU events) become numbers.
+ */
+export function toJson(value: object): string {
+  return JSON.stringify({ schema: SCHEMA_VERSION, ...value }, (_k, v: unknown) => (typeof v === 'bigint' ? (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()) : v), 2);
 }

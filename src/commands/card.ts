@@ -3,7 +3,7 @@
  * boots the board read-only and reports), as text or JSON.
  */
 import { cardReport, type CardReport } from '../reader/card-report.js';
-import { oneImage, traceSink } from './board-session.js';
+import { oneImage, toJson, traceSink } from './board-session.js';
 import type { Io } from './io.js';
 import { humanSize } from './mkimage.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -47,6 +47,6 @@ export async function runInspectCard(o: CliOptions, io: Io): Promise<void> {
     ...(o.blkdev !== undefined ? { blkdev: o.blkdev } : {}),
     tracer: () => traceSink(o.trace, io),
   });
-  if (o.json) await io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  if (o.json) await io.stdout.write(toJson(r) + '\n');
   else await io.stdout.write(renderCard(r, io.stdout.color));
 }

@@ -3,7 +3,7 @@
  * pstore_zone's erase through mmcpstore's normal path, clean shutdown.
  */
 import { erase as eraseRecord, recoverFiles } from '../driver/board/index.js';
-import { withBoard } from './board-session.js';
+import { toJson, withBoard } from './board-session.js';
 import { IoError, NoDataError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
@@ -30,7 +30,7 @@ export async function runErase(o: CliOptions, io: Io): Promise<void> {
     const results = targets.map((t) => ({ name: t, ret: eraseRecord(b.session, t) }));
     return { image: b.image, blkdev: b.blkdev, before: files, results };
   });
-  if (o.json) await io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  if (o.json) await io.stdout.write(toJson(r) + '\n');
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   await reporter.info(r.results.length ? r.results.map((x) => `erase: ${x.name}: ${x.ret >= 0 ? 'erased' : `failed (${x.ret})`}`).join('\n') : 'erase: pstorefs is empty, nothing to erase');
   const bad = r.results.find((x) => x.ret < 0);

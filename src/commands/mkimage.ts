@@ -7,8 +7,8 @@ import { mkimage as makeImage } from '../driver/board/index.js';
 import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
 import { openImageBacking } from '../reader/board-open.js';
-import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
-import { oneImage } from './board-session.js';
+import { CliError, DataError, IoError, MISSING_INPUT_CODES, NOT_WRITABLE_CODES, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { oneImage, toJson } from './board-session.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
@@ -40,7 +40,10 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
     r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')) });
   } catch (e) {
     if (e instanceof PartitionLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
+    if (e instanceof CliError) throw e;
     const code = errnoCode(e);
+    // the card image is mkimage's output: a file it may not write or create is EX_CANTCREAT, as for every writer
+    if (code && (NOT_WRITABLE_CODES.has(code) || MISSING_INPUT_CODES.has(code))) throw new OutputError(`cannot write '${image}': ${strerror(e)}`, { code });
     if (code) throw new IoError(`cannot write '${image}': ${strerror(e)}`, { code });
     throw e;
   }
@@ -66,7 +69,7 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
     partitions: parts,
   };
   if (o.json) {
-    await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    await io.stdout.write(toJson(report) + '\n');
     return;
   }
   const c = io.stdout.color;

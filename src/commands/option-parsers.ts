@@ -5,7 +5,11 @@
 import { SECTOR_SIZE, KiB, MiB, GiB } from '../lib/units.js';
 import { UsageError } from '../reader/errors.js';
 import { KernelVersionError, kernelProfile } from '../zone/kernel-profile.js';
+import { ParamError, parseKernelLong } from '../zone/params.js';
 import { parseReason } from '../zone/types.js';
+
+/** The most KiB a size parameter takes: the kernel multiplies an int by 1024 (INT_MAX / 1024). */
+const MAX_KIB = 0x1fffff;
 
 export type RecordType = 'dmesg' | 'pmsg' | 'console' | 'ftrace';
 export type RecordFormat = 'raw' | 'logcat';
@@ -45,14 +49,28 @@ export function parseByteSize(option: string, text: string, { allowZero }: { all
   return n;
 }
 
+/**
+ * A module parameter's number as the kernel reads it (kstrtol base 0: decimal, 0x hex, a leading 0
+ * for octal), so that `--kmsg-size 0x40` and `--params pstore_blk.kmsg_size=0x40` mean the same,
+ * and `010` is 8 in both; undefined when `text` is no such number.
+ */
+function kernelNumber(option: string, text: string): number | undefined {
+  try {
+    return parseKernelLong(option, text);
+  } catch (e) {
+    if (e instanceof ParamError) return undefined;
+    throw e;
+  }
+}
+
 /** A module-parameter size in KiB: an integer, <= 0 disables the front end (as the kernel does). */
 export function parseKib(option: string, text: string): number {
-  if (!/^\s*[+-]?\d+\s*$/.test(text)) {
-    throw new UsageError(`--${option}: '${text}' is not a whole number of KiB (0 or -1 disables)`, { option, value: text });
+  const n = kernelNumber(option, text);
+  if (n === undefined) {
+    throw new UsageError(`--${option}: '${text}' is not a whole number of KiB (decimal, 0x hex or 0-prefixed octal, as the kernel reads it; 0 or -1 disables)`, { option, value: text });
   }
-  const n = Number(text);
   // The kernel stores these in an int and multiplies by 1024.
-  if (!Number.isSafeInteger(n) || n > 0x1fffff) throw new UsageError(`--${option}: '${text}' KiB is out of range`, { option, value: text });
+  if (!Number.isSafeInteger(n) || n > MAX_KIB) throw new UsageError(`--${option}: '${text}' KiB is out of range`, { option, value: text });
   return n;
 }
 
@@ -76,7 +94,8 @@ export function parseCount(option: string, text: string, max: number): number {
 
 /** `2`, `oops`, `Panic`: kmsg_dump_reason; numbers above KMSG_DUMP_MAX are accepted as the kernel does. */
 export function parseMaxReason(text: string): number {
-  if (/^\s*\d+\s*$/.test(text)) return Number(text);
+  const n = kernelNumber('max-reason', text);
+  if (n !== undefined) return n;
   const r = parseReason(text);
   if (r === undefined) {
     throw new UsageError(`--max-reason: '${text}' is not a dump reason (a number, or panic, oops, emergency, shutdown)`, { option: 'max-reason', value: text });

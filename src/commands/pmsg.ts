@@ -5,7 +5,7 @@
  * notifier flushes the dirty zone through mmcpstore's normal path.
  */
 import { writePmsg } from '../driver/board/index.js';
-import { textArgument, withBoard } from './board-session.js';
+import { textArgument, toJson, withBoard } from './board-session.js';
 import { IoError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -48,7 +48,7 @@ async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promi
     }
     return { image: b.image, blkdev: b.blkdev, params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], kind, bytes: data.length, lines, ret };
   });
-  if (o.json) await io.stdout.write(JSON.stringify(r, null, 2) + '\n');
+  if (o.json) await io.stdout.write(toJson(r) + '\n');
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   await reporter.info(
     [

@@ -8,23 +8,23 @@ import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, type Block
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
 import { lockPathFor } from '../lib/image-lock.js';
-import { DataError, InputError, LockedError, UsageError, errnoCode, strerror, inputFileError } from './errors.js';
+import { DataError, InputError, LockedError, UsageError, errnoCode, strerror, inputFileError, writeTargetError } from './errors.js';
 
 /** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
 export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
   try {
     return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds });
   } catch (e) {
-    throw imageOpenError(path, e);
+    throw imageOpenError(path, e, readOnly);
   }
 }
 
-function imageOpenError(path: string, e: unknown): Error {
+function imageOpenError(path: string, e: unknown, readOnly: boolean): Error {
   if (e instanceof ImageLockedError) {
     const lock = lockPathFor(path);
     return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${lock}); try again when it has finished`, { lock });
   }
-  if (errnoCode(e)) return inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
+  if (errnoCode(e)) return readOnly ? inputFileError(`cannot open '${path}': ${strerror(e)}`, e) : writeTargetError(`cannot open '${path}' for writing: ${strerror(e)}`, e);
   return e as Error;
 }
 

@@ -17,6 +17,7 @@ import type { Registration } from '../zone/blk.js';
 import type { Arch } from '../zone/codec.js';
 import { attachError, openImageBacking, traceSink } from './board-open.js';
 import { relatedOf } from './board-run.js';
+import { now } from './clock.js';
 import { DEFAULT_SEED } from './defaults.js';
 import type { CardProbe } from './card-probe.js';
 import { DataError, UsageError } from './errors.js';
@@ -43,6 +44,8 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
     layout: probe.layout,
     seed: DEFAULT_SEED,
     bootLogLines: 0,
+    // pstorefs stamps records that carry no time (pmsg, console) with the read time
+    now: Number(now().sec),
     ...(tracer ? { trace: tracer } : {}),
   });
   try {

@@ -23,7 +23,7 @@ export const EXIT = {
   noInput: 66,
   /** EX_SOFTWARE: a bug in mmcpstore. */
   internal: 70,
-  /** EX_CANTCREAT: the output directory or a file in it cannot be created. */
+  /** EX_CANTCREAT: the output directory or a file in it cannot be created; a writer's image may not be written. */
   cantCreat: 73,
   /** EX_IOERR: reading the image or writing the output failed midway. */
   ioErr: 74,
@@ -42,7 +42,7 @@ export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
   dataErr: 'the region or the parameters are refused (EX_DATAERR)',
   noInput: 'the image cannot be opened (EX_NOINPUT)',
   internal: 'a bug in mmcpstore (EX_SOFTWARE)',
-  cantCreat: 'the --out directory or a file in it cannot be created (EX_CANTCREAT)',
+  cantCreat: 'the --out directory or a file in it cannot be created, or the image a writing command would change may not be written (EX_CANTCREAT)',
   ioErr: 'reading the image or writing the output failed midway (EX_IOERR)',
   tempFail: 'a writer holds the image lock; try again later (EX_TEMPFAIL)',
 };
@@ -174,6 +174,20 @@ export const MISSING_INPUT_CODES: ReadonlySet<string> = new Set(['ENOENT', 'EISD
 export function inputFileError(msg: string, e: unknown): InputError | IoError {
   const code = errnoCode(e);
   return code && MISSING_INPUT_CODES.has(code) ? new InputError(msg, { code }) : new IoError(msg, { code });
+}
+
+/** Errors that mean "this file may not be changed": read-only, immutable or append-only, a read-only mount. */
+export const NOT_WRITABLE_CODES: ReadonlySet<string> = new Set(['EACCES', 'EPERM', 'EROFS', 'ETXTBSY']);
+
+/**
+ * The image a writer would change cannot be opened or replaced: OutputError (73, as for any file
+ * the tool cannot create) when it may not be written (chattr +i, mode 0444, a read-only mount),
+ * the same for every writing command; otherwise what reading it would give (66 missing, 74).
+ */
+export function writeTargetError(msg: string, e: unknown): CliError {
+  const code = errnoCode(e);
+  if (code && NOT_WRITABLE_CODES.has(code)) return new OutputError(msg, { code });
+  return inputFileError(msg, e);
 }
 
 /** The whole text of an input file the user named (`what`: "symbol file", "image list", ...). */

@@ -11,6 +11,7 @@ import { kernelProfile } from '../zone/kernel-profile.js';
 import { ZoneLayoutError } from '../zone/layout.js';
 import { PstoreCore } from '../zone/platform.js';
 import { ZoneRegisterError, type ZoneContext } from '../zone/zone.js';
+import { now } from './clock.js';
 import { cardProbeFor } from './card-probe.js';
 import { DataError } from './errors.js';
 import { checkImageLock } from './lock.js';
@@ -68,6 +69,8 @@ export function openSession(opts: ImageOptions): Session {
     const core =
       card?.core ??
       new PstoreCore(zone, {
+        // the read time of records that carry none: the same clock on the file and the card path
+        now: () => now(),
         compress: params.compress,
         ...(params.decompress ? { decompress: params.decompress } : {}),
         ...(params.kmsgBytes !== null ? { kmsgBytes: params.kmsgBytes } : {}),

@@ -58,7 +58,8 @@ export function kmsgDumpReasonStr(reason: number): string {
 
 /** Accepts `panic`, `Panic`, `1`, ... for command lines. */
 export function parseReason(text: string): KmsgDumpReason | undefined {
-  const n = Number(text);
+  // plain decimal only: Number() would also take '0b1', '1e0' and ' '
+  const n = /^\s*\d+\s*$/.test(text) ? Number(text) : NaN;
   if (Number.isInteger(n) && n >= 0 && n < KmsgDumpReason.MAX) return n;
   const key = text.trim().toUpperCase();
   const aliases: Record<string, number> = {

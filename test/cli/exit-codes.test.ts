@@ -10,7 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PstoreType, encodePszBuffer, zoneSignature } from '../../src/zone/index.js';
 import { EXIT, exitCodeFor, CliError, UsageError, BrokenPipeError } from '../../src/reader/errors.js';
-import { runCli, tempDir, unpack } from './helpers.js';
+import { CLI_FROM_SOURCE, runCli, runShell, tempDir, unpack } from './helpers.js';
+import { CLI_BIN } from '../helpers/paths.js';
+import type { CliEntry } from '../helpers/run-cli.js';
 
 /** One line on stderr, starting `mmcpstore: `, no stack. */
 function oneLine(stderr: string): string {
@@ -131,6 +133,28 @@ test('74: standard output fails (a full disk)', { skip: !fs.existsSync('/dev/ful
   const r = runCli(['recover', '-i', image, '--quiet'], { stdoutFd: full });
   assert.equal(r.status, EXIT.ioErr);
   assert.equal(oneLine(r.stderr.toString()), 'mmcpstore: cannot write to standard output: No space left on device');
+});
+
+test('74: --help and --version to a full disk fail like any output', { skip: !fs.existsSync('/dev/full') && 'no /dev/full' }, (t) => {
+  const full = fs.openSync('/dev/full', 'w');
+  t.after(() => fs.closeSync(full));
+  // a lone --version is answered by bin/mmcpstore.js before the bundle loads; elsewhere it is commander's
+  const runs: [string[], CliEntry][] = [[['--help'], 'source'], [['panic', '--help'], 'source'], [['-h'], 'bin'], [['--version'], 'source'], [['--version'], 'bin'], [['-V'], 'bin']];
+  for (const [args, entry] of runs) {
+    const r = runCli(args, { stdoutFd: full, entry });
+    assert.equal(r.status, EXIT.ioErr, `${entry}: ${args.join(' ')}`);
+    assert.equal(oneLine(r.stderr.toString()), 'mmcpstore: cannot write to standard output: No space left on device', `${entry}: ${args.join(' ')}`);
+  }
+});
+
+test('--help and --version into a closed pipe: 0, nothing on standard error', () => {
+  for (const cli of [CLI_FROM_SOURCE, `${JSON.stringify(process.execPath)} ${JSON.stringify(CLI_BIN)}`]) {
+    for (const arg of ['--help', '--version']) {
+      const r = runShell(`${cli} ${arg} | true; exit \${PIPESTATUS[0]}`);
+      assert.equal(r.status, 0, `${cli} ${arg}: ${r.stderr}`);
+      assert.equal(r.stderr, '', `${cli} ${arg}`);
+    }
+  }
 });
 
 test('75: a live writer holds the image lock', (t) => {

@@ -11,6 +11,8 @@ import { buildProgram, main } from '../../src/cli.js';
 import { COMMANDS } from '../../src/commands/index.js';
 import { UsageError } from '../../src/reader/errors.js';
 import { OPTIONS, optionsFor, parseByteSize, parseMaxReason, type CliOptions } from '../../src/commands/options.js';
+import { parseKib } from '../../src/commands/option-parsers.js';
+import { ParamError, parseParamString } from '../../src/zone/params.js';
 import { ROOT, fakeIo } from './helpers.js';
 
 async function parse(argv: string[]): Promise<{ command: string; options: CliOptions }[]> {
@@ -66,6 +68,27 @@ test('--max-reason takes a number or a kmsg_dump_reason name', () => {
   assert.equal(parseMaxReason('Shutdown'), 4);
   assert.equal(parseMaxReason('7'), 7);
   assert.throws(() => parseMaxReason('reboot'), /--max-reason: 'reboot'/);
+});
+
+test('numbers parse the same in flags and in --params: kstrtol base 0 (0x hex, leading-0 octal, a sign)', () => {
+  const flags: [string, (t: string) => number, keyof ReturnType<typeof parseParamString>['blk'], string][] = [
+    ['kmsg-size', (t) => parseKib('kmsg-size', t), 'kmsgSize', 'kmsg_size'],
+    ['pmsg-size', (t) => parseKib('pmsg-size', t), 'pmsgSize', 'pmsg_size'],
+    ['console-size', (t) => parseKib('console-size', t), 'consoleSize', 'console_size'],
+    ['ftrace-size', (t) => parseKib('ftrace-size', t), 'ftraceSize', 'ftrace_size'],
+    ['max-reason', parseMaxReason, 'maxReason', 'max_reason'],
+  ];
+  const spellings: [string, number][] = [['64', 64], ['0x40', 64], ['0X40', 64], ['0100', 64], ['+64', 64], ['010', 8], ['0', 0], ['-1', -1]];
+  for (const [flag, parseFlag, field, param] of flags) {
+    for (const [text, value] of spellings) {
+      assert.equal(parseFlag(text), value, `--${flag} ${text}`);
+      assert.equal(parseParamString(`pstore_blk.${param}=${text}`).blk[field], value, `pstore_blk.${param}=${text}`);
+    }
+    for (const bad of ['08', '1e3', '0b1', '64K', '0x', 'x']) {
+      assert.throws(() => parseFlag(bad), UsageError, `--${flag} ${bad} is refused`);
+      assert.throws(() => parseParamString(`pstore_blk.${param}=${bad}`), ParamError, `pstore_blk.${param}=${bad} is refused`);
+    }
+  }
 });
 
 test('every option of the table is in --help and in docs/cli.md; every --help ends with examples', async () => {

@@ -27,7 +27,9 @@ import {
   mergeBlkParams,
   registerPstoreDevice,
 } from '../../src/zone/index.js';
-import { GPT_ENTRY, GPT_HEADER, crc32, gptHeaderCrc } from '../../src/driver/mmc/partitions/index.js';
+import { GPT_ENTRY, GPT_HEADER } from '../../src/driver/mmc/partitions/index.js';
+import { SECTOR_SIZE } from '../../src/lib/units.js';
+import { applyCardMutation, cardMutationArbitrary, fixGptAt, isCardMutation, mbrCardBase, qemuCardBase, type CardMutation } from './fuzz-cards.js';
 import { blankCard } from '../helpers/blank-card.js';
 import { fixtureImage, fixtureSidecar } from '../helpers/fixtures.js';
 import { sha256 } from '../helpers/hash.js';
@@ -60,6 +62,8 @@ export interface BaseImage {
   bytes: Uint8Array;
   /** Extra reading arguments for inspect/recover; each case picks one set ([] = auto-detect). */
   argsets: string[][];
+  /** Whole cards: where the user area (and its partition table) starts in the file. */
+  userOffset?: number;
 }
 
 const FIXTURES = ['virtio-1m-kmsg64-deflate', 'virtio-1m-kmsg64-plain', 'mmc-256k-kmsg64-wrap', 'engine-512k-pmsg-console-wrap', 'engine-2m-mixed-ftrace4', 'engine-64k-kmsg4-incompressible'];
@@ -113,7 +117,7 @@ function cardBase(): BaseImage {
 
 let bases: BaseImage[] | undefined;
 export function baseImages(): BaseImage[] {
-  bases ??= [...FIXTURES.filter((f) => fs.existsSync(path.join(FIXTURES_DIR, `${f}.img.gz`))).map(fixtureBase), generatedBase(), cardBase()];
+  bases ??= [...FIXTURES.filter((f) => fs.existsSync(path.join(FIXTURES_DIR, `${f}.img.gz`))).map(fixtureBase), generatedBase(), cardBase(), mbrCardBase(), qemuCardBase()];
   return bases;
 }
 
@@ -134,9 +138,10 @@ export type Mutation =
   | { op: 'garbageCompressed'; zone: number; seed: number; datalen: number }
   | { op: 'otherSig'; zone: number; type: number }
   | { op: 'gptEntry'; entry: number; first: string; last: string }
-  | { op: 'gptHeader'; field: 'partitionEntryLba' | 'numPartitionEntries' | 'sizeofPartitionEntry' | 'firstUsableLba' | 'lastUsableLba' | 'myLba'; value: string };
+  | { op: 'gptHeader'; field: 'partitionEntryLba' | 'numPartitionEntries' | 'sizeofPartitionEntry' | 'firstUsableLba' | 'lastUsableLba' | 'myLba'; value: string }
+  | CardMutation;
 
-export type Command = 'inspect' | 'inspect-json' | 'recover' | 'recover-json' | 'salvage' | 'salvage-json' | 'detect' | 'detect-json';
+export type Command = 'inspect' | 'inspect-json' | 'recover' | 'recover-json' | 'salvage' | 'salvage-json' | 'detect' | 'detect-json' | 'card' | 'card-json';
 
 export interface Plan {
   base: string;
@@ -169,24 +174,12 @@ function prng(seed: number): () => number {
   return () => g.next();
 }
 
-function fixGpt(img: Uint8Array): void {
-  const v = new DataView(img.buffer, img.byteOffset, img.byteLength);
-  const hdr = 512;
-  if (img.length < hdr + 512) return;
-  const lba = Number(v.getBigUint64(hdr + GPT_HEADER.partitionEntryLba, true));
-  const n = v.getUint32(hdr + GPT_HEADER.numPartitionEntries, true);
-  const sz = v.getUint32(hdr + GPT_HEADER.sizeofPartitionEntry, true);
-  const start = lba * 512;
-  const len = n * sz;
-  if (start >= 0 && len > 0 && len < 1 << 20 && start + len <= img.length) v.setUint32(hdr + GPT_HEADER.partitionEntryArrayCrc32, crc32(img.subarray(start, start + len)), true);
-  v.setUint32(hdr + GPT_HEADER.headerCrc32, gptHeaderCrc(img.subarray(hdr, hdr + 512), GPT_HEADER.size), true);
-}
-
 /** Applies `plan`'s mutations to a copy of its base image. */
 export function buildImage(plan: Plan): Uint8Array {
   const base = baseImages().find((b) => b.name === plan.base);
   if (!base) throw new Error(`no base image ${plan.base}`);
   let img = base.bytes.slice();
+  const user = base.userOffset ?? 0;
   for (const m of plan.mutations) {
     const headers = findHeaders(img);
     const hdr = (z: number): number | undefined => (headers.length ? headers[z % headers.length] : undefined);
@@ -263,32 +256,34 @@ export function buildImage(plan: Plan): Uint8Array {
         break;
       }
       case 'gptEntry': {
-        if (img.length < 34 * 512) break;
-        const e = 1024 + (m.entry % 8) * GPT_ENTRY.size;
+        if (img.length < user + 34 * SECTOR_SIZE) break;
+        const e = user + 2 * SECTOR_SIZE + (m.entry % 8) * GPT_ENTRY.size;
         v.setBigUint64(e + GPT_ENTRY.startingLba, BigInt.asUintN(64, BigInt(m.first)), true);
         v.setBigUint64(e + GPT_ENTRY.endingLba, BigInt.asUintN(64, BigInt(m.last)), true);
-        fixGpt(img);
+        fixGptAt(img, user + SECTOR_SIZE, user);
         break;
       }
       case 'gptHeader': {
-        if (img.length < 2 * 512) break;
-        const o = 512 + GPT_HEADER[m.field];
+        if (img.length < user + 2 * SECTOR_SIZE) break;
+        const o = user + SECTOR_SIZE + GPT_HEADER[m.field];
         if (m.field === 'numPartitionEntries' || m.field === 'sizeofPartitionEntry') v.setUint32(o, Number(BigInt.asUintN(32, BigInt(m.value))), true);
         else v.setBigUint64(o, BigInt.asUintN(64, BigInt(m.value)), true);
-        fixGpt(img);
+        fixGptAt(img, user + SECTOR_SIZE, user);
         break;
       }
+      default:
+        if (isCardMutation(m)) applyCardMutation(img, m, user);
     }
   }
   return img;
 }
 
-const COMMANDS: readonly Command[] = ['inspect', 'inspect-json', 'recover', 'recover-json', 'salvage', 'salvage-json', 'detect', 'detect-json'];
+const COMMANDS: readonly Command[] = ['inspect', 'inspect-json', 'recover', 'recover-json', 'salvage', 'salvage-json', 'detect', 'detect-json', 'card', 'card-json'];
 
 /** argv for `plan` reading `image`. */
 export function argvFor(plan: Plan, image: string): string[] {
   const base = baseImages().find((b) => b.name === plan.base)!;
-  const extra = plan.command.startsWith('detect') ? [] : base.argsets[plan.argset % base.argsets.length]!;
+  const extra = plan.command.startsWith('detect') || plan.command.startsWith('card') ? [] : base.argsets[plan.argset % base.argsets.length]!;
   const json = plan.command.endsWith('-json') ? ['--json'] : [];
   switch (plan.command) {
     case 'inspect':
@@ -303,6 +298,9 @@ export function argvFor(plan: Plan, image: string): string[] {
     case 'detect':
     case 'detect-json':
       return ['detect', '-i', image, ...json];
+    case 'card':
+    case 'card-json':
+      return ['inspect', '--card', '-i', image, ...json];
   }
 }
 
@@ -349,11 +347,12 @@ export function planArbitrary(): fc.Arbitrary<Plan> {
       }),
     },
   );
+  const card = cardMutationArbitrary().map((arbitrary) => ({ weight: 1, arbitrary }));
   return fc.record({
     base: fc.constantFrom(...names),
     argset: fc.nat(3),
     command: fc.constantFrom(...COMMANDS),
-    mutations: fc.array(mutation, { minLength: 1, maxLength: 4 }),
+    mutations: fc.array(fc.oneof({ weight: 5, arbitrary: mutation }, ...card), { minLength: 1, maxLength: 4 }),
   });
 }
 

@@ -36,13 +36,14 @@ describe('fuzz: mutated images never crash, hang or leak', () => {
     for (const plan of plans) {
       if (Date.now() - t0 > BUDGET_MS) break;
       const file = path.join(dir, 'case.img');
-      fs.writeFileSync(file, buildImage(plan));
+      const image = buildImage(plan);
+      fs.writeFileSync(file, image);
       const argv = argvFor(plan, file);
       const r = await runner.run(argv);
       tried++;
       statuses.set(r.code, (statuses.get(r.code) ?? 0) + 1);
       peak = Math.max(peak, process.memoryUsage().rss);
-      const why = verdict(r);
+      const why = verdict(r) ?? (Buffer.from(image).equals(fs.readFileSync(file)) ? undefined : 'the image changed');
       if (why) failures.push(`${why}\n  plan: ${JSON.stringify(plan)}`);
     }
     assert.deepEqual(failures, []);

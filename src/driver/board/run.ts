@@ -34,6 +34,7 @@ export function runPanic(session: BoardSession, o: RunPanicOptions): PanicReport
 
   let result: PanicResult | undefined;
   let thrown: Error | undefined;
+  session.markPresent();
   try {
     result = system.panic(o.message);
   } catch (e) {
@@ -114,6 +115,7 @@ export function runPanic(session: BoardSession, o: RunPanicOptions): PanicReport
 export function runOops(session: BoardSession, message: string): OopsReport {
   const p = session.requirePstore();
   const logStart = session.kernelLog.length;
+  session.markPresent();
   const res = session.system.oops(message);
   const zone = p.core.zone;
   const dump = p.attachment.results.slice(-1)[0];
@@ -134,11 +136,13 @@ export function runOops(session: BoardSession, message: string): OopsReport {
 
 export function writePmsg(session: BoardSession, text: string | Uint8Array): number {
   const p = session.requirePstore();
+  session.markPresent();
   return p.core.writePmsg(typeof text === 'string' ? enc.encode(text) : text);
 }
 
 export function writeConsole(session: BoardSession, text: string | Uint8Array): number {
   const p = session.requirePstore();
+  session.markPresent();
   return p.core.writeConsole(typeof text === 'string' ? enc.encode(text) : text);
 }
 
@@ -148,7 +152,10 @@ export function writeConsole(session: BoardSession, text: string | Uint8Array): 
  */
 export function recoverFiles(session: BoardSession): PstoreFile[] {
   const p = session.requirePstore();
-  p.mounted ??= p.core.readFiles();
+  if (!p.mounted) {
+    session.markPresent();
+    p.mounted = p.core.readFiles();
+  }
   return p.mounted;
 }
 

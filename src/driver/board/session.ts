@@ -20,6 +20,9 @@ import { kernelProfile } from '../../zone/kernel-profile.js';
 import type { AttachOptions, OpenBoardOptions } from './types.js';
 import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './image-file.js';
 
+const NSEC_PER_SEC = 1_000_000_000n;
+/** The wall clock of a session opened without one (library use, tests): 2023-11-14. */
+const DEFAULT_WALL_CLOCK_SEC = 1_700_000_000;
 
 export class MmcpstoreAttachError extends Error {
   constructor(
@@ -78,10 +81,29 @@ export class BoardSession {
     });
   }
 
-  /** Record time: the wall clock at boot plus virtual time. */
+  /**
+   * The virtual instant `options.now` stands for: the start of the action the command runs (the
+   * panic, the oops, the pmsg write) or the mount that reads the records. The board boots
+   * minutes of virtual uptime before it (the boot log), and a record must not be stamped that far
+   * past the wall clock the command took.
+   */
+  private presentNs: bigint | null = null;
+
+  /** Makes the current virtual instant the command's wall clock (`options.now`). */
+  markPresent(): void {
+    this.presentNs = this.virtualNs();
+  }
+
+  /** ktime_get_real(): the command's wall clock at the present instant, plus virtual time since. */
   wallNow(): Timespec {
-    const ns = BigInt(Math.round(this.board.clock.now));
-    return { sec: BigInt(this.options.now ?? 1_700_000_000) + ns / 1_000_000_000n, nsec: ns % 1_000_000_000n };
+    const ns = this.virtualNs();
+    if (this.presentNs === null) this.presentNs = ns;
+    const wall = BigInt(this.options.now ?? DEFAULT_WALL_CLOCK_SEC) * NSEC_PER_SEC + ns - this.presentNs;
+    return { sec: wall / NSEC_PER_SEC, nsec: wall % NSEC_PER_SEC };
+  }
+
+  private virtualNs(): bigint {
+    return BigInt(Math.round(this.board.clock.now));
   }
 
   /** Kernel log text (syslog format) as it is now. */
@@ -173,7 +195,10 @@ export function attachPstore(session: BoardSession, o: AttachOptions): PstoreSta
     now: () => session.wallNow(),
   });
   const state: PstoreState = { driver, ctx, core, attachment: undefined as unknown as PstoreAttachment, params, kind };
-  if (o.mount !== false) state.mounted = core.readFiles();
+  if (o.mount !== false) {
+    session.markPresent();
+    state.mounted = core.readFiles();
+  }
   state.attachment = sys.attachPstore(core);
   session.pstore = state;
   return state;

@@ -27,7 +27,7 @@ export interface OpenBoardOptions {
   /** device fault specs present from power-on */
   faults?: string;
   seed?: number;
-  /** wall clock (epoch seconds) at boot: record times are this plus virtual time */
+  /** wall clock (epoch seconds) of the command: the instant of its action (panic, write, mount); record times are this plus virtual time since */
   now?: number;
   /** seeded boot log lines (default 120) */
   bootLogLines?: number;
