@@ -132,9 +132,12 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
       faults: o.faults,
       seed: o.seed ?? 1,
       trace: o.trace,
+      cacheSize: o.cacheSize,
+      cmdqDepth: o.cmdqDepth,
+      cqe: o.cqe,
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
-    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2' });
+    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cqe: o.cqe });
     const system = new System({ seed: o.seed ?? 1, clock: systemClockOver(board) });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);

@@ -21,6 +21,7 @@ import { EBUSY, EINVAL, EIO, ENODEV, EOPNOTSUPP, errnoName } from '../../lib/err
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
+import { fixedCqeQuiesce } from './cqe.js';
 import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
@@ -179,6 +180,8 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, 'PANIC: re-tune pending: held (tuning needs interrupts); using the current sampling point');
     host.retuneHold = 1;
   }
+  const err = fixedCqeQuiesce(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
+  if (err) return err;
   return fixedCardToTran(ctx);
 }
 

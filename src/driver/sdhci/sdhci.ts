@@ -113,7 +113,9 @@ export class SdhciHost {
   dmaSegs: DmaSegment[] | null = null;
   /** the scatterlist's storage, reused by the next mapping once the last one is unmapped */
   readonly sgTable: DmaSegment[] = [];
-  /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
+  /** sdhci_ops->irq (e.g. sdhci_cqhci_irq): sees the status first; returns what is left for sdhci_irq */
+  irqHook: ((intmask: number) => number) | null = null;
+    /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
   dmaDirect = true;
   readonly timer: KernelTimer;
   readonly dataTimer: KernelTimer;
