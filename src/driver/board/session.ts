@@ -13,6 +13,7 @@ import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
 import { errnoName } from '../../lib/errno.js';
 import { sdhciInstallPanicOps } from '../sdhci/panic.js';
+import { SDHCI_QUIRK2_HOST_NO_CMD23 } from '../sdhci/sdhci.js';
 import { PstoreCore, type PstoreFile, type Timespec } from '../../zone/platform.js';
 import { mergeBlkParams, type BlkParams } from '../../zone/params.js';
 import { kernelProfile } from '../../zone/kernel-profile.js';
@@ -137,7 +138,7 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
       cqe: o.cqe,
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
-    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cqe: o.cqe });
+    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cqe: o.cqe, quirks2: o.hostNoCmd23 ? SDHCI_QUIRK2_HOST_NO_CMD23 : 0 });
     const system = new System({ seed: o.seed ?? 1, clock: systemClockOver(board) });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);

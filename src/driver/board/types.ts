@@ -37,6 +37,8 @@ export interface OpenBoardOptions {
   cmdqDepth?: number;
   /** a CQHCI engine in the controller, driven by cqhci (the card runs in CMDQ mode): H6 */
   cqe?: boolean;
+  /** the host cannot send CMD23 (SDHCI_QUIRK2_HOST_NO_CMD23): no block count, no forced programming (H9) */
+  hostNoCmd23?: boolean;
 }
 
 export interface RelatedOptions {

@@ -25,6 +25,8 @@ export interface BootMmcOptions {
   cpu?: Cpu;
   /** the controller has a CQE (device tree `supports-cqe`): cqhci is set up at probe */
   cqe?: boolean;
+  /** SDHCI_QUIRK2_* of the platform (e.g. SDHCI_QUIRK2_HOST_NO_CMD23) */
+  quirks2?: number;
 }
 
 export interface MmcStack {
@@ -49,7 +51,7 @@ export interface MmcStack {
 
 export function bootMmcStack(o: BootMmcOptions): MmcStack {
   const cpu = o.cpu ?? new Cpu({ clock: o.board.clock, irq: o.board.irq });
-  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0 });
+  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0, quirks2: o.quirks2 });
   const host = sdhci.mmc;
   if (o.cqe) sdhciCqhciInit(sdhci);
   // mmc_rescan(): claim the host around the scan

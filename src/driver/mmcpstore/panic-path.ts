@@ -22,6 +22,7 @@ import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
 import { fixedCqeQuiesce } from './cqe.js';
+import { fixedPanicFlushCache } from './cache.js';
 import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
@@ -279,6 +280,10 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
   if (ctx.state !== MmcpstoreState.READY && !ctx.fixed) return -ENODEV;
   const err = areaIo(ctx, buf, off, true, (s, n, b, w) => panicRequest(ctx, s, n, b, w), true);
   if (err) return err;
+  if (ctx.fixed) {
+    const flushErr = fixedPanicFlushCache(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
+    if (flushErr) return flushErr;
+  }
   // P14
   host.cpu.mdelay(MMC_PSTORE_PANIC_STABILIZE_DELAY_MS);
   if (host.ops.cardBusy && waitNotBusy(ctx, MMC_PSTORE_HARDWARE_TIMEOUT_MS)) ctx.log(KERN.EMERG, 'PANIC: Card still busy after 100ms');

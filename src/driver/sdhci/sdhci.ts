@@ -36,6 +36,8 @@ export const SDHCI_QUIRK_BROKEN_ADMA = 1 << 6;
 export const SDHCI_QUIRK_MULTIBLOCK_READ_ACMD12 = 1 << 19;
 export const SDHCI_QUIRK2_BROKEN_64_BIT_DMA = 1 << 22;
 export const SDHCI_QUIRK2_ACMD23_BROKEN = 1 << 14;
+/** the host cannot send CMD23 (the core then never sets a block count, nor forced programming) */
+export const SDHCI_QUIRK2_HOST_NO_CMD23 = 1 << 1;
 
 export const SDHCI_MAX_DIV_SPEC_300 = 2046;
 /** data->host_cookie: whether the request's buffer is mapped for DMA */
