@@ -9,6 +9,9 @@ import { mmcCmdqDisable, mmcCmdqEnable, mmcCqeActive, mmcFlushCache } from '../.
 import { mmcSendStatus } from '../../src/driver/mmc/mmc-ops.js';
 import { withHost } from '../../src/driver/mmc/core.js';
 import { randomBytes } from './helpers.js';
+import { parseFaults } from '../../src/device/faults.js';
+import { MmcBlockError } from '../../src/driver/mmc/block.js';
+import { EIO } from '../../src/lib/errno.js';
 
 function cqeStack(o: { cqe?: boolean; cmdqDepth?: number; cacheSize?: number; trace?: string } = {}) {
   const backing = new MemoryBacking(new Uint8Array(4 << 20));
@@ -113,6 +116,21 @@ describe('MMC core + cqhci: command queueing', () => {
     }, 'test');
     assert.notEqual(err, 0);
     assert.equal(stack.card.extCsd.cmdqEn, true);
+  });
+
+  it('a task whose data fails (CQIS RED, CQTERRI data error) ends with -EIO; the engine keeps serving the next task', () => {
+    const { stack, board } = cqeStack();
+    for (const f of parseFaults('data-crc:2@cmd47')) board.faults.add(f);
+    assert.throws(
+      () => user(stack).writeSectors(600, randomBytes(8 * 512, 11)),
+      (e: unknown) => e instanceof MmcBlockError && e.errno === -EIO && /CQE task/.test(e.message),
+    );
+    assert.ok(stack.host.log.some((l) => /cqhci: error IRQ status: 0x00000006 TERRI 0x/.test(l)), stack.host.log.slice(-4).join('\n'));
+    assert.equal(mmcBlkCqeInFlight(stack.card), 0, 'the tag is back');
+    assert.ok(stack.host.log.includes('mmc0: running CQE recovery'));
+    const data = randomBytes(8 * 512, 12);
+    user(stack).writeSectors(600, data);
+    assert.deepEqual(user(stack).readSectors(600, 8), data);
   });
 
   it('REQ_FLUSH: CMD6 FLUSH_CACHE programs what the volatile cache holds; without a cache nothing is sent', () => {

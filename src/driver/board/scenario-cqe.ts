@@ -7,7 +7,7 @@
 import { SECTOR_SIZE } from '../../lib/units.js';
 import { errnoName } from '../../lib/errno.js';
 import { mmcClaimHost } from '../mmc/core.js';
-import { mmcCqeActive } from '../mmc/cqe.js';
+import { hweight32, mmcCqeActive } from '../mmc/cqe.js';
 import { mmcBlkCqeStart } from '../mmc/block-cqe.js';
 import type { BoardSession } from './session.js';
 
@@ -46,12 +46,6 @@ export function queueCqeTasks(session: BoardSession, tasks: number): string[] {
   }
   session.board.clock.advance(CQE_SCENARIO_RUN_NS);
   const inEngine = host.cqeOps?.cqeBusy(host) ?? 0;
-  notes.unshift(`H6: blk-mq on CPU1 queued ${queued} write task(s) of ${blocks} blocks into ${last.name}; ${popcount(inEngine)} still in the engine at the panic`);
+  notes.unshift(`H6: blk-mq on CPU1 queued ${queued} write task(s) of ${blocks} blocks into ${last.name}; ${hweight32(inEngine)} still in the engine at the panic`);
   return notes;
-}
-
-function popcount(v: number): number {
-  let n = 0;
-  for (let x = v >>> 0; x; x &= x - 1) n++;
-  return n;
 }

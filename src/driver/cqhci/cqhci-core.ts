@@ -16,7 +16,7 @@ import { ADMA2_ACT, adma2Attr, encodeAdma2DescriptorAt } from '../../hw/adma2.js
 import { compose, isSet } from '../../hw/fields.js';
 import type { RegDef } from '../../hw/sdhci-regs.js';
 import { EBUSY, EINVAL, EIO, ETIMEDOUT } from '../../lib/errno.js';
-import { mmcCqeRequestDone } from '../mmc/cqe.js';
+import { hweight32, mmcCqeRequestDone } from '../mmc/cqe.js';
 import { MMC_DATA_READ, type MmcCard, type MmcCqeOps, type MmcCqeRequest, type MmcHost } from '../mmc/types.js';
 
 /** Where the engine's memory lives in simulated RAM (clear of the SDHCI driver's DMA_LAYOUT). */
@@ -226,7 +226,7 @@ export class CqhciHost {
     this.writel(status, Q.CQHCI_IS);
     let failed = 0;
     if (status & (Q.CQIS.RED.mask | Q.CQIS.GCE.mask | Q.CQIS.ICCE.mask)) {
-      // cqhci_error_irq(), simplified: the task the engine names fails with -EIO (no recovery run)
+      // cqhci_error_irq(), simplified: the task the engine names fails with -EIO; the block layer then runs mmc_cqe_recovery
       const terri = this.readl(Q.CQHCI_TERRI);
       if (isSet(Q.CQTERRI.RESP_ERR_VALID, terri)) failed |= 1 << ((terri >>> Q.CQTERRI.RESP_ERR_TASK.shift) & 0x1f);
       if (isSet(Q.CQTERRI.DATA_ERR_VALID, terri)) failed |= 1 << ((terri >>> Q.CQTERRI.DATA_ERR_TASK.shift) & 0x1f);
@@ -302,8 +302,7 @@ export class CqhciHost {
   /** Panic-safe clear: every task forgotten in the controller (no callbacks), engine disabled; returns the doorbell count. */
   panicClear(): number {
     if (!this.enabled) return 0;
-    let dropped = 0;
-    for (let v = this.readl(Q.CQHCI_TDBR); v; v &= v - 1) dropped++;
+    const dropped = hweight32(this.readl(Q.CQHCI_TDBR));
     this.writel(Q.CQCTL.CLEAR_ALL_TASKS.mask, Q.CQHCI_CTL);
     this.slots.fill(undefined);
     this.qcnt = 0;

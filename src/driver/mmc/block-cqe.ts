@@ -8,7 +8,7 @@
 import { SECTOR_SIZE } from '../../lib/units.js';
 import { EBUSY } from '../../lib/errno.js';
 import { mmcSetDataTimeout } from './core.js';
-import { mmcCqeStartReq } from './cqe.js';
+import { hweight32, mmcCqeStartReq } from './cqe.js';
 import { MMC_DATA_READ, MMC_DATA_WRITE, mmcData, type MmcCard, type MmcCqeRequest } from './types.js';
 
 /** Slots of a CQHCI without DCMD: 32; the card's queue may be shallower (CMDQ_DEPTH). */
@@ -34,9 +34,7 @@ function putTag(card: MmcCard, tag: number): void {
 
 /** Tags the block layer has handed out and not had back: requests in flight in the engine. */
 export function mmcBlkCqeInFlight(card: MmcCard): number {
-  let n = 0;
-  for (let v = tagsInUse.get(card) ?? 0; v; v &= v - 1) n++;
-  return n;
+  return hweight32(tagsInUse.get(card) ?? 0);
 }
 
 export interface CqeIo {

@@ -20,7 +20,7 @@ import {
 } from './partitions/index.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcWaitForReq, mrqError } from './core.js';
 import { mmcBlkCqeRw } from './block-cqe.js';
-import { mmcCqeActive, mmcFlushCache } from './cqe.js';
+import { mmcCqeActive, mmcCqeRecovery, mmcFlushCache } from './cqe.js';
 import { EINVAL, EIO, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   EXT_CSD,
@@ -204,7 +204,10 @@ export class MmcBlockDevice {
   private issueCqe(lba: number, buf: Uint8Array, write: boolean): void {
     this.blk.stats.requests++;
     const err = mmcBlkCqeRw(this.card, { lba, buf, write });
-    if (err) throw new MmcBlockError(this.name, err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR_SIZE} failed: CQE task`);
+    if (!err) return;
+    this.blk.stats.recoveries++;
+    mmcCqeRecovery(this.card.host); // mmc_blk_cqe_recovery()
+    throw new MmcBlockError(this.name, err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR_SIZE} failed: CQE task`);
   }
 
   /** mmc_blk_rw_rq_prep() + issue + wait, and for writes the CMD13 busy poll. */

@@ -13,8 +13,9 @@ import {
 } from '../../hw/ext-csd.js';
 import { EXT_CSD_CMD_SET_NORMAL, mmcSwitch } from './mmc-ops.js';
 import { EBADMSG, EINVAL, EOPNOTSUPP } from '../../lib/errno.js';
-import { mmcRetune } from './core.js';
-import type { MmcCard, MmcCqeRequest, MmcHost } from './types.js';
+import { MMC_CMD_RETRIES, mmcRetune, mmcWaitForCmd } from './core.js';
+import { MMC_CMDQ_DISCARD_QUEUE } from '../../hw/mmc-protocol.js';
+import { MMC, MMC_CMD_AC, MMC_RSP_CRC, MMC_RSP_R1B, mmcCommand, type MmcCard, type MmcCqeRequest, type MmcHost } from './types.js';
 
 /** EXT_CSD_REV of eMMC 5.1, from which mmc_decode_ext_csd reads CMDQ_SUPPORT and CMDQ_DEPTH. */
 const EXT_CSD_REV_5_1 = 8;
@@ -82,11 +83,40 @@ export function mmcCqeStartReq(host: MmcHost, mrq: MmcCqeRequest): number {
   return host.cqeOps.cqeRequest(host, mrq);
 }
 
+/** MMC_CQE_RECOVERY_TIMEOUT (ms) */
+export const MMC_CQE_RECOVERY_TIMEOUT_MS = 1000;
+
+/**
+ * mmc_cqe_recovery(): after a task error — the engine halted and its interrupts off, CMD12 and
+ * CMD48 discard-queue on the legacy path (CRC ignored), then every task cleared and the engine
+ * re-armed halted (the next task un-halts it). Returns the CMD48 error.
+ */
+export function mmcCqeRecovery(host: MmcHost): number {
+  const ops = host.cqeOps;
+  if (!ops) return -EINVAL;
+  host.log.push(`mmc${host.index}: running CQE recovery`);
+  ops.cqeRecoveryStart(host);
+  const noCrc = (MMC_RSP_R1B & ~MMC_RSP_CRC) | MMC_CMD_AC;
+  mmcWaitForCmd(host, mmcCommand(MMC.STOP_TRANSMISSION, 0, noCrc, { busyTimeoutMs: MMC_CQE_RECOVERY_TIMEOUT_MS }), MMC_CMD_RETRIES);
+  const discard = () => mmcWaitForCmd(host, mmcCommand(MMC.CMDQ_TASK_MGMT, MMC_CMDQ_DISCARD_QUEUE, noCrc, { busyTimeoutMs: MMC_CQE_RECOVERY_TIMEOUT_MS }), MMC_CMD_RETRIES);
+  let err = discard();
+  ops.cqeRecoveryFinish(host);
+  if (err) err = discard();
+  return err;
+}
+
 /** mmc_cqe_request_done(): the engine's completion of one task. */
 export function mmcCqeRequestDone(mrq: MmcCqeRequest, error: number): void {
   mrq.error = error;
   mrq.completed = true;
   mrq.done?.(mrq);
+}
+
+/** hweight32(): set bits (tasks in a doorbell or queue-status word). */
+export function hweight32(v: number): number {
+  let n = 0;
+  for (let x = v >>> 0; x; x &= x - 1) n++;
+  return n;
 }
 
 /** mmc_cache_enabled(): mmc_init_card turned CACHE_CTRL on because CACHE_SIZE > 0. */

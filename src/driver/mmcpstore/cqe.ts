@@ -7,7 +7,7 @@
  * controller's tasks, CMD6 CMDQ_MODE_EN = 0, then legacy I/O.
  */
 import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL } from '../mmc/mmc-ops.js';
-import { mmcCmdqDisable, mmcCmdqEnable } from '../mmc/cqe.js';
+import { hweight32, mmcCmdqDisable, mmcCmdqEnable } from '../mmc/cqe.js';
 import { MMC, MMC_CMD_AC, MMC_RSP_R1B, mmcCommand, type MmcCommand } from '../mmc/types.js';
 import { MMC_CMDQ_DISCARD_QUEUE, encodeSwitchArg } from '../../hw/mmc-protocol.js';
 import { EOPNOTSUPP, errnoName } from '../../lib/errno.js';
@@ -57,7 +57,7 @@ export function fixedCqeQuiesce(ctx: MmcpstoreContext, io: PanicCmdIo): number {
     }
     const busy = ops.cqeBusy(host);
     const err = ops.cqePanicHalt(host);
-    ctx.event('prepare', `CQE halt (${popcount(busy)} task(s) in the engine): ${errnoName(err)}`);
+    ctx.event('prepare', `CQE halt (${hweight32(busy)} task(s) in the engine): ${errnoName(err)}`);
     if (err) {
       ctx.log(KERN.EMERG, `PANIC: command queue engine does not halt (${errnoName(err)}): record not written`);
       return err;
@@ -87,10 +87,4 @@ export function fixedCqeQuiesce(ctx: MmcpstoreContext, io: PanicCmdIo): number {
   }
   ctx.log(KERN.WARNING, `PANIC: command queueing was on: engine halted, ${dropped} queued task(s) discarded, card back to legacy commands`);
   return 0;
-}
-
-function popcount(v: number): number {
-  let n = 0;
-  for (let x = v >>> 0; x; x &= x - 1) n++;
-  return n;
 }
