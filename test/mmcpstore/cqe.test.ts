@@ -38,7 +38,8 @@ describe('H6: command queueing on at the panic', () => {
     assert.ok(rep.phases.some((p) => p.name === 'stop' && p.detail === 'CMD48 discard queue: 0'));
     assert.ok(rep.phases.some((p) => p.name === 'switch' && p.detail === 'panic CMD6 CMDQ_MODE_EN -> 0: 0'));
     // the task moving data finished during the halt; the three still queued are discarded
-    assert.ok(rep.driverLog.some((l) => /command queueing was on: engine halted, 3 queued task\(s\) discarded/.test(l)), rep.driverLog.join('\n'));
+    assert.ok(rep.driverLog.some((l) => /command queue engine halted, 3 queued task\(s\) discarded/.test(l)), rep.driverLog.join('\n'));
+    assert.ok(rep.driverLog.some((l) => /command queueing off \(CMDQ_MODE_EN=0\): legacy commands from here/.test(l)));
     assert.ok(tracer.records.some((r) => /sdcard_cmdq discard all task 3 tasks/.test(r.line)), tracer.records.map((r) => r.line).slice(-10).join('\n'));
     assert.equal(s.stack.card.extCsd.cmdqEn, false);
     assert.equal(s.stack.host.cqeEnabled, false);
@@ -47,6 +48,14 @@ describe('H6: command queueing on at the panic', () => {
   it('a CQE board with no tasks queued: posted still loses the record (card in CMDQ mode), proposed writes it', () => {
     assert.match(panicCqe('posted', {}).rep.reason ?? '', /command-queue mode/);
     assert.equal(panicCqe('fixed', {}).rep.outcome, 'written');
+  });
+
+  it('combined with a card power cycle (resetMask all) or a deselected card: proposed still writes, posted still loses', () => {
+    for (const extra of [{ resetMask: 'all' }, { suspended: 'card' }] as const) {
+      const fixed = panicCqe('fixed', { cqe: true, ...extra }).rep;
+      assert.equal(fixed.outcome, 'written', `${JSON.stringify(extra)}: ${fixed.reason}`);
+      assert.equal(panicCqe('posted', { cqe: true, ...extra }).rep.outcome, 'lost');
+    }
   });
 
   it('cqe: N queues N tasks', () => {

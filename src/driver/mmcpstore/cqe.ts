@@ -3,8 +3,9 @@
  * `mmc_cmdq_disable()` before a request on a card in CMDQ mode, `mmc_cmdq_enable()` after it.
  * Panic path, posted versions: nothing — mmc_start_request's `cqe_off` halts the engine only
  * (for 100 µs), the card stays in CMDQ mode where CMD23/CMD25 are illegal, the queued tasks stay
- * queued. Proposed: halt the engine with a busy poll, CMD48 discard the card's queue, clear the
- * controller's tasks, CMD6 CMDQ_MODE_EN = 0, then legacy I/O.
+ * queued. Proposed: halt the engine with a busy poll and clear its tasks, bring the card to TRAN
+ * (the panic path's own recovery), CMD48 discard the card's queue, CMD6 CMDQ_MODE_EN = 0, then
+ * legacy I/O.
  */
 import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL } from '../mmc/mmc-ops.js';
 import { hweight32, mmcCmdqDisable, mmcCmdqEnable } from '../mmc/cqe.js';
@@ -42,49 +43,51 @@ export interface PanicCmdIo {
 }
 
 /**
- * Proposed driver, at the start of the panic write: take the card and the controller out of
- * command queueing. Returns 0 (or nothing to do), or -errno with the reason logged.
+ * Proposed driver, first step after the claim: halt the engine with a busy poll and forget its
+ * tasks (the card's copies are discarded by `fixedCmdqOff`). 0, or -errno with the reason logged.
  */
-export function fixedCqeQuiesce(ctx: MmcpstoreContext, io: PanicCmdIo): number {
+export function fixedCqeHalt(ctx: MmcpstoreContext): number {
   const host = ctx.host;
-  const card = ctx.card;
   const ops = host.cqeOps;
-  if (!card.extCsd.cmdqEn && !host.cqeEnabled) return 0;
-  if (ops && host.cqeEnabled) {
-    if (!ops.cqePanicHalt || !ops.cqePanicClear) {
-      ctx.log(KERN.EMERG, 'PANIC: command queue engine on and the host has no panic halt: record not written');
-      return -EOPNOTSUPP;
-    }
-    const busy = ops.cqeBusy(host);
-    const err = ops.cqePanicHalt(host);
-    ctx.event('prepare', `CQE halt (${hweight32(busy)} task(s) in the engine): ${errnoName(err)}`);
-    if (err) {
-      ctx.log(KERN.EMERG, `PANIC: command queue engine does not halt (${errnoName(err)}): record not written`);
-      return err;
-    }
+  if (!ops || !host.cqeEnabled) return 0;
+  if (!ops.cqePanicHalt || !ops.cqePanicClear) {
+    ctx.log(KERN.EMERG, 'PANIC: command queue engine on and the host has no panic halt: record not written');
+    return -EOPNOTSUPP;
   }
-  if (card.extCsd.cmdqEn) {
-    const discard = mmcCommand(MMC.CMDQ_TASK_MGMT, MMC_CMDQ_DISCARD_QUEUE, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: PANIC_CMDQ_BUSY_MS });
-    const err = io.cmd(discard);
-    ctx.event('stop', `CMD48 discard queue: ${errnoName(err)}`);
-    if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD48 discard of the card's task queue failed (${errnoName(err)}): record not written`);
-      return err;
-    }
-    io.waitNotBusy(PANIC_CMDQ_BUSY_MS);
+  const busy = ops.cqeBusy(host);
+  const err = ops.cqePanicHalt(host);
+  ctx.event('prepare', `CQE halt (${hweight32(busy)} task(s) in the engine): ${errnoName(err)}`);
+  if (err) {
+    ctx.log(KERN.EMERG, `PANIC: command queue engine does not halt (${errnoName(err)}): record not written`);
+    return err;
   }
-  const dropped = ops?.cqePanicClear?.(host) ?? 0;
-  if (card.extCsd.cmdqEn) {
-    const arg = encodeSwitchArg(EXT_CSD.CMDQ_MODE_EN, 0, EXT_CSD_CMD_SET_NORMAL);
-    const err = io.cmd(mmcCommand(MMC.SWITCH, arg, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: card.extCsd.genericCmd6Time }));
-    ctx.event('switch', `panic CMD6 CMDQ_MODE_EN -> 0: ${errnoName(err)}`);
-    if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD6 CMDQ_MODE_EN=0 failed (${errnoName(err)}): record not written`);
-      return err;
-    }
-    io.waitNotBusy(PANIC_CMDQ_BUSY_MS);
-    card.extCsd.cmdqEn = false;
+  const dropped = ops.cqePanicClear(host);
+  ctx.log(KERN.WARNING, `PANIC: command queue engine halted, ${dropped} queued task(s) discarded`);
+  return 0;
+}
+
+/**
+ * Proposed driver, once the card is in TRAN: CMD48 discards the card's queue (a card that was
+ * re-initialised or never in CMDQ mode refuses it: only logged), CMD6 CMDQ_MODE_EN = 0 makes
+ * CMD23/CMD25 legal again. 0, or -errno with the reason logged.
+ */
+export function fixedCmdqOff(ctx: MmcpstoreContext, io: PanicCmdIo): number {
+  const card = ctx.card;
+  if (!card.extCsd.cmdqEn) return 0;
+  const discard = mmcCommand(MMC.CMDQ_TASK_MGMT, MMC_CMDQ_DISCARD_QUEUE, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: PANIC_CMDQ_BUSY_MS });
+  let err = io.cmd(discard);
+  ctx.event('stop', `CMD48 discard queue: ${errnoName(err)}`);
+  if (err) ctx.log(KERN.WARNING, `PANIC: CMD48 discard queue failed (${errnoName(err)}): card not in command-queue mode any more?`);
+  else io.waitNotBusy(PANIC_CMDQ_BUSY_MS);
+  const arg = encodeSwitchArg(EXT_CSD.CMDQ_MODE_EN, 0, EXT_CSD_CMD_SET_NORMAL);
+  err = io.cmd(mmcCommand(MMC.SWITCH, arg, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: card.extCsd.genericCmd6Time }));
+  ctx.event('switch', `panic CMD6 CMDQ_MODE_EN -> 0: ${errnoName(err)}`);
+  if (err) {
+    ctx.log(KERN.EMERG, `PANIC: CMD6 CMDQ_MODE_EN=0 failed (${errnoName(err)}): record not written`);
+    return err;
   }
-  ctx.log(KERN.WARNING, `PANIC: command queueing was on: engine halted, ${dropped} queued task(s) discarded, card back to legacy commands`);
+  io.waitNotBusy(PANIC_CMDQ_BUSY_MS);
+  card.extCsd.cmdqEn = false;
+  ctx.log(KERN.WARNING, 'PANIC: command queueing off (CMDQ_MODE_EN=0): legacy commands from here');
   return 0;
 }

@@ -21,7 +21,7 @@ import { EBUSY, EINVAL, EIO, ENODEV, EOPNOTSUPP, errnoName } from '../../lib/err
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
-import { fixedCqeQuiesce } from './cqe.js';
+import { fixedCmdqOff, fixedCqeHalt } from './cqe.js';
 import { fixedPanicFlushCache } from './cache.js';
 import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
@@ -181,9 +181,11 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, 'PANIC: re-tune pending: held (tuning needs interrupts); using the current sampling point');
     host.retuneHold = 1;
   }
-  const err = fixedCqeQuiesce(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
-  if (err) return err;
-  return fixedCardToTran(ctx);
+  // H6: engine halted first, the card's queue and CMDQ mode once the card is in TRAN (./cqe.ts)
+  let err = fixedCqeHalt(ctx);
+  if (!err) err = fixedCardToTran(ctx);
+  if (!err) err = fixedCmdqOff(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
+  return err;
 }
 
 /** One panic-mode request; the fixed driver retries once after bringing the card back to TRAN. */
