@@ -89,6 +89,7 @@ describe('MMC core + cqhci: command queueing', () => {
     const st = withHost(stack.host, () => mmcSendStatus(stack.card, 0), 'test');
     assert.equal(st.err, 0);
     assert.equal(stack.host.cqeOn, false);
+    assert.ok(!stack.host.log.some((l) => /CQE stuck on/.test(l)), 'an idle engine halts within CQHCI_OFF_TIMEOUT');
     user(stack).readSectors(0, 8);
     assert.equal(stack.host.cqeOn, true);
   });
