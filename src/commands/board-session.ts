@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type { Tracer } from '../driver/board/index.js';
 import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
-import { boardParams, runOnBoard, type BoardParams, type Booted } from '../reader/board-run.js';
+import { boardParams, runOnBoard, type BoardFeatures, type BoardParams, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { SCHEMA_VERSION } from '../reader/report.js';
@@ -80,9 +80,19 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
       readOnly: b.readOnly,
       mount: b.mount ?? true,
       now: b.now ?? bootWallClock(io.env),
+      features: boardFeatures(o),
     },
     fn,
   );
+}
+
+/** The board features of the command line (panic: --cqe, --cache-size, --without-cmd23). */
+export function boardFeatures(o: CliOptions): BoardFeatures {
+  const f: BoardFeatures = {};
+  if (o.cqe) f.cqe = true;
+  if (o.cacheSize) f.cacheSize = o.cacheSize;
+  if (o.withoutCmd23) f.hostNoCmd23 = true;
+  return f;
 }
 
 /**

@@ -74,6 +74,13 @@ export function parseKib(option: string, text: string): number {
   return n;
 }
 
+/** EXT_CSD CACHE_SIZE counts KiB in 4 bytes: a whole number of KiB below 4 TiB. */
+export function parseCacheSize(text: string): number {
+  const n = parseByteSize('cache-size', text, { allowZero: true });
+  if (n % 1024 !== 0 || n / 1024 > 0xffffffff) throw new UsageError(`--cache-size: '${text}' is not a whole number of KiB below 4T (EXT_CSD CACHE_SIZE)`, { option: 'cache-size', value: text });
+  return n;
+}
+
 /** Lock waits are real time, so they are bounded: at most an hour. */
 export const MAX_WAIT_SECONDS = 3600;
 

@@ -12,7 +12,7 @@ import { COMPRESS_CHOICES } from '../reader/params.js';
 import { ARCHES } from '../zone/codec.js';
 import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
 import { MiB } from '../lib/units.js';
-import { appendTo, choice, nonEmpty, parseByteSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
+import { appendTo, choice, nonEmpty, parseByteSize, parseCacheSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
 
 /** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
 export type BoardCommandName = 'mkimage' | 'panic' | 'oops' | 'pmsg' | 'console' | 'erase';
@@ -309,7 +309,16 @@ export const OPTIONS = [
   }),
   opt({
     key: 'cqe', long: 'cqe', group: 'general', commands: ['panic'],
-    description: 'H6: command queueing enabled (not modelled: reported as a note)',
+    description: 'H6: the board runs with command queueing (a CQHCI engine, the card in CMDQ mode) and CPU1 has 4 write tasks queued at the panic',
+  }),
+  opt({
+    key: 'cacheSize', long: 'cache-size', arg: 'BYTES', group: 'general', commands: ['panic'],
+    description: "H9: the card has a volatile write cache of this size (a multiple of 1K, e.g. 1M), on from boot; what is not force-programmed or flushed is lost at the power cycle after the panic",
+    parse: parseCacheSize,
+  }),
+  opt({
+    key: 'withoutCmd23', long: 'without-cmd23', group: 'general', commands: ['panic'],
+    description: 'H9: the host cannot send CMD23 (SDHCI_QUIRK2_HOST_NO_CMD23): no block count and no forced programming',
   }),
   opt({
     key: 'fault', long: 'fault', arg: 'SPEC', group: 'general', commands: ['panic'],

@@ -9,6 +9,7 @@ import {
   closeBoard,
   openBoard,
   type AttachOptions,
+  type OpenBoardOptions,
   type BoardSession,
   type PstoreState,
   type Tracer,
@@ -69,7 +70,12 @@ export interface BoardRun {
   mount: boolean;
   /** wall clock at boot (record times) */
   now: number;
+  /** optional card and host features the board is built with (panic --cqe, --cache-size, --without-cmd23) */
+  features?: BoardFeatures;
 }
+
+/** The board features a command line can ask for (docs/scenarios.md: H6, H9). */
+export type BoardFeatures = Pick<OpenBoardOptions, 'cqe' | 'cacheSize' | 'hostNoCmd23'>;
 
 export interface Booted {
   image: string;
@@ -96,6 +102,7 @@ export async function runOnBoard<T>(r: BoardRun, fn: (x: Booted) => T | Promise<
     seed: r.seed,
     now: r.now,
     ...(tracer ? { trace: tracer } : {}),
+    ...r.features,
   });
   try {
     // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path

@@ -21,7 +21,9 @@ const ROWS: Row[] = [
   { args: ['--partition', 'boot0'], fixed: 'written' },
   { args: ['--partition', 'rpmb'], fixed: 'written' },
   { args: ['--partition', 'boot1', '--fault', 'cmd-timeout@cmd6~1'], fixed: /card may still be on a boot\/RPMB partition/ },
-  { args: ['--cqe'], fixed: 'written' },
+  { args: ['--cqe'], fixed: 'written', posted: /still in command-queue mode \(CMDQ_MODE_EN=1\)/ },
+  { args: ['--cache-size', '1M'], fixed: 'written', posted: 'written' },
+  { args: ['--cache-size', '1M', '--without-cmd23'], fixed: 'written', posted: /into the card's volatile cache, never flushed, and lost at the power cycle/ },
   { args: ['--fault', 'data-crc'], fixed: 'written', posted: /-EILSEQ/ },
   { args: ['--fault', 'cmd-timeout@cmd23~1'], fixed: /sbc -ETIMEDOUT/ },
   { args: ['--fault', 'busy:forever@cmd25'], fixed: /card busy \(DAT0 low\) for 2000 ms/ },
@@ -57,7 +59,7 @@ describe('panic scenario switches', () => {
           assert.match(r.stderr, /mmcpstore: panic record not written: /);
           assert.match(r.stderr, want);
         }
-        if (row.args[0] === '--cqe') assert.ok(rep.panic.notes.some((n) => n.includes('command queueing')));
+        if (row.args[0] === '--cqe') assert.ok(rep.panic.notes.some((n) => /H6: blk-mq on CPU1 queued 4 write task\(s\)/.test(n)), rep.panic.notes.join('\n'));
       });
     }
   }
@@ -69,6 +71,13 @@ describe('panic scenario switches', () => {
     const rep = JSON.parse(r.stdout) as { recovered: string[]; beforeMount: boolean; panic: { zone: number } };
     assert.deepEqual([rep.beforeMount, rep.recovered, rep.panic.zone], [true, [], 0]);
     assert.match(r.stderr, /pstorefs not mounted before the panic \(H12\)/);
+  });
+
+  it('--cache-size must be whole KiB (EXT_CSD CACHE_SIZE counts KiB): a usage error otherwise', () => {
+    const img = blankCard(tmpDir('badcache'));
+    const r = mmcpstore(['panic', '--image', img, '--cache-size', '1000']);
+    assert.equal(r.status, EXIT.usage);
+    assert.match(r.stderr, /--cache-size: '1000' is not a whole number of KiB/);
   });
 
   it('a bad --fault spec is a usage error', () => {

@@ -7,6 +7,7 @@ import { applyScenario } from './scenario.js';
 import type { BoardSession } from './session.js';
 import type { OopsReport, PanicReport, PanicScenario, ReportPhase } from './types.js';
 import { verifyPanicWrites } from './verify.js';
+import { lostRecordCause } from './loss-cause.js';
 
 export interface RunPanicOptions {
   message: string;
@@ -101,10 +102,7 @@ export function runPanic(session: BoardSession, o: RunPanicOptions): PanicReport
     const check = verifyPanicWrites(session, [first])[0]!;
     if (check.landed) report.outcome = 'written';
     else {
-      const sbc = events.some((e) => e.detail.includes('sbc error ignored'));
-      report.reason = `driver reported success but the card does not hold the record (first difference at byte ${check.firstDiff})${
-        sbc ? ': CMD23 failed, the data command was never sent, and sbc.error is not examined' : ''
-      }`;
+      report.reason = `driver reported success but the card does not hold the record (first difference at byte ${check.firstDiff})${lostRecordCause(session, events)}`;
     }
   }
   if (report.outcome === 'written' && report.zone === undefined) report.zone = layout.kmsg.findIndex((z) => z.off === first!.off);

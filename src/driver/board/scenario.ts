@@ -10,6 +10,7 @@ import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, 
 import * as R from '../../hw/sdhci-regs.js';
 import { sdhciInstallPanicOps, sdhciRemovePanicOps } from '../sdhci/panic.js';
 import type { BoardSession } from './session.js';
+import { CQE_SCENARIO_TASKS, queueCqeTasks } from './scenario-cqe.js';
 import type { PanicScenario } from './types.js';
 
 /** What the setup did and anything it could not model. */
@@ -58,7 +59,7 @@ export function applyScenario(session: BoardSession, sc: PanicScenario): Scenari
     sdhci.runtimeSuspended = true;
   }
   if (sc.retunePending) host.needRetune = true;
-  if (sc.cqe) out.notes.push('H6 (CQE): the emulated card does not model command queueing (EXT_CSD CMDQ_MODE_EN, CMD44–48); nothing set up');
+  if (sc.cqe) out.notes.push(...queueCqeTasks(session, sc.cqe === true ? CQE_SCENARIO_TASKS : sc.cqe));
   if (sc.pmSuspendWindow) p.driver.pmNotify('suspend-prepare');
 
   if (sc.lockHeld === 'sdhci') {

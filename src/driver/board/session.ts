@@ -14,6 +14,7 @@ import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
 import { errnoName } from '../../lib/errno.js';
 import { sdhciInstallPanicOps } from '../sdhci/panic.js';
+import { SDHCI_QUIRK2_HOST_NO_CMD23 } from '../sdhci/sdhci.js';
 import { PstoreCore, type PstoreFile, type Timespec } from '../../zone/platform.js';
 import { mergeBlkParams, type BlkParams } from '../../zone/params.js';
 import { kernelProfile } from '../../zone/kernel-profile.js';
@@ -145,11 +146,15 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
       faults: o.faults,
       seed: o.seed ?? 1,
       trace: o.trace,
+      cacheSize: o.cacheSize,
+      cmdqDepth: o.cmdqDepth,
+      cqe: o.cqe,
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
     // the kernel first (no time passes), so the MMC stack boots on its CPUs and clock
     const system = new System({ seed: o.seed ?? 1, clock: board.clock });
-    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cpu: new Cpu({ clock: board.clock, irq: board.irq, cpus: system.cpus }) });
+    const cpu = new Cpu({ clock: board.clock, irq: board.irq, cpus: system.cpus });
+    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cpu, cqe: o.cqe, quirks2: o.hostNoCmd23 ? SDHCI_QUIRK2_HOST_NO_CMD23 : 0 });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);
   } catch (e) {

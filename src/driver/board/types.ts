@@ -31,6 +31,14 @@ export interface OpenBoardOptions {
   now?: number;
   /** seeded boot log lines (default 120) */
   bootLogLines?: number;
+  /** the card's volatile write cache in bytes (EXT_CSD CACHE_SIZE; default 0 = none): H9 */
+  cacheSize?: number;
+  /** the card's command-queue depth (EXT_CSD CMDQ_DEPTH; default 32, 0 = no command queueing) */
+  cmdqDepth?: number;
+  /** a CQHCI engine in the controller, driven by cqhci (the card runs in CMDQ mode): H6 */
+  cqe?: boolean;
+  /** the host cannot send CMD23 (SDHCI_QUIRK2_HOST_NO_CMD23): no block count, no forced programming (H9) */
+  hostNoCmd23?: boolean;
 }
 
 export interface RelatedOptions {
@@ -70,8 +78,11 @@ export interface PanicScenario {
   suspended?: 'host' | 'card';
   /** H5: the card was left on another hardware partition */
   partition?: 'boot0' | 'boot1' | 'rpmb';
-  /** H6: command queueing enabled (not modelled by the device: refused with a note) */
-  cqe?: boolean;
+  /**
+   * H6: command queueing on (needs a board opened with `cqe`): CPU1's blk-mq queued write tasks
+   * into rootfs (`true`: 4, or this many) and the engine is running them when panic strikes
+   */
+  cqe?: boolean | number;
   /** H7/H8/H9: device fault specs armed just before the panic (data-crc, cmd-timeout@cmd23, busy:forever, power-loss:N …) */
   fault?: string;
   /** H11: a re-tune is pending */

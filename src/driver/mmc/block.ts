@@ -19,6 +19,8 @@ import {
   type ScanResult,
 } from './partitions/index.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcWaitForReq, mrqError } from './core.js';
+import { mmcBlkCqeRw } from './block-cqe.js';
+import { mmcCqeActive, mmcCqeRecovery, mmcFlushCache } from './cqe.js';
 import { EINVAL, EIO, ETIMEDOUT, errnoName } from '../../lib/errno.js';
 import {
   EXT_CSD,
@@ -96,6 +98,17 @@ export class MmcBlk {
     return this.devices.find((d) => d.name === name);
   }
 
+  /** REQ_OP_FLUSH → mmc_blk_issue_flush(): CMD6 FLUSH_CACHE when the card's cache is on. */
+  flush(): number {
+    const host = this.card.host;
+    mmcClaimHost(host, 'mmcqd');
+    try {
+      return mmcFlushCache(this.card);
+    } finally {
+      mmcReleaseHost(host);
+    }
+  }
+
   /** mmc_blk_part_switch() */
   partSwitch(partType: number): number {
     if (this.partCurr === partType) return 0;
@@ -162,6 +175,7 @@ export class MmcBlockDevice {
     try {
       let err = blk.partSwitch(this.partType);
       if (err) throw new MmcBlockError(this.name, err, `partition switch to ${this.name} failed`);
+      if (this.partType === 0 && mmcCqeActive(this.card)) return this.issueCqe(lba, buf, write);
       let cmdTries = 0;
       let dataTries = 0;
       for (;;) {
@@ -184,6 +198,16 @@ export class MmcBlockDevice {
     } finally {
       mmcReleaseHost(host);
     }
+  }
+
+  /** mmc_blk_cqe_issue_rw_rq(): one task through the command-queue engine (block-cqe.ts). */
+  private issueCqe(lba: number, buf: Uint8Array, write: boolean): void {
+    this.blk.stats.requests++;
+    const err = mmcBlkCqeRw(this.card, { lba, buf, write });
+    if (!err) return;
+    this.blk.stats.recoveries++;
+    mmcCqeRecovery(this.card.host); // mmc_blk_cqe_recovery()
+    throw new MmcBlockError(this.name, err, `${write ? 'write' : 'read'} of sectors ${lba}+${buf.length / SECTOR_SIZE} failed: CQE task`);
   }
 
   /** mmc_blk_rw_rq_prep() + issue + wait, and for writes the CMD13 busy poll. */

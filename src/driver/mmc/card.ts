@@ -5,6 +5,7 @@
  */
 import { GiB, KiB, SECTOR_SIZE } from '../../lib/units.js';
 import { EINVAL, EIO } from '../../lib/errno.js';
+import { mmcInitCmdq } from './cqe.js';
 import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock } from './core.js';
 import {
   DEFAULT_CMD6_TIMEOUT_MS,
@@ -288,6 +289,8 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.CACHE_CTRL, 1, card.extCsd.genericCmd6Time);
     if (err && err !== -74) fail('CACHE_CTRL', err);
   }
+  err = mmcInitCmdq(card);
+  if (err) fail('CMDQ_MODE_EN', err);
   return card;
 }
 

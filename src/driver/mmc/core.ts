@@ -112,6 +112,8 @@ export function mmcStartRequest(host: MmcHost, mrq: MmcRequest): number {
   // mmc_retune(): a pending re-tune runs before the request; SDHCI tuning waits for the
   // Buffer Read Ready interrupt with a sleeping wait (H11: a BUG with IRQs off)
   if (host.needRetune && !host.retuneHold) mmcRetune(host);
+  // __mmc_start_request(): a legacy request halts the command-queue engine (the card's CMDQ mode stays)
+  if (host.cqeOn) host.cqeOps?.cqeOff(host);
   host.ongoingMrq = mrq;
   host.ops.request(host, mrq);
   return 0;

@@ -5,6 +5,7 @@
 import type { Board } from '../../device/board.js';
 import type { SdhciHost, TransferKind } from '../sdhci/sdhci.js';
 import { sdhciProbe } from '../sdhci/setup.js';
+import { sdhciCqhciInit } from '../cqhci/sdhci-cqhci.js';
 import { Cpu } from './cpu.js';
 import { withHost } from './core.js';
 import { mmcRescanTryFreq } from './card.js';
@@ -22,6 +23,10 @@ export interface BootMmcOptions {
   scan?: ScanOptions;
   /** an existing CPU model (default: a new one on the board's clock and IRQ line) */
   cpu?: Cpu;
+  /** the controller has a CQE (device tree `supports-cqe`): cqhci is set up at probe */
+  cqe?: boolean;
+  /** SDHCI_QUIRK2_* of the platform (e.g. SDHCI_QUIRK2_HOST_NO_CMD23) */
+  quirks2?: number;
 }
 
 export interface MmcStack {
@@ -46,8 +51,9 @@ export interface MmcStack {
 
 export function bootMmcStack(o: BootMmcOptions): MmcStack {
   const cpu = o.cpu ?? new Cpu({ clock: o.board.clock, irq: o.board.irq });
-  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0 });
+  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0, quirks2: o.quirks2 });
   const host = sdhci.mmc;
+  if (o.cqe) sdhciCqhciInit(sdhci);
   // mmc_rescan(): claim the host around the scan
   const card = withHost(host, () => mmcRescanTryFreq(host), 'mmc_rescan');
   const disks = mmcBlkProbe(card, { retries: o.retries, scan: o.scan });

@@ -147,6 +147,50 @@ export interface MmcHost {
   needRetune?: boolean;
   /** hold_retune: re-tuning is held off */
   retuneHold?: number;
+  /** struct mmc_cqe_ops of a host with a command-queue engine (cqhci), else undefined */
+  cqeOps?: MmcCqeOps;
+  /** cqe_enabled: the engine is set up for this card (mmc_init_card → cqe_enable) */
+  cqeEnabled?: boolean;
+  /** cqe_on: the engine is running (not halted); a legacy request turns it off first */
+  cqeOn?: boolean;
+}
+
+/**
+ * A command-queue request (struct mmc_request with `tag` and no `cmd`): one read or write task.
+ * `blkAddr` is the CMD45 argument (sectors on a block-addressed card).
+ */
+export interface MmcCqeRequest {
+  tag: number;
+  data: MmcData;
+  blkAddr: number;
+  /** REQ_FUA on a card without reliable write: the task's forced-programming bit */
+  forcedProg?: boolean;
+  /** 0 or -errno once completed */
+  error: number;
+  completed: boolean;
+  /** mmc_cqe_request_done(): called from the CQE interrupt */
+  done?: (mrq: MmcCqeRequest) => void;
+}
+
+/** struct mmc_cqe_ops (drivers/mmc/host/cqhci-core.c implements them). */
+export interface MmcCqeOps {
+  cqeEnable(host: MmcHost, card: MmcCard): number;
+  cqeDisable(host: MmcHost): void;
+  cqeRequest(host: MmcHost, mrq: MmcCqeRequest): number;
+  /** halt the engine (bounded busy poll, no sleep): before any legacy request */
+  cqeOff(host: MmcHost): void;
+  /** tasks the engine still holds (doorbell bits) */
+  cqeBusy(host: MmcHost): number;
+  /** mmc_cqe_recovery's host half: halt and clear all tasks (start), then re-arm (finish) */
+  cqeRecoveryStart(host: MmcHost): void;
+  cqeRecoveryFinish(host: MmcHost): void;
+  /**
+   * Not in mainline (a panic-safe driver's additions, like the series' panic ops): halt with a
+   * busy poll (0 or -ETIMEDOUT), and forget every task in the controller without callbacks
+   * (returns how many), leaving the engine disabled.
+   */
+  cqePanicHalt?(host: MmcHost): number;
+  cqePanicClear?(host: MmcHost): number;
 }
 
 export const mmcHostname = (host: MmcHost): string => `mmc${host.index}`;
@@ -202,6 +246,10 @@ export interface MmcExtCsd {
   hpi: boolean;
   cacheSize: number;
   eraseGroupDef: number;
+  /** CMDQ_SUPPORT / CMDQ_DEPTH + 1 and whether CMDQ_MODE_EN is on (mmc/cqe.ts) */
+  cmdqSupport?: boolean;
+  cmdqDepth?: number;
+  cmdqEn?: boolean;
 }
 
 /** struct mmc_card: allocated by mmcAllocCard (card.ts), filled in by mmc_init_card. */

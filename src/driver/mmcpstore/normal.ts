@@ -1,6 +1,7 @@
 /**
  * The normal (process-context) path (spec §1.5): read op, write op and one request: mutex, host
- * claim, partition switch to the user area, CMD13, mmc_wait_for_req.
+ * claim, command queueing off (./cqe.ts), partition switch to the user area, CMD13, mmc_wait_for_req,
+ * command queueing back on.
  */
 import { mmcClaimHost, mmcReleaseHost, mmcWaitForReq } from '../mmc/core.js';
 import { EXT_CSD, EXT_CSD_CMD_SET_NORMAL, EXT_CSD_PART_CONFIG_ACC_MASK, R1_CURRENT_STATE, R1_STATE, mmcSendStatus, mmcSwitch } from '../mmc/mmc-ops.js';
@@ -9,6 +10,7 @@ import { EBUSY, EIO, ENODEV, ENOMSG, ETIMEDOUT, errnoName } from '../../lib/errn
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
+import { normalCmdqOff, normalCmdqOn } from './cqe.js';
 
 /** mmcpstore_do_request_internal(panic = false) */
 export function normalRequest(ctx: MmcpstoreContext, sect: number, blocks: number, buf: Uint8Array, write: boolean): number {
@@ -16,7 +18,11 @@ export function normalRequest(ctx: MmcpstoreContext, sect: number, blocks: numbe
   const card = ctx.card;
   ctx.mutex.lock();
   mmcClaimHost(host, 'mmcpstore');
+  let reenableCmdq = false;
   try {
+    const cmdq = normalCmdqOff(ctx);
+    if (cmdq.err) return cmdq.err;
+    reenableCmdq = cmdq.reenable;
     const partConfig = card.extCsd.partConfig;
     if (partConfig & EXT_CSD_PART_CONFIG_ACC_MASK) {
       const value = partConfig & ~EXT_CSD_PART_CONFIG_ACC_MASK;
@@ -43,6 +49,7 @@ export function normalRequest(ctx: MmcpstoreContext, sect: number, blocks: numbe
     if (err) ctx.log(KERN.ERR, `request failed: ${describeRequest(mrq)}`);
     return err;
   } finally {
+    if (reenableCmdq) normalCmdqOn(ctx);
     mmcReleaseHost(host);
     ctx.mutex.unlock();
   }

@@ -21,6 +21,8 @@ import { EBUSY, EINVAL, EIO, ENODEV, EOPNOTSUPP, errnoName } from '../../lib/err
 import { KERN, type MmcpstoreContext } from './context.js';
 import { areaIo } from './io.js';
 import { buildRequest, describeRequest, requestError } from './request.js';
+import { fixedCmdqOff, fixedCqeHalt } from './cqe.js';
+import { fixedPanicFlushCache } from './cache.js';
 import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
@@ -179,7 +181,11 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, 'PANIC: re-tune pending: held (tuning needs interrupts); using the current sampling point');
     host.retuneHold = 1;
   }
-  return fixedCardToTran(ctx);
+  // H6: engine halted first, the card's queue and CMDQ mode once the card is in TRAN (./cqe.ts)
+  let err = fixedCqeHalt(ctx);
+  if (!err) err = fixedCardToTran(ctx);
+  if (!err) err = fixedCmdqOff(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
+  return err;
 }
 
 /** One panic-mode request; the fixed driver retries once after bringing the card back to TRAN. */
@@ -276,6 +282,10 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
   if (ctx.state !== MmcpstoreState.READY && !ctx.fixed) return -ENODEV;
   const err = areaIo(ctx, buf, off, true, (s, n, b, w) => panicRequest(ctx, s, n, b, w), true);
   if (err) return err;
+  if (ctx.fixed) {
+    const flushErr = fixedPanicFlushCache(ctx, { cmd: (c) => panicCmd(ctx, c), waitNotBusy: (ms) => waitNotBusy(ctx, ms) });
+    if (flushErr) return flushErr;
+  }
   // P14
   host.cpu.mdelay(MMC_PSTORE_PANIC_STABILIZE_DELAY_MS);
   if (host.ops.cardBusy && waitNotBusy(ctx, MMC_PSTORE_HARDWARE_TIMEOUT_MS)) ctx.log(KERN.EMERG, 'PANIC: Card still busy after 100ms');

@@ -2,7 +2,10 @@
  * One low-level mmcpstore request (spec §1.4): CMD17/18/24/25 on the absolute sector, CMD23 with
  * Forced Programming on writes, 2 s data timeout, no retries, no stop command; and the result.
  */
-import { MMC, MMC_CAP_CMD23, MMC_CMD_ADTC, MMC_DATA_READ, MMC_DATA_WRITE, MMC_RSP_R1, MMC_CMD_AC, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
+import { MMC, MMC_CAP_CMD23, MMC_CMD_ADTC, MMC_DATA_READ, MMC_DATA_WRITE, MMC_RSP_R1, MMC_RSP_R1B, MMC_CMD_AC, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
+
+/** CMD12 busy timeout after an open-ended write (ms), as the block layer's stop. */
+const STOP_BUSY_TIMEOUT_MS = 2000;
 import { mmcSetDataTimeout } from '../mmc/core.js';
 import { MMC_CMD23_ARG_FORCED_PRG, MMC_PSTORE_DATA_TIMEOUT_NS, MMC_PSTORE_SECTOR_SIZE } from './constants.js';
 import { errnoName } from '../../lib/errno.js';
@@ -21,6 +24,9 @@ export function buildRequest(ctx: MmcpstoreContext, sectOffset: number, blocks: 
   const mrq: MmcRequest = { cmd: mmcCommand(opcode, arg, MMC_RSP_R1 | MMC_CMD_ADTC), data, completed: false };
   if (ctx.host.caps & MMC_CAP_CMD23) {
     mrq.sbc = mmcCommand(MMC.SET_BLOCK_COUNT, (blocks | (write ? MMC_CMD23_ARG_FORCED_PRG : 0)) >>> 0, MMC_RSP_R1 | MMC_CMD_AC);
+  } else if (multi && ctx.fixed) {
+    // without CMD23 the transfer is open-ended: the proposed driver ends it with CMD12 (the posted one builds no stop)
+    mrq.stop = mmcCommand(MMC.STOP_TRANSMISSION, 0, (write ? MMC_RSP_R1B : MMC_RSP_R1) | MMC_CMD_AC, { busyTimeoutMs: write ? STOP_BUSY_TIMEOUT_MS : 0 });
   }
   return mrq;
 }

@@ -253,6 +253,14 @@ export function sdhciIrq(host: SdhciHost): IrqReturn {
     let maxLoops = 16;
     if (intmask && intmask !== 0xffffffff) {
       do {
+        if (host.irqHook) {
+          intmask = host.irqHook(intmask) >>> 0;
+          if (!intmask) {
+            if (result === 'none') result = 'handled';
+            intmask = host.readl(R.NORMAL_INT_STATUS);
+            continue;
+          }
+        }
         const mask = intmask & (SDHCI_INT_CMD_MASK | SDHCI_INT_DATA_MASK | R.INT.BUS_POWER);
         host.writel(mask, R.NORMAL_INT_STATUS);
         const box = { intmask };

@@ -36,6 +36,8 @@ export const SDHCI_QUIRK_BROKEN_ADMA = 1 << 6;
 export const SDHCI_QUIRK_MULTIBLOCK_READ_ACMD12 = 1 << 19;
 export const SDHCI_QUIRK2_BROKEN_64_BIT_DMA = 1 << 22;
 export const SDHCI_QUIRK2_ACMD23_BROKEN = 1 << 14;
+/** the host cannot send CMD23 (the core then never sets a block count, nor forced programming) */
+export const SDHCI_QUIRK2_HOST_NO_CMD23 = 1 << 1;
 
 export const SDHCI_MAX_DIV_SPEC_300 = 2046;
 /** data->host_cookie: whether the request's buffer is mapped for DMA */
@@ -114,7 +116,9 @@ export class SdhciHost {
   dmaSegs: DmaSegment[] | null = null;
   /** the scatterlist's storage, reused by the next mapping once the last one is unmapped */
   readonly sgTable: DmaSegment[] = [];
-  /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
+  /** sdhci_ops->irq (e.g. sdhci_cqhci_irq): sees the status first; returns what is left for sdhci_irq */
+  irqHook: ((intmask: number) => number) | null = null;
+    /** map request pages in place (dma.ts); false copies them through memory (tests compare) */
   dmaDirect = true;
   readonly timer: KernelTimer;
   readonly dataTimer: KernelTimer;

@@ -26,6 +26,7 @@ import {
   SDHCI_MAX_DIV_SPEC_300,
   SDHCI_QUIRK2_ACMD23_BROKEN,
   SDHCI_QUIRK2_BROKEN_64_BIT_DMA,
+  SDHCI_QUIRK2_HOST_NO_CMD23,
   SDHCI_QUIRK_BROKEN_ADMA,
   SDHCI_QUIRK_BROKEN_DMA,
   SDHCI_QUIRK_MULTIBLOCK_READ_ACMD12,
@@ -76,6 +77,7 @@ export function sdhciSetupHost(host: SdhciHost): void {
   mmc.maxBusyTimeout = host.timeoutClk ? Math.floor((1 << 27) / host.timeoutClk) : 0;
 
   mmc.caps |= MMC_CAP_SDIO_IRQ | MMC_CAP_CMD23;
+  if (host.quirks2 & SDHCI_QUIRK2_HOST_NO_CMD23) mmc.caps &= ~MMC_CAP_CMD23;
   if (host.quirks & SDHCI_QUIRK_MULTIBLOCK_READ_ACMD12) host.flags |= SDHCI_AUTO_CMD12;
   // Auto-CMD23 stuff only works in ADMA or PIO
   if (host.version >= R.SPEC_VERSION.V3_00 && (host.flags & SDHCI_USE_ADMA || !(host.flags & SDHCI_USE_SDMA)) && !(host.quirks2 & SDHCI_QUIRK2_ACMD23_BROKEN)) {
