@@ -20,6 +20,9 @@ import type { AttachOptions, OpenBoardOptions } from './types.js';
 import { QEMU_BOOT_SIZE, QEMU_RPMB_SIZE } from './image-file.js';
 
 
+/** The wall clock at boot (epoch seconds) when the caller gives none. */
+const DEFAULT_BOOT_EPOCH = 1_700_000_000;
+
 export class MmcpstoreAttachError extends Error {
   constructor(
     readonly errno: number,
@@ -49,6 +52,8 @@ export class BoardSession {
   readonly sdhciLock: SysSpinLock;
   readonly hostLock: SysSpinLock;
   readonly cardPm: RuntimePmDevice;
+  /** wall clock (epoch seconds) at boot, once raised by keepRecordTimesAfter */
+  private wallBase: bigint | undefined;
 
   constructor(
     readonly board: Board,
@@ -81,7 +86,20 @@ export class BoardSession {
   /** Record time: the wall clock at boot plus virtual time. */
   wallNow(): Timespec {
     const ns = BigInt(Math.round(this.board.clock.now));
-    return { sec: BigInt(this.options.now ?? 1_700_000_000) + ns / 1_000_000_000n, nsec: ns % 1_000_000_000n };
+    const base = this.wallBase ?? BigInt(this.options.now ?? DEFAULT_BOOT_EPOCH);
+    return { sec: base + ns / 1_000_000_000n, nsec: ns % 1_000_000_000n };
+  }
+
+  /**
+   * Record times of this boot come after `sec` (epoch seconds): pstore/zone takes the kmsg zone
+   * with the newest tv_sec (the later zone on a tie) as the last one written and writes the next
+   * dump after it, so a record stamped no later than one already on the card would be the next
+   * one overwritten. A real reboot takes seconds; the emulated one none, and a fixed
+   * SOURCE_DATE_EPOCH none at all: the boot's clock starts one second after the newest record.
+   */
+  keepRecordTimesAfter(sec: bigint): void {
+    const base = this.wallBase ?? BigInt(this.options.now ?? DEFAULT_BOOT_EPOCH);
+    if (base <= sec) this.wallBase = sec + 1n;
   }
 
   /** Kernel log text (syslog format) as it is now. */
@@ -181,7 +199,10 @@ export function attachPstore(session: BoardSession, o: AttachOptions): PstoreSta
     now: () => session.wallNow(),
   });
   const state: PstoreState = { driver, ctx, core, attachment: undefined as unknown as PstoreAttachment, params, kind };
-  if (o.mount !== false) state.mounted = core.readFiles();
+  if (o.mount !== false) {
+    state.mounted = core.readFiles();
+    session.keepRecordTimesAfter(ctx.registration.zone.kmsgNewestSec);
+  }
   state.attachment = sys.attachPstore(core);
   session.pstore = state;
   return state;
