@@ -10,6 +10,7 @@ import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.
 import { boardParams, runOnBoard, type BoardParams, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
+import { describeOwner } from '../lib/image-lock.js';
 import { DEFAULT_COMPRESS } from '../reader/defaults.js';
 import { WRITABLE_ALGORITHMS } from '../zone/compress.js';
 import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
@@ -51,8 +52,8 @@ export interface BootOptions {
   dumps?: boolean;
   /** mount pstorefs (recovery) after registering (default true) */
   mount?: boolean;
-  /** wall clock at boot (record times); default SOURCE_DATE_EPOCH or now */
-  now?: number;
+  /** the wall clock at boot (record times), read once the lock is held; default SOURCE_DATE_EPOCH or now */
+  clock?: () => number;
 }
 
 /**
@@ -66,6 +67,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const params = boardParams(imageOptionsFrom({ ...o, image }));
   if (b.dumps) await checkWriteCompressor(params, io, o);
   const tracer = traceSink(o.trace, io);
+  if (!b.readOnly) bootWallClock(io.env); // a bad SOURCE_DATE_EPOCH is a usage error before any lock
   return runOnBoard(
     {
       image,
@@ -78,7 +80,8 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
       driver: o.driver ?? optionDefault('driver'),
       readOnly: b.readOnly,
       mount: b.mount ?? true,
-      now: b.now ?? bootWallClock(io.env),
+      clock: b.clock ?? (() => bootWallClock(io.env)),
+      onWait: (owner) => new Reporter(io, !!o.quiet, !!o.verbose).info(`mmcpstore: image '${image}' is locked by ${describeOwner(owner)}; waiting up to ${o.wait ?? optionDefault('wait')} s`),
     },
     fn,
   );

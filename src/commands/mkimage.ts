@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
 import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
-import { openImageBacking } from '../reader/board-open.js';
-import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { lockImage, openImageBacking } from '../reader/board-open.js';
+import { DataError, IoError, OutputError, UsageError, errnoCode, hostIoFailure, strerror } from '../reader/errors.js';
+import { HostIoError } from '../lib/host-io.js';
 import { oneImage } from './board-session.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -36,13 +37,18 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const layout = o.cardLayout ?? optionDefault('cardLayout');
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
+  // the target's lock for the whole build; the temporary file beside it is private (no lock)
+  const release = await lockImage(image, o.wait ?? optionDefault('wait'));
   try {
-    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')) });
+    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, { lock: false }) });
   } catch (e) {
     if (e instanceof PartitionLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
+    if (e instanceof HostIoError) throw hostIoFailure(e);
     const code = errnoCode(e);
     if (code) throw new IoError(`cannot write '${image}': ${strerror(e)}`, { code });
     throw e;
+  } finally {
+    release();
   }
   const parts = r.card.layout.partitions.map((p, i) => ({
     number: p.number ?? i + 1,

@@ -8,6 +8,7 @@
  * image" (65) from "no such file" (66).
  */
 import * as fs from 'node:fs';
+import { HostIoError } from '../lib/host-io.js';
 
 export const EXIT = {
   ok: 0,
@@ -185,8 +186,24 @@ export function readInputText(file: string, what: string): string {
   }
 }
 
+/**
+ * A host file operation failed (ENOSPC, EIO, EDQUOT, ...) on the image, its lock or a temporary
+ * file: exit 74 with one line naming the file, the operation and the errno, e.g.
+ * `'card.img': write failed: ENOSPC (No space left on device)` (docs/errors.md).
+ */
+export function hostIoFailure(e: HostIoError): IoError {
+  const text = STRERROR[e.errnoCode] ?? strerror(e.cause);
+  return new IoError(`'${e.path}': ${e.op} failed: ${e.errnoCode} (${text})`, { path: e.path, op: e.op, code: e.errnoCode });
+}
+
+/** A HostIoError that reached the top unwrapped still reads as one (74), never as a bug. */
+export function asCliError(e: unknown): unknown {
+  return e instanceof HostIoError ? hostIoFailure(e) : e;
+}
+
 /** The one mapping from anything thrown to an exit code. */
 export function exitCodeFor(e: unknown): ExitCode {
-  if (e instanceof CliError) return e.exitCode;
+  const err = asCliError(e);
+  if (err instanceof CliError) return err.exitCode;
   return EXIT.internal;
 }

@@ -1,0 +1,97 @@
+/**
+ * Many CLI writers on one image at once (`panic --wait`), round after round: every one of them
+ * lands, in the order they got the lock, each stamped with a time read after it got the lock and
+ * strictly later than every record before it (pstore/zone writes the next dump after the zone
+ * with the newest tv_sec, so a tie or an older time would have a record overwritten).
+ * The installed entry point (the bundle `npm run build` makes) starts fastest; it is used here.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { acquireImageLock, lockPathFor } from '../../src/lib/image-lock.js';
+import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPstoreDevice, type PstoreFile } from '../../src/zone/index.js';
+import { blankCard } from '../helpers/blank-card.js';
+import { ROOT } from '../helpers/paths.js';
+import { cleanEnv, cliArgv } from '../helpers/run-cli.js';
+import { tempDir } from './helpers.js';
+
+const WRITERS = 8;
+const ROUNDS = Number(process.env['MMCPSTORE_WRITER_ROUNDS'] ?? 3);
+/** Long enough that a writer reading the clock before the lock would be a second early. */
+const HOLD_AFTER_ALL_WAIT_MS = 1100;
+
+const card = blankCard();
+const part = card.card.layout.partitions.find((p) => p.number === card.card.pstoreNumber)!;
+const partOff = Number(part.firstLba) * 512;
+const partLen = (Number(part.lastLba) - Number(part.firstLba) + 1) * 512;
+
+function dmesgRecords(file: string): PstoreFile[] {
+  const bytes = new Uint8Array(fs.readFileSync(file)).slice(partOff, partOff + partLen);
+  const reg = registerPstoreDevice(genericBlkDevice(new MemoryRegion(bytes)), mergeBlkParams({ kmsgSize: 16 }), { nrCpus: 1 });
+  return new PstoreCore(reg.zone).readFiles().filter((f) => f.name.startsWith('dmesg-'));
+}
+
+interface Writer {
+  tag: string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function startWriter(image: string, tag: string): Writer {
+  const child = spawn(process.execPath, cliArgv(['panic', '-i', image, '--kmsg-size', '16', '--wait', '120', '--message', tag], 'bin'), {
+    cwd: ROOT,
+    env: cleanEnv({ NO_COLOR: '1' }),
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  return { tag, stderr: () => err, exited: new Promise((r) => child.once('exit', (c) => r(c))) };
+}
+
+async function until(what: string, ok: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!ok()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const BUNDLE = path.join(ROOT, 'dist/bundle/cli.cjs');
+
+describe(`${WRITERS} panic --wait writers at once`, { skip: !fs.existsSync(BUNDLE) && 'no bundle: npm run build' }, () => {
+  it(`all land, in lock order, stamped after the lock, ${ROUNDS} rounds`, { timeout: 600_000 }, async (t) => {
+    const dir = tempDir(t);
+    const image = path.join(dir, 'card.img');
+    fs.writeFileSync(image, card.image);
+    let total = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      // This process holds the lock until every writer waits for it: they all start together.
+      const release = acquireImageLock(image);
+      const writers = Array.from({ length: WRITERS }, (_, k) => startWriter(image, `round ${round} writer ${k}`));
+      await until('every writer to wait for the lock', () => writers.every((w) => w.stderr().includes('waiting up to 120 s')));
+      await new Promise((r) => setTimeout(r, HOLD_AFTER_ALL_WAIT_MS));
+      const releasedSec = BigInt(Math.floor(Date.now() / 1000));
+      release();
+      const codes = await Promise.all(writers.map((w) => w.exited));
+      assert.deepEqual(codes, writers.map(() => 0), writers.map((w) => w.stderr()).join('\n'));
+      total += WRITERS;
+
+      const recs = dmesgRecords(image);
+      assert.equal(recs.length, total, `round ${round}: every record of every round is on the card: ${recs.map((r) => r.name).join(', ')}`);
+      const text = (f: PstoreFile): string => Buffer.from(f.data).toString('latin1');
+      for (const w of writers) assert.equal(recs.filter((f) => text(f).includes(`Kernel panic - not syncing: ${w.tag}\n`)).length, 1, `${w.tag} landed once`);
+      // lock order = the panic counter (each writer recovered the ones before it); times follow it
+      const byCount = [...recs].sort((a, b) => (a.count ?? 0) - (b.count ?? 0));
+      assert.deepEqual(byCount.map((f) => f.count), Array.from({ length: total }, (_, i) => i + 1), 'counters 1..N: nobody lost, nobody twice');
+      for (let i = 1; i < byCount.length; i++) {
+        assert.ok(byCount[i]!.time.sec > byCount[i - 1]!.time.sec, `record ${i + 1} is stamped after record ${i}: ${byCount[i - 1]!.time.sec} then ${byCount[i]!.time.sec}`);
+      }
+      for (const f of byCount.slice(-WRITERS)) {
+        assert.ok(f.time.sec >= releasedSec, `${f.name} (${text(f).match(/writer \d+/)?.[0]}) stamped ${f.time.sec}, before the lock was free (${releasedSec})`);
+      }
+      assert.equal(fs.existsSync(lockPathFor(image)), false, 'no lock left');
+    }
+  });
+});
