@@ -29,7 +29,8 @@ const SHOWN_CMD_CHARS = 80;
 /** How a lock names its holder in messages: `pid P on HOST, running 'CMD'`. */
 export function describeOwner(owner: LockOwner | undefined): string {
   if (!owner) return 'another process';
-  const cmd = owner.cmd && owner.cmd.length > SHOWN_CMD_CHARS ? `${owner.cmd.slice(0, SHOWN_CMD_CHARS - 3)}...` : owner.cmd;
+  // the end of a long one: the program's arguments say more than the interpreter's path
+  const cmd = owner.cmd && owner.cmd.length > SHOWN_CMD_CHARS ? `...${owner.cmd.slice(-(SHOWN_CMD_CHARS - 3))}` : owner.cmd;
   return `pid ${owner.pid} on ${owner.host}${cmd ? `, running '${cmd}'` : ''}`;
 }
 
