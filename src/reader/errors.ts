@@ -26,7 +26,7 @@ export const EXIT = {
   internal: 70,
   /** EX_CANTCREAT: the output directory or a file in it cannot be created. */
   cantCreat: 73,
-  /** EX_IOERR: reading the image or writing the output failed midway. */
+  /** EX_IOERR: reading the image or writing the output failed midway; a host file write failed (ENOSPC, EIO, ...). */
   ioErr: 74,
   /** EX_TEMPFAIL: another mmcpstore process holds the image lock. */
   tempFail: 75,
@@ -44,7 +44,7 @@ export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
   noInput: 'the image cannot be opened (EX_NOINPUT)',
   internal: 'a bug in mmcpstore (EX_SOFTWARE)',
   cantCreat: 'the --out directory or a file in it cannot be created (EX_CANTCREAT)',
-  ioErr: 'reading the image or writing the output failed midway (EX_IOERR)',
+  ioErr: 'reading or writing the image, its lock, a temporary file or the output failed (EX_IOERR)',
   tempFail: 'a writer holds the image lock; try again later (EX_TEMPFAIL)',
 };
 
