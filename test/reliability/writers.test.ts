@@ -15,7 +15,7 @@ import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPst
 import { blankCard } from '../helpers/blank-card.js';
 import { ROOT } from '../helpers/paths.js';
 import { cleanEnv, cliArgv } from '../helpers/run-cli.js';
-import { tempDir } from './helpers.js';
+import { runMain, tempDir } from './helpers.js';
 
 const WRITERS = 8;
 const ROUNDS = Number(process.env['MMCPSTORE_WRITER_ROUNDS'] ?? 3);
@@ -59,6 +59,34 @@ async function until(what: string, ok: () => boolean, ms = 120_000): Promise<voi
 }
 
 const BUNDLE = path.join(ROOT, 'dist/bundle/cli.cjs');
+/** Most a record time moves on per boot under a fixed clock: 1 s plus mount-to-panic uptime. */
+const MAX_STEP_SEC = 10n;
+
+describe('record times after the newest record on the card', () => {
+  it('boots in the same second (a fixed SOURCE_DATE_EPOCH) still stamp strictly later records, so the ring keeps the newest ones', async (t) => {
+    const dir = tempDir(t);
+    const image = path.join(dir, 'card.img');
+    fs.writeFileSync(image, card.image);
+    // 1 MiB partition, 256 KiB kmsg zones: a ring of 4
+    const args = (k: number): string[] => ['panic', '-i', image, '--kmsg-size', '256', '--message', `panic ${k}`, '-q'];
+    const epoch = 1735689600n;
+    for (let k = 1; k <= 6; k++) {
+      const r = await runMain(args(k), { NO_COLOR: '1', SOURCE_DATE_EPOCH: String(epoch) });
+      assert.equal(r.status, 0, r.stderr);
+    }
+    const bytes = new Uint8Array(fs.readFileSync(image)).slice(partOff, partOff + partLen);
+    const reg = registerPstoreDevice(genericBlkDevice(new MemoryRegion(bytes)), mergeBlkParams({ kmsgSize: 256 }), { nrCpus: 1 });
+    const recs = new PstoreCore(reg.zone).readFiles().filter((f) => f.name.startsWith('dmesg-'));
+    const which = recs.map((f) => Number(/Kernel panic - not syncing: panic (\d+)/.exec(Buffer.from(f.data).toString('latin1'))?.[1])).sort();
+    assert.deepEqual(which, [3, 4, 5, 6], 'the four newest panics; an equal time would have had panic 6 written over panic 5');
+    // in panic order: strictly later each time, by the second the boot is moved on plus the
+    // few seconds of modelled uptime between the pstorefs mount and the panic
+    const byPanic = [...recs].sort((a, b) => (a.count ?? 0) - (b.count ?? 0)).map((f) => f.time.sec);
+    for (let i = 1; i < byPanic.length; i++) {
+      assert.ok(byPanic[i]! > byPanic[i - 1]! && byPanic[i]! - byPanic[i - 1]! <= MAX_STEP_SEC, `times ${byPanic.join(', ')}`);
+    }
+  });
+});
 
 describe(`${WRITERS} panic --wait writers at once`, { skip: !fs.existsSync(BUNDLE) && 'no bundle: npm run build' }, () => {
   it(`all land, in lock order, stamped after the lock, ${ROUNDS} rounds`, { timeout: 600_000 }, async (t) => {

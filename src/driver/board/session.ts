@@ -91,15 +91,16 @@ export class BoardSession {
   }
 
   /**
-   * Record times of this boot come after `sec` (epoch seconds): pstore/zone takes the kmsg zone
-   * with the newest tv_sec (the later zone on a tie) as the last one written and writes the next
-   * dump after it, so a record stamped no later than one already on the card would be the next
-   * one overwritten. A real reboot takes seconds; the emulated one none, and a fixed
-   * SOURCE_DATE_EPOCH none at all: the boot's clock starts one second after the newest record.
+   * Record times of this boot from now on come after `sec` (epoch seconds): pstore/zone takes the
+   * kmsg zone with the newest tv_sec (the later zone on a tie) as the last one written and writes
+   * the next dump after it, so a record stamped no later than one already on the card would be
+   * the next one overwritten. A real reboot takes seconds; the emulated one none, and a fixed
+   * SOURCE_DATE_EPOCH none at all: the boot's wall clock is moved on to one second after `sec`.
    */
   keepRecordTimesAfter(sec: bigint): void {
-    const base = this.wallBase ?? BigInt(this.options.now ?? DEFAULT_BOOT_EPOCH);
-    if (base <= sec) this.wallBase = sec + 1n;
+    const now = this.wallNow().sec;
+    if (now > sec) return;
+    this.wallBase = (this.wallBase ?? BigInt(this.options.now ?? DEFAULT_BOOT_EPOCH)) + (sec + 1n - now);
   }
 
   /** Kernel log text (syslog format) as it is now. */
