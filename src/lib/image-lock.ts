@@ -165,13 +165,52 @@ function tryLock(lockPath: string, me: LockOwner): { release: () => void } | { o
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
     }
+    const seen = readRaw(lockPath);
+    if (seen === undefined) continue; // released meanwhile
     const owner = readLockOwner(lockPath);
     if (lockIsLive(owner, lockPath)) return { owner };
+    breakStaleLock(lockPath, seen);
+  }
+}
+
+function readRaw(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'latin1');
+  } catch {
+    return undefined;
+  }
+}
+
+/** How long a `<lock>.break` may exist before it counts as left by a killed breaker. */
+const BREAK_LOCK_STALE_MS = 5000;
+
+/**
+ * Removes the stale lock whose bytes were `seen`, unless it changed meanwhile. Several waiters
+ * may find the same stale lock: breakers take `<lock>.break` (O_EXCL) first, so only one
+ * removes it, and one that comes later finds the new holder's lock instead of removing it (two
+ * writers would otherwise both believe they hold the image).
+ */
+function breakStaleLock(lockPath: string, seen: string): void {
+  const breakPath = `${lockPath}.break`;
+  try {
+    hostIoCheck('create', breakPath);
+    fs.writeFileSync(breakPath, '', { flag: 'wx' });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw hostIoErrorOf(e, 'create', breakPath) ?? e;
     try {
-      fs.unlinkSync(lockPath);
+      if (Date.now() - fs.statSync(breakPath).mtimeMs > BREAK_LOCK_STALE_MS) fs.rmSync(breakPath, { force: true });
     } catch {
-      /* someone else took it over first; retry */
+      /* gone meanwhile */
     }
+    sleepMs(1); // another waiter is breaking it: look again
+    return;
+  }
+  try {
+    if (readRaw(lockPath) === seen) fs.unlinkSync(lockPath);
+  } catch {
+    /* gone meanwhile */
+  } finally {
+    fs.rmSync(breakPath, { force: true });
   }
 }
 
