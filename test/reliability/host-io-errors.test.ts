@@ -112,6 +112,28 @@ describe('host I/O errors: every write N of each writing command', () => {
     });
   }
 
+  it('a transient EIO (only the Nth operation fails, later ones succeed) is still 74, never success', async (t) => {
+    const dir = tempDir(t);
+    const image = await cardWithRecords(dir);
+    const pristine = fs.readFileSync(image);
+    const before = records(image);
+    const args = ['pmsg', '-i', image, ...ZONES, 'a line after a transient error'];
+    const count = injectHostIoFault({ code: 'EIO', nth: Number.POSITIVE_INFINITY });
+    assert.equal((await runMain(args, ENV)).status, 0);
+    count.disarm();
+    for (let n = 1; n <= count.calls(); n++) {
+      fs.writeFileSync(image, pristine);
+      const fault = injectHostIoFault({ code: 'EIO', nth: n, once: true });
+      const r = await runMain(args, ENV);
+      fault.disarm();
+      assert.equal(fault.failed(), 1, `operation ${n}: exactly one failure`);
+      assert.equal(r.status, EXIT.ioErr, `operation ${n}: ${r.stderr}`);
+      assert.match(r.stderr, /^mmcpstore: '.+': (create|write|fsync) failed: EIO \(Input\/output error\)\n$/);
+      assert.deepEqual(leftovers(dir, ['card.img']), []);
+      for (const name of dmesg(before)) assert.equal(records(image).get(name), before.get(name), `operation ${n}: ${name} intact`);
+    }
+  });
+
   it('mkimage: exit 74, no half-made image, no temporary file; with --force the old card is kept', async (t) => {
     const dir = tempDir(t);
     const fresh = path.join(dir, 'new.img');
