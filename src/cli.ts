@@ -4,7 +4,9 @@
  * where an error becomes its exit status and a `mmcpstore: <message>` line on
  * stderr (through commands/exit-status.ts, as the worker pool does; docs/errors.md).
  * Nothing calls process.exit: main() resolves with the status once every write
- * has been handed to the OS.
+ * has been handed to the OS — except a terminating signal (SIGINT, SIGTERM, SIGHUP) in a
+ * process main() runs as the program: held image locks and temporary files are removed, then
+ * the process exits 128 + the signal number (lib/exit-cleanup.ts; docs/reliability.md).
  */
 import * as fs from 'node:fs';
 import { pathToFileURL } from 'node:url';
@@ -13,6 +15,7 @@ import { COMMANDS, type CommandSpec } from './commands/index.js';
 import { examplesText } from './commands/command.js';
 import { exitCodesHelp, failureOf } from './commands/exit-status.js';
 import { BrokenPipeError, EXIT, UsageError } from './reader/errors.js';
+import { exitOnSignals } from './lib/exit-cleanup.js';
 import { configureColor, processIo, type Io } from './commands/io.js';
 import { OPTIONS, defaultTextOf, flagsOf, optionsFor, type CliOptions, type OptionSpec } from './commands/options.js';
 
@@ -123,8 +126,21 @@ export function buildProgram(io: Io, runner: CommandRunner, pending: Promise<voi
   return program;
 }
 
-/** Runs mmcpstore with `argv` (no node/script prefix) and resolves with the exit status. */
-export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+/**
+ * Runs mmcpstore with `argv` (no node/script prefix) and resolves with the exit status. Without
+ * `io` it is the program: its own process's streams, and signals end it (see the header).
+ */
+export async function main(argv: string[], given?: Io): Promise<number> {
+  const io = given ?? processIo();
+  const unhookSignals = given ? () => {} : exitOnSignals((status) => process.exit(status));
+  try {
+    return await run(argv, io);
+  } finally {
+    unhookSignals();
+  }
+}
+
+async function run(argv: string[], io: Io): Promise<number> {
   const pending: Promise<void>[] = [];
   configureColor(io, undefined);
   // Only for deciding whether an error shows its stack; parsing proper is commander's.

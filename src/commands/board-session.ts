@@ -11,6 +11,7 @@ import { boardParams, runOnBoard, type BoardFeatures, type BoardParams, type Boo
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { SCHEMA_VERSION } from '../reader/report.js';
+import { describeOwner } from '../lib/image-lock.js';
 import { DEFAULT_COMPRESS } from '../reader/defaults.js';
 import { WRITABLE_ALGORITHMS } from '../zone/compress.js';
 import type { CompressAlgorithm } from '../zone/compressors/algorithms.js';
@@ -52,8 +53,8 @@ export interface BootOptions {
   dumps?: boolean;
   /** mount pstorefs (recovery) after registering (default true) */
   mount?: boolean;
-  /** wall clock at boot (record times); default SOURCE_DATE_EPOCH or now */
-  now?: number;
+  /** the wall clock at boot (record times), read once the lock is held; default SOURCE_DATE_EPOCH or now */
+  clock?: () => number;
 }
 
 /**
@@ -67,6 +68,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const params = boardParams(imageOptionsFrom({ ...o, image }));
   if (b.dumps) await checkWriteCompressor(params, io, o);
   const tracer = traceSink(o.trace, io);
+  if (!b.readOnly) bootWallClock(io.env); // a bad SOURCE_DATE_EPOCH is a usage error before any lock
   return runOnBoard(
     {
       image,
@@ -79,8 +81,9 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
       driver: o.driver ?? optionDefault('driver'),
       readOnly: b.readOnly,
       mount: b.mount ?? true,
-      now: b.now ?? bootWallClock(io.env),
       features: boardFeatures(o),
+      clock: b.clock ?? (() => bootWallClock(io.env)),
+      onWait: (owner) => new Reporter(io, !!o.quiet, !!o.verbose).info(`mmcpstore: image '${image}' is locked by ${describeOwner(owner)}; waiting up to ${o.wait ?? optionDefault('wait')} s`),
     },
     fn,
   );

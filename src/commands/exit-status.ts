@@ -3,7 +3,7 @@
  * the CLI (src/cli.ts) and the worker pool (pool.ts, worker.ts) report through it, so a failure
  * reads the same whether one image ran or many.
  */
-import { CliError, EXIT, exitCodeFor, exitTable, type ExitCode, type ExitName } from '../reader/errors.js';
+import { CliError, EXIT, asCliError, exitCodeFor, exitTable, type ExitCode, type ExitName } from '../reader/errors.js';
 
 /** A failed run: its error's name, its one-line message (without `mmcpstore: `), its status. */
 export interface Failure {
@@ -15,7 +15,8 @@ export interface Failure {
 }
 
 /** What `e` reports: a CliError's own message and status, anything else as a bug (70). */
-export function failureOf(e: unknown, debug: boolean): Failure {
+export function failureOf(thrown: unknown, debug: boolean): Failure {
+  const e = asCliError(thrown);
   const exit = exitCodeFor(e);
   const message =
     e instanceof CliError ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)} (this is a bug in mmcpstore; rerun with --debug for the stack trace)`;

@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import { mkimage as makeImage } from '../driver/board/index.js';
 import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
-import { openImageBacking } from '../reader/board-open.js';
-import { CliError, DataError, IoError, MISSING_INPUT_CODES, NOT_WRITABLE_CODES, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
+import { lockImage, openImageBacking } from '../reader/board-open.js';
+import { CliError, DataError, IoError, MISSING_INPUT_CODES, NOT_WRITABLE_CODES, OutputError, UsageError, errnoCode, hostIoFailure, strerror } from '../reader/errors.js';
+import { HostIoError } from '../lib/host-io.js';
 import { oneImage, toJson } from './board-session.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -36,16 +37,25 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const layout = o.cardLayout ?? optionDefault('cardLayout');
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
+  // the target's lock for the whole build; the temporary file beside it is private (no lock)
+  const release = await lockImage(image, o.wait ?? optionDefault('wait'));
   try {
-    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, o.wait ?? optionDefault('wait')) });
+    r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, { lock: false }) });
   } catch (e) {
     if (e instanceof PartitionLayoutError || e instanceof RangeError) throw new DataError(`mkimage: ${e.message}`);
+    // the card image is mkimage's output: a target it may not write or create is EX_CANTCREAT, as for every writer
+    const notWritable = (code: string | undefined): code is string => !!code && (NOT_WRITABLE_CODES.has(code) || MISSING_INPUT_CODES.has(code));
+    if (e instanceof HostIoError) {
+      if (notWritable(e.errnoCode)) throw new OutputError(`cannot write '${image}': ${strerror(e.cause)}`, { code: e.errnoCode });
+      throw hostIoFailure(e);
+    }
     if (e instanceof CliError) throw e;
     const code = errnoCode(e);
-    // the card image is mkimage's output: a file it may not write or create is EX_CANTCREAT, as for every writer
-    if (code && (NOT_WRITABLE_CODES.has(code) || MISSING_INPUT_CODES.has(code))) throw new OutputError(`cannot write '${image}': ${strerror(e)}`, { code });
+    if (notWritable(code)) throw new OutputError(`cannot write '${image}': ${strerror(e)}`, { code });
     if (code) throw new IoError(`cannot write '${image}': ${strerror(e)}`, { code });
     throw e;
+  } finally {
+    release();
   }
   const parts = r.card.layout.partitions.map((p, i) => ({
     number: p.number ?? i + 1,

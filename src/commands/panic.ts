@@ -9,7 +9,7 @@ import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/in
 import { runPanic } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
 import type { Booted } from '../reader/board-run.js';
-import { bootWallClock, ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
+import { ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
@@ -58,8 +58,7 @@ export async function runPanicCommand(o: CliOptions, io: Io): Promise<void> {
   const userLog = await userLogLines(o.log, io);
   const scenario = scenarioFrom(o);
   const message = o.message ?? optionDefault('message');
-  const now = bootWallClock(io.env);
-  const { report, booted } = await withBoard(o, io, { readOnly: false, dumps: true, mount: !o.beforeMount, now }, (b) => {
+  const { report, booted } = await withBoard(o, io, { readOnly: false, dumps: true, mount: !o.beforeMount }, (b) => {
     const extra = (o.fault ?? []).slice(1);
     if (extra.length) armWithFirst(b, extra);
     let rep: PanicReport;

@@ -6,13 +6,15 @@
  *   loaded whole. Writers take an advisory lock `<image>.lock` (created whole by link(2), JSON
  *   `{pid, host}`); a lock whose pid is dead on this host is stale and taken over; a live one
  *   raises `ImageLockedError`, optionally after waiting (polling on real time — the only
- *   real-time behaviour in the device model).
+ *   real-time behaviour in the device model). A host I/O error (ENOSPC, EIO, ...) is thrown as
+ *   `HostIoError` naming the file and kept as `hostError` (the card only reports its ERROR bit).
  * - `MemoryBacking`: sparse in-memory pages, for tests and for partitions the image does not hold.
  * - `RegionBacking`: a window [offset, offset+size) of another backing (QEMU layout partitions).
  */
 
 import * as fs from 'node:fs';
 import { acquireImageLock, type LockOptions } from '../lib/image-lock.js';
+import { HostIoError, hostIoCheck, hostIoErrorOf, type HostIoOp } from '../lib/host-io.js';
 
 // The writer lock is one module for writers and readers alike (lib/image-lock.ts); its names stay
 // importable from here, where the file backing takes it.
@@ -29,6 +31,11 @@ export interface BlockBacking {
   writeParts?(offset: number, parts: readonly Uint8Array[]): void;
   /** Fill `parts` back to back from `offset`, straight into them (readv): no intermediate buffer. */
   readParts?(offset: number, parts: readonly Uint8Array[]): void;
+  /**
+   * The first host I/O error of the file behind it (ENOSPC, EIO, ...): the emulated card turns
+   * it into its ERROR bit, so the run's owner asks here whether the host failed underneath.
+   */
+  readonly hostError?: HostIoError | undefined;
 }
 
 const totalLength = (parts: readonly Uint8Array[]): number => parts.reduce((n, p) => n + p.length, 0);
@@ -79,6 +86,8 @@ function checkRange(offset: number, length: number, size: number): void {
 
 export interface FileBackingOptions extends LockOptions {
   mode: 'ro' | 'rw';
+  /** false: the caller holds `<image>.lock` already (or writes a private temporary file) */
+  lock?: boolean;
 }
 
 export class FileBacking implements BlockBacking {
@@ -86,6 +95,7 @@ export class FileBacking implements BlockBacking {
   readonly readOnly: boolean;
   private fd: number | undefined;
   private release: (() => void) | undefined;
+  private firstHostError: HostIoError | undefined;
 
   private constructor(
     readonly path: string,
@@ -101,12 +111,29 @@ export class FileBacking implements BlockBacking {
 
   static open(path: string, o: FileBackingOptions): FileBacking {
     if (o.mode === 'ro') return new FileBacking(path, fs.openSync(path, 'r'), true, undefined);
-    const release = acquireImageLock(path, o);
+    const release = o.lock === false ? undefined : acquireImageLock(path, o);
     try {
       return new FileBacking(path, fs.openSync(path, 'r+'), false, release);
     } catch (e) {
-      release();
+      release?.();
       throw e;
+    }
+  }
+
+  get hostError(): HostIoError | undefined {
+    return this.firstHostError;
+  }
+
+  /** `fn` with host I/O errors recorded (the first one is kept) and rethrown as HostIoError. */
+  private hostIo<T>(op: HostIoOp, fn: () => T): T {
+    try {
+      hostIoCheck(op, this.path);
+      return fn();
+    } catch (e) {
+      const h = hostIoErrorOf(e, op, this.path);
+      if (!h) throw e;
+      this.firstHostError ??= h;
+      throw h;
     }
   }
 
@@ -125,15 +152,19 @@ export class FileBacking implements BlockBacking {
   write(offset: number, data: Uint8Array): void {
     if (this.readOnly) throw new ReadOnlyBackingError(this.path);
     checkRange(offset, data.length, this.size);
-    let done = 0;
-    while (done < data.length) done += fs.writeSync(this.handle, data, done, data.length - done, offset + done);
+    const fd = this.handle;
+    this.hostIo('write', () => {
+      let done = 0;
+      while (done < data.length) done += fs.writeSync(fd, data, done, data.length - done, offset + done);
+    });
   }
 
   writeParts(offset: number, parts: readonly Uint8Array[]): void {
     if (this.readOnly) throw new ReadOnlyBackingError(this.path);
     checkRange(offset, totalLength(parts), this.size);
     if (parts.length === 1) return this.write(offset, parts[0]!);
-    const n = fs.writevSync(this.handle, parts, offset);
+    const fd = this.handle;
+    const n = this.hostIo('write', () => fs.writevSync(fd, parts, offset));
     if (n < totalLength(parts)) this.write(offset + n, concatFrom(parts, n)); // short writev: the rest
   }
 
@@ -141,7 +172,8 @@ export class FileBacking implements BlockBacking {
     const total = totalLength(parts);
     checkRange(offset, total, this.size);
     if (parts.length === 1) return void this.readInto(offset, parts[0]!);
-    const n = fs.readvSync(this.handle, parts, offset);
+    const fd = this.handle;
+    const n = this.hostIo('read', () => fs.readvSync(fd, parts, offset));
     if (n === total) return;
     // short readv (file shrank, or the kernel stopped early): the rest part by part
     let at = 0;
@@ -156,9 +188,10 @@ export class FileBacking implements BlockBacking {
 
   /** Fill `out` from `offset`; past the end of the file reads as zero. Returns out.length. */
   private readInto(offset: number, out: Uint8Array): number {
+    const fd = this.handle;
     let done = 0;
     while (done < out.length) {
-      const n = fs.readSync(this.handle, out, done, out.length - done, offset + done);
+      const n = this.hostIo('read', () => fs.readSync(fd, out, done, out.length - done, offset + done));
       if (n === 0) {
         out.fill(0, done);
         break;
@@ -169,15 +202,21 @@ export class FileBacking implements BlockBacking {
   }
 
   flush(): void {
-    if (!this.readOnly && this.fd !== undefined) fs.fsyncSync(this.fd);
+    const fd = this.fd;
+    if (!this.readOnly && fd !== undefined) this.hostIo('fsync', () => fs.fsyncSync(fd));
   }
 
+  /** Closes the file and releases the lock, the lock even when close(2) fails. */
   close(): void {
     if (this.fd === undefined) return;
-    fs.closeSync(this.fd);
+    const fd = this.fd;
     this.fd = undefined;
-    this.release?.();
-    this.release = undefined;
+    try {
+      fs.closeSync(fd);
+    } finally {
+      this.release?.();
+      this.release = undefined;
+    }
   }
 }
 
@@ -268,6 +307,9 @@ export class RegionBacking implements BlockBacking {
   }
   get readOnly(): boolean {
     return this.parent.readOnly;
+  }
+  get hostError(): HostIoError | undefined {
+    return this.parent.hostError;
   }
   read(offset: number, length: number): Uint8Array {
     checkRange(offset, length, this.size);

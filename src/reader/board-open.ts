@@ -7,23 +7,43 @@ import * as fs from 'node:fs';
 import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, type BlockBacking } from '../driver/board/index.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
-import { lockPathFor } from '../lib/image-lock.js';
-import { DataError, InputError, LockedError, UsageError, errnoCode, strerror, inputFileError, writeTargetError } from './errors.js';
+import { acquireImageLockAsync, type LockOwner } from '../lib/image-lock.js';
+import { HostIoError } from '../lib/host-io.js';
+import { DataError, InputError, UsageError, errnoCode, strerror, inputFileError, hostIoFailure, writeTargetError } from './errors.js';
+import { lockedError } from './lock.js';
 
-/** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock`. */
-export function openImageBacking(path: string, readOnly: boolean, waitSeconds = 0): BlockBacking {
+export interface ImageBackingOptions {
+  /** seconds to wait for another writer's lock (FileBacking's own, blocking wait) */
+  waitSeconds?: number;
+  /** false: the caller holds `<image>.lock` already (lockImage) or the file is its private one */
+  lock?: boolean;
+}
+
+/** `FileBacking.open` with the errors a user can act on. Writers take `<image>.lock` unless told. */
+export function openImageBacking(path: string, readOnly: boolean, o: ImageBackingOptions = {}): BlockBacking {
   try {
-    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds });
+    return FileBacking.open(path, { mode: readOnly ? 'ro' : 'rw', waitSeconds: o.waitSeconds ?? 0, ...(o.lock === false ? { lock: false } : {}) });
   } catch (e) {
     throw imageOpenError(path, e, readOnly);
   }
 }
 
-function imageOpenError(path: string, e: unknown, readOnly: boolean): Error {
-  if (e instanceof ImageLockedError) {
-    const lock = lockPathFor(path);
-    return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${lock}); try again when it has finished`, { lock });
+/**
+ * Takes `<image>.lock` for a writer, waiting up to `waitSeconds` without blocking the process (a
+ * terminating signal ends the wait, lib/exit-cleanup.ts); `onWait` hears once that it waits.
+ * Returns the release; a terminating signal releases it too.
+ */
+export async function lockImage(image: string, waitSeconds: number, onWait?: (owner: LockOwner | undefined) => void | Promise<void>): Promise<() => void> {
+  try {
+    return await acquireImageLockAsync(image, { waitSeconds, ...(onWait ? { onWait } : {}) });
+  } catch (e) {
+    throw imageOpenError(image, e, false);
   }
+}
+
+function imageOpenError(path: string, e: unknown, readOnly: boolean): Error {
+  if (e instanceof ImageLockedError) return lockedError(path, e.owner);
+  if (e instanceof HostIoError) return hostIoFailure(e);
   if (errnoCode(e)) return readOnly ? inputFileError(`cannot open '${path}': ${strerror(e)}`, e) : writeTargetError(`cannot open '${path}' for writing: ${strerror(e)}`, e);
   return e as Error;
 }

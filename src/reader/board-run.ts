@@ -9,6 +9,7 @@ import {
   closeBoard,
   openBoard,
   type AttachOptions,
+  type BlockBacking,
   type OpenBoardOptions,
   type BoardSession,
   type PstoreState,
@@ -17,7 +18,9 @@ import {
 import { SECTOR_SIZE } from '../lib/units.js';
 import type { Arch } from '../zone/codec.js';
 import type { BlkParams } from '../zone/params.js';
-import { attachError, openImageBacking } from './board-open.js';
+import type { LockOwner } from '../lib/image-lock.js';
+import { attachError, lockImage, openImageBacking } from './board-open.js';
+import { hostIoFailure } from './errors.js';
 import type { CardProbe } from './card-probe.js';
 import { resolveParams } from './params.js';
 import type { ImageOptions, ResolvedParams } from './types.js';
@@ -63,13 +66,15 @@ export interface BoardRun {
   tracer: Tracer | undefined;
   /** Seconds to wait for another writer's lock. */
   wait: number;
+  /** told once that the run waits for another writer's lock */
+  onWait?: (owner: LockOwner | undefined) => void | Promise<void>;
   seed: number;
   driver: NonNullable<AttachOptions['driver']>;
   readOnly: boolean;
   /** mount pstorefs (recovery) after registering */
   mount: boolean;
-  /** wall clock at boot (record times) */
-  now: number;
+  /** the wall clock (epoch seconds), read once the run holds the lock: record times start there */
+  clock: () => number;
   /** optional card and host features the board is built with (panic --cqe, --cache-size, --without-cmd23) */
   features?: BoardFeatures;
 }
@@ -91,46 +96,81 @@ export interface Booted {
  * Boots the board over the image, registers mmcpstore for the pstore partition, runs `fn`, and
  * shuts down (a clean reboot: dirty zones flushed) — unless the session panicked, when nothing is
  * flushed, as after emergency_restart().
+ *
+ * A writer first takes `<image>.lock` (waiting up to `wait` seconds), and only then reads the
+ * clock: writers that waited stamp their records in the order they got the lock. A host I/O error
+ * on the image (ENOSPC, EIO, ...) fails the run with exit 74 naming the file, whatever the emulated
+ * card made of it; the lock is released in every case.
  */
 export async function runOnBoard<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Promise<T> {
-  const { image, probe, blkdev, params, tracer } = r;
-  const session = openBoard({
-    image,
-    openImage: (p, ro) => openImageBacking(p, ro, r.wait),
-    readOnly: r.readOnly,
-    layout: probe.layout,
-    seed: r.seed,
-    now: r.now,
-    ...(tracer ? { trace: tracer } : {}),
-    ...r.features,
-  });
+  const release = r.readOnly ? undefined : await lockImage(r.image, r.wait, r.onWait);
   try {
-    // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
-    let path: string;
-    try {
-      path = session.stack.findBlkdev(blkdev).resolved.path;
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    let pstore: PstoreState;
-    try {
-      pstore = attachPstore(session, {
-        blkdev: path,
-        params: params.params,
-        related: params.related,
-        nrCpus: params.nrCpus,
-        kernel: params.kernel,
-        ...(params.arch ? { arch: params.arch } : {}),
-        driver: r.driver,
-        mount: r.mount,
-        ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
-        ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
-      });
-    } catch (e) {
-      throw attachError(e, blkdev);
-    }
-    return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
+    return await bootAndRun(r, fn);
   } finally {
-    closeBoard(session);
+    release?.();
   }
+}
+
+async function bootAndRun<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Promise<T> {
+  const { image, probe, tracer } = r;
+  let backing: BlockBacking | undefined;
+  let session: BoardSession | undefined;
+  let result: T | undefined;
+  let failure: { error: unknown } | undefined;
+  try {
+    session = openBoard({
+      image,
+      // the lock is held already (runOnBoard); readers take none
+      openImage: (p, ro) => (backing = openImageBacking(p, ro, { lock: false })),
+      readOnly: r.readOnly,
+      layout: probe.layout,
+      seed: r.seed,
+      now: r.clock(),
+      ...(tracer ? { trace: tracer } : {}),
+      ...r.features,
+    });
+    result = await attachAndRun(session, r, fn);
+  } catch (e) {
+    failure = { error: e };
+  }
+  try {
+    if (session) closeBoard(session);
+  } catch (e) {
+    failure ??= { error: e };
+  } finally {
+    backing?.close();
+  }
+  const host = backing?.hostError;
+  if (host) throw hostIoFailure(host);
+  if (failure) throw failure.error;
+  return result as T;
+}
+
+async function attachAndRun<T>(session: BoardSession, r: BoardRun, fn: (x: Booted) => T | Promise<T>): Promise<T> {
+  const { image, probe, blkdev, params, tracer } = r;
+  // any form the kernel's name_to_dev_t/early_lookup_bdev takes; mmcpstore itself is handed the path
+  let path: string;
+  try {
+    path = session.stack.findBlkdev(blkdev).resolved.path;
+  } catch (e) {
+    throw attachError(e, blkdev);
+  }
+  let pstore: PstoreState;
+  try {
+    pstore = attachPstore(session, {
+      blkdev: path,
+      params: params.params,
+      related: params.related,
+      nrCpus: params.nrCpus,
+      kernel: params.kernel,
+      ...(params.arch ? { arch: params.arch } : {}),
+      driver: r.driver,
+      mount: r.mount,
+      ...(params.sectorOffset !== undefined ? { sectorOffset: params.sectorOffset } : {}),
+      ...(params.sectorCount !== undefined ? { sectorCount: params.sectorCount } : {}),
+    });
+  } catch (e) {
+    throw attachError(e, blkdev);
+  }
+  return await fn({ image, probe, blkdev: path, params, session, pstore, tracer });
 }

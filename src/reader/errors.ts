@@ -8,6 +8,7 @@
  * image" (65) from "no such file" (66).
  */
 import * as fs from 'node:fs';
+import { HostIoError } from '../lib/host-io.js';
 
 export const EXIT = {
   ok: 0,
@@ -25,7 +26,7 @@ export const EXIT = {
   internal: 70,
   /** EX_CANTCREAT: the output directory or a file in it cannot be created; a writer's image may not be written. */
   cantCreat: 73,
-  /** EX_IOERR: reading the image or writing the output failed midway. */
+  /** EX_IOERR: reading the image or writing the output failed midway; a host file write failed (ENOSPC, EIO, ...). */
   ioErr: 74,
   /** EX_TEMPFAIL: another mmcpstore process holds the image lock. */
   tempFail: 75,
@@ -43,7 +44,7 @@ export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
   noInput: 'the image cannot be opened (EX_NOINPUT)',
   internal: 'a bug in mmcpstore (EX_SOFTWARE)',
   cantCreat: 'the --out directory or a file in it cannot be created, or the image a writing command would change may not be written (EX_CANTCREAT)',
-  ioErr: 'reading the image or writing the output failed midway (EX_IOERR)',
+  ioErr: 'reading or writing the image, its lock, a temporary file or the output failed (EX_IOERR)',
   tempFail: 'a writer holds the image lock; try again later (EX_TEMPFAIL)',
 };
 
@@ -199,8 +200,24 @@ export function readInputText(file: string, what: string): string {
   }
 }
 
+/**
+ * A host file operation failed (ENOSPC, EIO, EDQUOT, ...) on the image, its lock or a temporary
+ * file: exit 74 with one line naming the file, the operation and the errno, e.g.
+ * `'card.img': write failed: ENOSPC (No space left on device)` (docs/errors.md).
+ */
+export function hostIoFailure(e: HostIoError): IoError {
+  const text = STRERROR[e.errnoCode] ?? strerror(e.cause);
+  return new IoError(`'${e.path}': ${e.op} failed: ${e.errnoCode} (${text})`, { path: e.path, op: e.op, code: e.errnoCode });
+}
+
+/** A HostIoError that reached the top unwrapped still reads as one (74), never as a bug. */
+export function asCliError(e: unknown): unknown {
+  return e instanceof HostIoError ? hostIoFailure(e) : e;
+}
+
 /** The one mapping from anything thrown to an exit code. */
 export function exitCodeFor(e: unknown): ExitCode {
-  if (e instanceof CliError) return e.exitCode;
+  const err = asCliError(e);
+  if (err instanceof CliError) return err.exitCode;
   return EXIT.internal;
 }

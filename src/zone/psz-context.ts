@@ -100,6 +100,8 @@ export class PszContext {
   readonly fpszs: PstoreZone[];
   kmsgReadCnt = 0;
   kmsgWriteCnt = 0;
+  /** The newest kmsg header time (tv_sec) recovery saw: the zone it is in decided kmsgWriteCnt. */
+  kmsgNewestSec = 0n;
   pmsgReadCnt = 0;
   consoleReadCnt = 0;
   ftraceReadCnt = 0;

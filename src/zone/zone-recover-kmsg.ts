@@ -68,6 +68,7 @@ export function kmsgRecoverMeta(ctx: PszContext): number {
     if (kh.tvSec >= bestSec) {
       bestSec = kh.tvSec;
       ctx.kmsgWriteCnt = (i + 1) % ctx.kpszs.length;
+      if (bestSec > ctx.kmsgNewestSec) ctx.kmsgNewestSec = bestSec;
     }
     if (kh.reason === KmsgDumpReason.OOPS) ctx.oopsCounter = Math.max(ctx.oopsCounter, kh.counter);
     else if (kh.reason === KmsgDumpReason.PANIC) ctx.panicCounter = Math.max(ctx.panicCounter, kh.counter);

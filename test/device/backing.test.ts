@@ -81,8 +81,9 @@ test('a lock held on another host is never treated as stale', () => {
 test('the lock file is never seen empty: it appears whole, and no private file is left beside it', () => {
   const p = tmpImage(4096);
   const b = FileBacking.open(p, { mode: 'rw' });
-  const owner = JSON.parse(fs.readFileSync(lockPathFor(p), 'utf8')) as { pid: number; host: string };
-  assert.deepEqual(owner, { pid: process.pid, host: os.hostname() });
+  const owner = JSON.parse(fs.readFileSync(lockPathFor(p), 'utf8')) as { pid: number; host: string; cmd: string };
+  // cmd: this process's command line, so that a reused pid is not taken for the holder
+  assert.deepEqual(owner, { pid: process.pid, host: os.hostname(), cmd: fs.readFileSync('/proc/self/cmdline', 'latin1').replace(/\0+$/, '').replace(/\0/g, ' ').slice(0, 200) });
   assert.deepEqual(fs.readdirSync(path.dirname(p)).sort(), ['disk.img', 'disk.img.lock']);
   b.close();
   assert.deepEqual(fs.readdirSync(path.dirname(p)), ['disk.img']);

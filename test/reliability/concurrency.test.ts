@@ -1,8 +1,9 @@
 /**
- * Two processes writing the same image. The CLI has no --wait flag (its writers fail at once with
- * 75), so waiting is checked at the library level (FileBacking's waitSeconds): the second writer
- * waits for the first process to release the lock, the two never interleave, and a lock left by a
- * killed process is taken over. test/device/backing.test.ts covers the single-process cases.
+ * Two processes writing the same image, at the library level (FileBacking's waitSeconds): the
+ * second writer waits for the first process to release the lock, the two never interleave, and a
+ * lock left by a killed process is taken over; a CLI writer without --wait fails at once with 75
+ * naming the holder. test/device/backing.test.ts covers the single-process cases; writers.test.ts
+ * many CLI writers with --wait; signals.test.ts signals.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -10,6 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { FileBacking, ImageLockedError, MemoryBacking, lockPathFor } from '../../src/device/backing.js';
+import { describeOwner, procCmdline } from '../../src/lib/image-lock.js';
 import { mkimage } from '../../src/driver/board/index.js';
 import { MemoryRegion, PstoreCore, genericBlkDevice, mergeBlkParams, registerPstoreDevice } from '../../src/zone/index.js';
 import { COMMANDS } from '../../src/commands/index.js';
@@ -81,7 +83,7 @@ describe('two processes, one image', () => {
   });
 
   it(
-    'a CLI writer refuses at once with 75 and one line naming the owner (the CLI has no --wait)',
+    'a CLI writer refuses at once with 75 and one line naming the owner (without --wait)',
     { skip: COMMANDS.some((c) => c.name === 'pmsg') ? false : 'no pmsg command' },
     async (t) => {
       const dir = tempDir(t);
@@ -92,7 +94,12 @@ describe('two processes, one image', () => {
       try {
         const r = runCli(['pmsg', '-i', image, '--pmsg-size', '64', 'hello from the second writer']);
         assert.equal(r.status, EXIT.tempFail, r.stderr);
-        assert.equal(oneLine(r.stderr), `mmcpstore: image '${image}' is locked by pid ${holder.child.pid} on ${(await import('node:os')).hostname()} (${image}.lock); try again when it has finished`);
+        // the holder named by pid, host and command line (what /proc shows for it)
+        const cmd = procCmdline(holder.child.pid!);
+        assert.ok(cmd?.includes('holder.ts'), cmd);
+        const shown = describeOwner({ pid: holder.child.pid!, host: (await import('node:os')).hostname(), cmd });
+        assert.match(shown, /, running '.* forever'$/, 'the end of its command line: its arguments');
+        assert.equal(oneLine(r.stderr), `mmcpstore: image '${image}' is locked by ${shown} (${image}.lock); try again when it has finished`);
         assert.ok(fs.readFileSync(image).equals(before), 'nothing was written');
       } finally {
         holder.child.kill('SIGKILL');

@@ -56,6 +56,8 @@ export class BoardSession {
   /** mmc_host->lock (the same object as stack.host.lock) */
   readonly hostLock: SpinLock;
   readonly cardPm: RuntimePmDevice;
+  /** the command's wall clock (epoch seconds), once raised by keepRecordTimesAfter */
+  private wallBase: bigint | undefined;
 
   constructor(
     readonly board: Board,
@@ -99,12 +101,29 @@ export class BoardSession {
   wallNow(): Timespec {
     const ns = this.virtualNs();
     if (this.presentNs === null) this.presentNs = ns;
-    const wall = BigInt(this.options.now ?? DEFAULT_WALL_CLOCK_SEC) * NSEC_PER_SEC + ns - this.presentNs;
+    const wall = this.wallBaseSec() * NSEC_PER_SEC + ns - this.presentNs;
     return { sec: wall / NSEC_PER_SEC, nsec: wall % NSEC_PER_SEC };
   }
 
   private virtualNs(): bigint {
     return BigInt(Math.round(this.board.clock.now));
+  }
+
+  private wallBaseSec(): bigint {
+    return this.wallBase ?? BigInt(this.options.now ?? DEFAULT_WALL_CLOCK_SEC);
+  }
+
+  /**
+   * Record times of this boot from now on come after `sec` (epoch seconds): pstore/zone takes the
+   * kmsg zone with the newest tv_sec (the later zone on a tie) as the last one written and writes
+   * the next dump after it, so a record stamped no later than one already on the card would be
+   * the next one overwritten. A real reboot takes seconds; the emulated one none, and a fixed
+   * SOURCE_DATE_EPOCH none at all: the wall clock is moved on to one second after `sec`.
+   */
+  keepRecordTimesAfter(sec: bigint): void {
+    const now = this.wallNow().sec;
+    if (now > sec) return;
+    this.wallBase = this.wallBaseSec() + (sec + 1n - now);
   }
 
   /** Kernel log text (syslog format) as it is now. */
@@ -203,6 +222,7 @@ export function attachPstore(session: BoardSession, o: AttachOptions): PstoreSta
   if (o.mount !== false) {
     session.markPresent();
     state.mounted = core.readFiles();
+    session.keepRecordTimesAfter(ctx.registration.zone.kmsgNewestSec);
   }
   state.attachment = sys.attachPstore(core);
   session.pstore = state;
