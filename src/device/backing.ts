@@ -12,6 +12,7 @@
  */
 
 import * as fs from 'node:fs';
+import { fdByteSize } from '../lib/block-device.js';
 import { acquireImageLock, type LockOptions } from '../lib/image-lock.js';
 
 // The writer lock is one module for writers and readers alike (lib/image-lock.ts); its names stay
@@ -96,11 +97,12 @@ export class FileBacking implements BlockBacking {
     this.fd = fd;
     this.readOnly = readOnly;
     this.release = release;
-    this.size = fs.fstatSync(fd).size;
+    this.size = fdByteSize(fd);
   }
 
   static open(path: string, o: FileBackingOptions): FileBacking {
     if (o.mode === 'ro') return new FileBacking(path, fs.openSync(path, 'r'), true, undefined);
+    if (isBlockDevice(path)) return new FileBacking(path, openBlockDeviceExclusive(path), false, undefined);
     const release = acquireImageLock(path, o);
     try {
       return new FileBacking(path, fs.openSync(path, 'r+'), false, release);
@@ -179,6 +181,24 @@ export class FileBacking implements BlockBacking {
     this.release?.();
     this.release = undefined;
   }
+}
+
+/** True for a path naming a block device (stat follows a symlink such as /dev/disk/by-partlabel/x). */
+function isBlockDevice(path: string): boolean {
+  try {
+    return fs.statSync(path).isBlockDevice();
+  } catch {
+    return false; // the open that follows reports it
+  }
+}
+
+/**
+ * A block device is written only when opened exclusively: O_EXCL without O_CREAT on a block
+ * device fails with EBUSY while it is mounted or held by another exclusive opener, and keeps
+ * others from mounting it meanwhile. That is its lock: no `<device>.lock` is created in /dev.
+ */
+function openBlockDeviceExclusive(path: string): number {
+  return fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_EXCL);
 }
 
 /** The bytes of `parts` from byte `skip` on, as one buffer (the rare short-writev path). */
