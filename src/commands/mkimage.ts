@@ -7,6 +7,7 @@ import { mkimage as makeImage } from '../driver/board/index.js';
 import { GiB, KiB, MiB, SECTOR_SIZE } from '../lib/units.js';
 import { PartitionLayoutError } from '../driver/mmc/partitions/index.js';
 import { openImageBacking } from '../reader/board-open.js';
+import { checkMkimageTarget } from '../reader/input/writable.js';
 import { DataError, IoError, OutputError, UsageError, errnoCode, strerror } from '../reader/errors.js';
 import { oneImage } from './board-session.js';
 import type { Io } from './io.js';
@@ -28,6 +29,7 @@ export interface MkimageReport {
 
 export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const image = oneImage(o);
+  checkMkimageTarget(image);
   if (o.cardSize === undefined) throw new UsageError('--size BYTES is required (the card\'s user area, e.g. 64M)', { option: 'size' });
   const size = o.cardSize;
   const pstoreSize = o.pstoreSize ?? optionDefault('pstoreSize');

@@ -6,7 +6,8 @@
  *   loaded whole. Writers take an advisory lock `<image>.lock` (created whole by link(2), JSON
  *   `{pid, host}`); a lock whose pid is dead on this host is stale and taken over; a live one
  *   raises `ImageLockedError`, optionally after waiting (polling on real time — the only
- *   real-time behaviour in the device model).
+ *   real-time behaviour in the device model). A block device is sized from sysfs (lib/block-device.ts)
+ *   and written only when opened O_EXCL, which is its lock (no `<device>.lock` in /dev).
  * - `MemoryBacking`: sparse in-memory pages, for tests and for partitions the image does not hold.
  * - `RegionBacking`: a window [offset, offset+size) of another backing (QEMU layout partitions).
  */

@@ -24,6 +24,8 @@ function imageOpenError(path: string, e: unknown): Error {
     const lock = lockPathFor(path);
     return new LockedError(`image '${path}' is locked by ${e.owner ? `pid ${e.owner.pid} on ${e.owner.host}` : 'another process'} (${lock}); try again when it has finished`, { lock });
   }
+  // A block device opened for writing is opened exclusively (device/backing.ts): busy means mounted or held.
+  if (errnoCode(e) === 'EBUSY') return new InputError(`cannot open '${path}' exclusively: ${strerror(e)} (mounted, or held by another program)`, { code: 'EBUSY' });
   if (errnoCode(e)) return inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
   return e as Error;
 }
@@ -34,10 +36,10 @@ export function traceSink(glob: string | undefined, line: (text: string) => void
   return new Tracer({ enable: glob, sink: line });
 }
 
-/** The card of an image, or a DataError that says what to do. */
-export function requireCard(image: string): CardProbe {
-  if (!fs.existsSync(image)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
-  const probe = probeCard(image);
+/** The card of an image (opened at `file`: the image or its temporary copy), or a DataError that says what to do. */
+export function requireCard(file: string, image = file): CardProbe {
+  if (!fs.existsSync(file)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
+  const probe = probeCard(file);
   if (!probe) {
     throw new DataError(`'${image}' is not a card image (no GPT or MBR partition table at the start of the user area); make one with 'mmcpstore mkimage'`);
   }
