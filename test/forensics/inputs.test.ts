@@ -188,3 +188,18 @@ test('writers: an image file passes; compressed, streamed and odd inputs are ref
   checkMkimageTarget(raw);
   assert.throws(() => checkMkimageTarget('/dev/null'), (e: unknown) => e instanceof UsageError && /^mkimage creates an image file, and '\/dev\/null' is a character device$/.test(e.message));
 });
+
+test('xz and zstd: whole streams decode to the image, truncated ones are one DataError', async (t) => {
+  const dir = tempDir(t);
+  const inputs = path.join(path.dirname(new URL(import.meta.url).pathname), '../cli/inputs');
+  const sizes: number[] = [];
+  for (const ext of ['xz', 'zst'] as const) {
+    const whole = path.join(inputs, `engine-1m-kmsg64-deflate.img.${ext}`);
+    sizes.push(await withReadInput(whole, {}, (i) => fs.statSync(i.file).size));
+    const cut = path.join(dir, `cut.${ext}`);
+    fs.writeFileSync(cut, fs.readFileSync(whole).subarray(0, 3000));
+    const name = ext === 'zst' ? 'zstd' : 'xz';
+    await assert.rejects(withReadInput(cut, {}, () => undefined), (e: unknown) => e instanceof DataError && e.message.startsWith(`'${cut}': the ${name} data is corrupt or truncated (`));
+  }
+  assert.deepEqual(sizes, [1 << 20, 1 << 20]);
+});
