@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import type { Tracer } from '../driver/board/index.js';
 import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
+import { checkWritableImage } from '../reader/input/writable.js';
 import { boardParams, runOnBoard, type BoardFeatures, type BoardParams, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
@@ -63,6 +64,7 @@ export interface BootOptions {
  */
 export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x: Booted) => T | Promise<T>): Promise<T> {
   const image = oneImage(o);
+  checkWritableImage(image, { allowDevice: !!o.allowDevice });
   const probe = requireCard(image);
   const blkdev = blkdevFor(o, probe, image);
   const params = boardParams(imageOptionsFrom({ ...o, image }));

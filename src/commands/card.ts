@@ -39,10 +39,11 @@ export function renderCard(r: CardReport, c: { bold(s: string): string; green(s:
   return out.join('\n') + '\n';
 }
 
-/** The `inspect --card` command body. */
-export async function runInspectCard(o: CliOptions, io: Io): Promise<void> {
+/** The `inspect --card` command body (`file`: the image's temporary copy, when it has one). */
+export async function runInspectCard(o: CliOptions, io: Io, file?: string): Promise<void> {
   const r = cardReport({
     image: oneImage(o),
+    ...(file !== undefined ? { file } : {}),
     seed: o.seed ?? optionDefault('seed'),
     ...(o.blkdev !== undefined ? { blkdev: o.blkdev } : {}),
     tracer: () => traceSink(o.trace, io),

@@ -3,6 +3,7 @@
  * A command is `run(options, io)`: parsed options in, output through the
  * injected streams, errors thrown (src/cli.ts maps them to exit codes).
  */
+import { DEFAULT_MAX_SIZE } from '../reader/defaults.js';
 import { UsageError } from '../reader/errors.js';
 import type { ImageOptions } from '../reader/types.js';
 import type { BlkParams } from '../zone/params.js';
@@ -24,8 +25,21 @@ export interface CommandSpec {
   run(options: CliOptions, io: Io): Promise<void>;
 }
 
-/** The image and module-parameter options, as the library takes them. */
-export function imageOptionsFrom(o: CliOptions): ImageOptions {
+/**
+ * Runs a reading command's body with its --image made openable (reader/input/open.ts): `file` is
+ * the temporary copy of a compressed or streamed image, undefined when the image opens as it is.
+ * The copy is removed when the body ends, whatever happens. Without --image the body runs as it
+ * would (and reports the missing option in its own words).
+ */
+export async function withImageInput<T>(o: CliOptions, io: Io, body: (file: string | undefined) => Promise<T>): Promise<T> {
+  if (o.image === undefined) return body(undefined);
+  // Loaded when a command reads an image, not at every start.
+  const { withReadInput } = await import('../reader/input/open.js');
+  return withReadInput(o.image, { maxSize: o.maxSize ?? DEFAULT_MAX_SIZE, stdin: () => io.stdin }, (input) => body(input.file === input.image ? undefined : input.file));
+}
+
+/** The image and module-parameter options, as the library takes them (`file`: what to open instead, withImageInput()). */
+export function imageOptionsFrom(o: CliOptions, file?: string): ImageOptions {
   if (o.image === undefined) throw new UsageError('--image FILE is required (the image file or block device to read)', { option: 'image' });
   const blk: Partial<BlkParams> = {};
   if (o.kmsgSize !== undefined) blk.kmsgSize = o.kmsgSize;
@@ -34,6 +48,7 @@ export function imageOptionsFrom(o: CliOptions): ImageOptions {
   if (o.ftraceSize !== undefined) blk.ftraceSize = o.ftraceSize;
   if (o.maxReason !== undefined) blk.maxReason = o.maxReason;
   const out: ImageOptions = { image: o.image, blk };
+  if (file !== undefined) out.file = file;
   if (o.offset !== undefined) out.offset = o.offset;
   if (o.size !== undefined) out.size = o.size;
   if (o.params !== undefined) out.paramString = o.params;

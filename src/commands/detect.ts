@@ -6,6 +6,7 @@
 import { hex } from '../lib/hex.js';
 import { detectImage, type DetectReport, type RegionPartition } from '../reader/detect.js';
 import { NoDataError, UsageError } from '../reader/errors.js';
+import { withImageInput } from './command.js';
 import type { Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable, type Cell } from './table.js';
@@ -50,12 +51,20 @@ export function renderDetect(r: DetectReport, verbose: boolean): string {
 }
 
 export async function runDetect(o: CliOptions, io: Io): Promise<void> {
+  if (o.image === undefined && o.images && o.images.length > 1) {
+    throw new UsageError(`detect scans one image: give one --image (got ${o.images.length}: ${o.images.map((i) => `'${i}'`).join(', ')})`, { option: 'image' });
+  }
   if (o.image === undefined) throw new UsageError('--image FILE is required (the disk or eMMC image to scan)', { option: 'image' });
-  const report = detectImage(o.image);
+  const image = o.image;
+  return withImageInput(o, io, (file) => detectFrom(o, image, file, io));
+}
+
+async function detectFrom(o: CliOptions, image: string, file: string | undefined, io: Io): Promise<void> {
+  const report = detectImage(image, file !== undefined ? { file } : {});
   // The signatures do not tell the ABI apart; a given --arch goes into each inspect command line.
   if (o.arch !== undefined) for (const g of report.regions) g.args += ` --arch ${o.arch}`;
   if (o.json) await io.stdout.write(JSON.stringify(report, null, 2) + '\n');
   else await io.stdout.write(renderDetect(report, !!o.verbose));
-  if (!report.regions.length) throw new NoDataError(`no pstore/zone region found in '${o.image}' (${report.scan.chunks} chunks read, ${report.scan.zeroChunks} all zero)`);
+  if (!report.regions.length) throw new NoDataError(`no pstore/zone region found in '${image}' (${report.scan.chunks} chunks read, ${report.scan.zeroChunks} all zero)`);
 }
 

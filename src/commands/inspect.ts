@@ -10,7 +10,8 @@ import { NoDataError } from '../reader/errors.js';
 import { explainReport } from '../reader/explain.js';
 import { inspectImage } from '../reader/readers.js';
 import { noRecordsMessage, type ImageReport, type RecordInfo, type ZoneRow } from '../reader/report.js';
-import { imageOptionsFrom } from './command.js';
+import { imageOptionsFrom, withImageInput } from './command.js';
+import type { ImageOptions } from '../reader/types.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import { renderTable, type Cell } from './table.js';
@@ -19,8 +20,13 @@ import { renderZoneMap } from './render/zonemap.js';
 
 export async function runInspect(o: CliOptions, io: Io): Promise<void> {
   // The card view boots the emulated board: loaded only when asked for.
-  if (o.card) return (await import('./card.js')).runInspectCard(o, io);
-  const opts = await withCardOpener(imageOptionsFrom(o));
+  if (o.card) return withImageInput(o, io, async (file) => (await import('./card.js')).runInspectCard(o, io, file));
+  const given = imageOptionsFrom(o);
+  return withImageInput(o, io, (file) => inspectFrom(o, file === undefined ? given : { ...given, file }, io));
+}
+
+async function inspectFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<void> {
+  const opts = await withCardOpener(given);
   const explained = o.explain ? explainReport(opts) : undefined;
   // The zone layer explains in codes; their words (CLI flags included) are the commands layer's.
   const full = explained ? { ...explained, explain: explanationText(explained.explain) } : undefined;

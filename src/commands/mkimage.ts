@@ -10,6 +10,7 @@ import { lockImage, openImageBacking } from '../reader/board-open.js';
 import { CliError, DataError, IoError, MISSING_INPUT_CODES, NOT_WRITABLE_CODES, OutputError, UsageError, errnoCode, hostIoFailure, strerror } from '../reader/errors.js';
 import { HostIoError } from '../lib/host-io.js';
 import { oneImage, toJson } from './board-session.js';
+import { checkMkimageTarget } from '../reader/input/writable.js';
 import type { Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
 import { renderTable } from './table.js';
@@ -29,6 +30,7 @@ export interface MkimageReport {
 
 export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   const image = oneImage(o);
+  checkMkimageTarget(image);
   if (o.cardSize === undefined) throw new UsageError('--size BYTES is required (the card\'s user area, e.g. 64M)', { option: 'size' });
   const size = o.cardSize;
   const pstoreSize = o.pstoreSize ?? optionDefault('pstoreSize');

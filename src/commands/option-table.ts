@@ -6,7 +6,7 @@
  * Parsers (option-parsers.ts) validate and name the option and the value they
  * refuse; they throw UsageError (exit 2), never commander's own errors.
  */
-import { DEFAULT_COMPRESS, DEFAULT_NR_CPUS, DEFAULT_SEED } from '../reader/defaults.js';
+import { DEFAULT_COMPRESS, DEFAULT_MAX_SIZE, DEFAULT_NR_CPUS, DEFAULT_SEED } from '../reader/defaults.js';
 import { OUT_LAYOUTS } from '../reader/outdir.js';
 import { COMPRESS_CHOICES } from '../reader/params.js';
 import { ARCHES } from '../zone/codec.js';
@@ -61,19 +61,30 @@ const READS_REGION: readonly CommandName[] = ['inspect', 'recover', 'report'];
 /** Commands that register pstore/blk with module parameters. */
 const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'report', 'panic', 'oops', 'pmsg', 'console', 'erase'];
 const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
+/** Commands that only read the image (and so take compressed and streamed images). */
+const READS: readonly CommandName[] = ['inspect', 'recover', 'detect', 'report'];
 
 // -------------------------------------------------------------------- table
 
 export const OPTIONS = [
   opt({
     key: 'images', long: 'image', short: 'i', arg: 'FILE', group: 'image', commands: [...ALL, 'report'],
-    description: 'image file or block device holding the pstore/blk region (opened read-only); inspect and recover take several, run on a worker pool',
+    description: 'image file or block device holding the pstore/blk region; reading commands open it read-only and also take a gzip, xz or zstd image (told by its first bytes), a FIFO, or - for standard input; writing commands take a block device only with --allow-device; inspect and recover take several, run on a worker pool',
     repeatable: appendTo('image'),
   }),
   opt({
     key: 'imagesFrom', long: 'images-from', arg: 'FILE', group: 'image', commands: BOTH,
     description: 'read more image paths from FILE ("-": standard input), one per line; blank lines and # comments are skipped',
     parse: nonEmpty('images-from'),
+  }),
+  opt({
+    key: 'maxSize', long: 'max-size', arg: 'BYTES', group: 'image', commands: READS,
+    description: 'most bytes a compressed or streamed --image (gzip, xz, zstd, a FIFO, -) may hold once decompressed: it is read once into a temporary sparse file, and past this the read stops with exit 65',
+    default: DEFAULT_MAX_SIZE, defaultText: '64G', parse: (v) => parseByteSize('max-size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'allowDevice', long: 'allow-device', group: 'image', commands: BOOTS,
+    description: 'let a writing command open a block device as --image (/dev/mmcblk0, /dev/sdX, /dev/loopN): it is opened exclusively, so a mounted or busy device is refused',
   }),
   opt({
     key: 'jobs', long: 'jobs', short: 'j', arg: 'N', group: 'image', commands: BOTH,

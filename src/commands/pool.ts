@@ -36,9 +36,13 @@ export async function imageList(o: CliOptions, io: Io): Promise<string[]> {
     } else {
       text = readInputText(o.imagesFrom, 'image list');
     }
+    const given = list.length;
     for (const line of text.split(/\r?\n/)) {
       const t = line.trim();
       if (t && !t.startsWith('#')) list.push(t);
+    }
+    if (list.length === given) {
+      throw new UsageError(`--images-from '${o.imagesFrom}': no image paths in it (blank lines and # comments are skipped)`, { option: 'images-from' });
     }
   }
   if (list.length === 0) throw new UsageError('--image FILE is required (the image file or block device to read)', { option: 'image' });

@@ -12,7 +12,7 @@ import { buildTimeline } from '../zone/forensics/timeline.js';
 import type { SymbolLookup } from '../zone/ftrace.js';
 import type { PstoreFile } from '../zone/platform.js';
 import { PstoreType } from '../zone/types.js';
-import { imageOptionsFrom } from './command.js';
+import { imageOptionsFrom, withImageInput } from './command.js';
 import { withCardOpener } from '../reader/card-opener.js';
 import { IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, readInputText } from '../reader/errors.js';
 import { openRecordDir, writeRecordDir, type RecordDirWriter } from '../reader/outdir.js';
@@ -194,6 +194,11 @@ export async function runRecover(o: CliOptions, io: Io): Promise<void> {
     throw new UsageError(`--format logcat decodes pmsg records; it does not apply to --type ${o.type}`, { option: 'format' });
   }
   if (o.layout !== undefined && o.out === undefined) throw new UsageError('--layout applies to --out DIR', { option: 'layout' });
+  // The command line is checked before a streamed image is read.
+  return withImageInput(o, io, (file) => recoverFrom(o, file === undefined ? given : { ...given, file }, io));
+}
+
+async function recoverFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<void> {
   // The emulated board loads only when the image is a whole card.
   const opts = await withCardOpener(given);
   if (o.salvage || o.timeline) return recoverCollected(o, opts, io);

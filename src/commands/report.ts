@@ -15,7 +15,7 @@ import { explainReport } from '../reader/explain.js';
 import { recoverImage } from '../reader/readers.js';
 import { noRecordsMessage, recordInfo } from '../reader/report.js';
 import type { ImageOptions } from '../reader/types.js';
-import { imageOptionsFrom } from './command.js';
+import { imageOptionsFrom, withImageInput } from './command.js';
 import { Reporter, type Io } from './io.js';
 import type { CliOptions } from './options.js';
 import type { CardInfo, ExplainFindings, PanicRun, ReportModel } from './render/html/model.js';
@@ -58,7 +58,12 @@ function writeReport(out: string, text: string): void {
 
 export async function runReport(o: CliOptions, io: Io): Promise<void> {
   if (o.images !== undefined || o.imagesFrom !== undefined) throw new UsageError('report reads one image: give one --image FILE', { option: 'image' });
-  const opts = await withCardOpener(imageOptionsFrom(o));
+  const given = imageOptionsFrom(o);
+  return withImageInput(o, io, (file) => reportFrom(o, file === undefined ? given : { ...given, file }, io));
+}
+
+async function reportFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<void> {
+  const opts = await withCardOpener(given);
   const { report, findings } = explainFindings(opts);
   // After the image: a bad image fails as it does for inspect, whatever --from-panic names.
   const panic = o.fromPanic !== undefined ? loadPanicRun(o.fromPanic) : null;
@@ -67,7 +72,7 @@ export async function runReport(o: CliOptions, io: Io): Promise<void> {
     report,
     records: files.map((f) => ({ info: recordInfo(f), data: f.data })),
     explain: findings,
-    card: cardInfo(opts.image),
+    card: cardInfo(opts.file ?? opts.image),
     timelineText: files.length ? buildTimeline(files).text : null,
     panic,
   };

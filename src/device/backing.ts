@@ -8,11 +8,14 @@
  *   raises `ImageLockedError`, optionally after waiting (polling on real time — the only
  *   real-time behaviour in the device model). A host I/O error (ENOSPC, EIO, ...) is thrown as
  *   `HostIoError` naming the file and kept as `hostError` (the card only reports its ERROR bit).
+ *   A block device is sized from sysfs (lib/block-device.ts) and written only when opened O_EXCL,
+ *   which is its lock (no `<device>.lock` in /dev).
  * - `MemoryBacking`: sparse in-memory pages, for tests and for partitions the image does not hold.
  * - `RegionBacking`: a window [offset, offset+size) of another backing (QEMU layout partitions).
  */
 
 import * as fs from 'node:fs';
+import { fdByteSize } from '../lib/block-device.js';
 import { acquireImageLock, type LockOptions } from '../lib/image-lock.js';
 import { HostIoError, hostIoCheck, hostIoErrorOf, type HostIoOp } from '../lib/host-io.js';
 
@@ -106,11 +109,12 @@ export class FileBacking implements BlockBacking {
     this.fd = fd;
     this.readOnly = readOnly;
     this.release = release;
-    this.size = fs.fstatSync(fd).size;
+    this.size = fdByteSize(fd);
   }
 
   static open(path: string, o: FileBackingOptions): FileBacking {
     if (o.mode === 'ro') return new FileBacking(path, fs.openSync(path, 'r'), true, undefined);
+    if (isBlockDevice(path)) return new FileBacking(path, openBlockDeviceExclusive(path), false, undefined);
     const release = o.lock === false ? undefined : acquireImageLock(path, o);
     try {
       return new FileBacking(path, fs.openSync(path, 'r+'), false, release);
@@ -218,6 +222,25 @@ export class FileBacking implements BlockBacking {
       this.release = undefined;
     }
   }
+}
+
+/** True for a path naming a block device (stat follows a symlink such as /dev/disk/by-partlabel/x). */
+/** True for a block device (its exclusive open is its lock: no `<device>.lock` is taken for it). */
+export function isBlockDevice(path: string): boolean {
+  try {
+    return fs.statSync(path).isBlockDevice();
+  } catch {
+    return false; // the open that follows reports it
+  }
+}
+
+/**
+ * A block device is written only when opened exclusively: O_EXCL without O_CREAT on a block
+ * device fails with EBUSY while it is mounted or held by another exclusive opener, and keeps
+ * others from mounting it meanwhile. That is its lock: no `<device>.lock` is created in /dev.
+ */
+function openBlockDeviceExclusive(path: string): number {
+  return fs.openSync(path, fs.constants.O_RDWR | fs.constants.O_EXCL);
 }
 
 /** The bytes of `parts` from byte `skip` on, as one buffer (the rare short-writev path). */

@@ -26,7 +26,7 @@ import { Tracer, nullTracer } from './trace.js';
  * the card (with the writer lock) and the trace sink. The board factory is the device's only
  * public face, so the layers above reach these through here.
  */
-export { FileBacking, ImageLockedError } from './backing.js';
+export { FileBacking, ImageLockedError, isBlockDevice } from './backing.js';
 export type { BlockBacking } from './backing.js';
 export { Tracer } from './trace.js';
 

@@ -4,7 +4,7 @@
  * default seed, and the driver's registration errors worded for a user. Errors leave here typed.
  */
 import * as fs from 'node:fs';
-import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, type BlockBacking } from '../driver/board/index.js';
+import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, isBlockDevice, type BlockBacking } from '../driver/board/index.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
 import { acquireImageLockAsync, type LockOwner } from '../lib/image-lock.js';
@@ -34,6 +34,8 @@ export function openImageBacking(path: string, readOnly: boolean, o: ImageBackin
  * Returns the release; a terminating signal releases it too.
  */
 export async function lockImage(image: string, waitSeconds: number, onWait?: (owner: LockOwner | undefined) => void | Promise<void>): Promise<() => void> {
+  // a block device is locked by its exclusive open (FileBacking.open): no <device>.lock in /dev
+  if (isBlockDevice(image)) return () => undefined;
   try {
     return await acquireImageLockAsync(image, { waitSeconds, ...(onWait ? { onWait } : {}) });
   } catch (e) {
@@ -44,6 +46,8 @@ export async function lockImage(image: string, waitSeconds: number, onWait?: (ow
 function imageOpenError(path: string, e: unknown, readOnly: boolean): Error {
   if (e instanceof ImageLockedError) return lockedError(path, e.owner);
   if (e instanceof HostIoError) return hostIoFailure(e);
+  // A block device opened for writing is opened exclusively (device/backing.ts): busy means mounted or held.
+  if (errnoCode(e) === 'EBUSY') return new InputError(`cannot open '${path}' exclusively: ${strerror(e)} (mounted, or held by another program)`, { code: 'EBUSY' });
   if (errnoCode(e)) return readOnly ? inputFileError(`cannot open '${path}': ${strerror(e)}`, e) : writeTargetError(`cannot open '${path}' for writing: ${strerror(e)}`, e);
   return e as Error;
 }
@@ -54,10 +58,10 @@ export function traceSink(glob: string | undefined, line: (text: string) => void
   return new Tracer({ enable: glob, sink: line });
 }
 
-/** The card of an image, or a DataError that says what to do. */
-export function requireCard(image: string): CardProbe {
-  if (!fs.existsSync(image)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
-  const probe = probeCard(image);
+/** The card of an image (opened at `file`: the image or its temporary copy), or a DataError that says what to do. */
+export function requireCard(file: string, image = file): CardProbe {
+  if (!fs.existsSync(file)) throw new InputError(`cannot open '${image}': No such file or directory`, { code: 'ENOENT' });
+  const probe = probeCard(file);
   if (!probe) {
     throw new DataError(`'${image}' is not a card image (no GPT or MBR partition table at the start of the user area); make one with 'mmcpstore mkimage'`);
   }

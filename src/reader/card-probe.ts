@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import { imageFileSize } from '../driver/board/image-file.js';
 import type { ImageLayoutKind } from '../driver/board/types.js';
 import { MSDOS_MBR_SIGNATURE, pageCachedReader, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import { fdByteSize } from '../lib/block-device.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import { DataError, UsageError } from './errors.js';
 
@@ -51,7 +52,7 @@ export function probeCard(path: string): CardProbe | null {
   }
   try {
     const st = fs.fstatSync(fd);
-    const size = st.isFile() ? st.size : 0;
+    const size = st.isFile() || st.isBlockDevice() ? fdByteSize(fd, st) : 0;
     const qemuOffset = imageFileSize(0, 'qemu');
     const candidates: [ImageLayoutKind, number][] = [['user-area', 0]];
     if (size > qemuOffset) candidates.push(['qemu', qemuOffset]);
@@ -78,6 +79,8 @@ export function probeCard(path: string): CardProbe | null {
 /** What the probe needs of a read's options (ImageOptions fits). */
 export interface CardRequest {
   image: string;
+  /** the file to open, when not `image` (a temporary copy) */
+  file?: string;
   blkdev?: string;
   offset?: number;
   size?: number;
@@ -98,11 +101,11 @@ export function cardProbeFor(opts: CardRequest, params: { offset?: number; size?
     if (opts.offset !== undefined || opts.size !== undefined) {
       throw new UsageError('--blkdev names a partition of a card image; --offset/--size cannot be combined with it (use mmcpstore.sector_offset/sector_count in --params for a window of the partition)', { option: 'blkdev' });
     }
-    const probe = probeCard(opts.image);
+    const probe = probeCard(opts.file ?? opts.image);
     if (!probe) throw new DataError(`--blkdev: '${opts.image}' is not a card image (no GPT or MBR partition table at the start of the user area)`, { option: 'blkdev' });
     return probe;
   }
   if (explicitRegion(opts, params)) return null;
-  const probe = probeCard(opts.image);
+  const probe = probeCard(opts.file ?? opts.image);
   return probe && probe.pstoreNumber !== null ? probe : null;
 }

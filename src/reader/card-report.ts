@@ -65,6 +65,8 @@ function cardTypeNames(t: number): string {
 /** What the card view is asked about. */
 export interface CardQuery {
   image: string;
+  /** the file to open, when not `image` (a compressed or streamed image's temporary copy) */
+  file?: string;
   /** pstore_blk.blkdev to resolve; default: the partition labelled pstore */
   blkdev?: string;
   seed: number;
@@ -74,9 +76,10 @@ export interface CardQuery {
 
 export function cardReport(q: CardQuery): CardReport {
   const { image } = q;
-  const probe = requireCard(image);
+  const file = q.file ?? image;
+  const probe = requireCard(file, image);
   const tracer = q.tracer?.();
-  const s = openBoard({ image, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: q.seed, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
+  const s = openBoard({ image: file, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: q.seed, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
   try {
     const st = s.stack;
     const card = st.card;

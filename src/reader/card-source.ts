@@ -38,7 +38,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
   const blkdev = opts.blkdev ?? `/dev/mmcblk0p${probe.pstoreNumber}`;
   const tracer = traceSink(opts.trace, opts.traceLine ?? stderrLine);
   const session = openBoard({
-    image: opts.image,
+    image: opts.file ?? opts.image,
     openImage: openImageBacking,
     readOnly: true,
     layout: probe.layout,
@@ -66,7 +66,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
     }
     const offset = probe.userOffset + (r.startSector + sectorOffset) * SECTOR_SIZE;
     const size = (sectorCount || r.sectors - sectorOffset) * SECTOR_SIZE;
-    const { region, fileSize } = openRegion(opts.image, offset, size);
+    const { region, fileSize } = openRegion(opts.file ?? opts.image, offset, size, opts.image);
     const closeRegion = region.close.bind(region);
     let closed = false;
     const close = (): void => {

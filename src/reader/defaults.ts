@@ -9,3 +9,8 @@ export const DEFAULT_SEED = 1;
 export const DEFAULT_NR_CPUS = 1;
 /** pstore.compress unless given. */
 export const DEFAULT_COMPRESS = 'deflate';
+/**
+ * --max-size: most bytes a compressed or streamed image may hold once copied out (reader/input/).
+ * Larger than the eMMC of any board, small enough to stop a runaway pipe or a decompression bomb.
+ */
+export const DEFAULT_MAX_SIZE = 64 * 1024 ** 3;

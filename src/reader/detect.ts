@@ -18,6 +18,7 @@ import {
   type ScanStats,
   type SignatureHit,
 } from '../zone/index.js';
+import { fdByteSize } from '../lib/block-device.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import { InputError, IoError, errnoCode, strerror, inputFileError } from './errors.js';
 import { dataExtents } from './extents.js';
@@ -54,33 +55,20 @@ export interface DetectReport {
   regions: DetectedRegion[];
 }
 
-function openImage(path: string): { fd: number; size: number } {
+/** Opens `file` (the image `name`, or its temporary copy) and tells its size, a block device's too. */
+function openImage(file: string, name: string): { fd: number; size: number } {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    fd = fs.openSync(file, 'r');
   } catch (e) {
-    throw inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
+    throw inputFileError(`cannot open '${name}': ${strerror(e)}`, e);
   }
   const st = fs.fstatSync(fd);
   if (st.isDirectory()) {
     fs.closeSync(fd);
-    throw new InputError(`cannot open '${path}': Is a directory`, { code: 'EISDIR' });
+    throw new InputError(`cannot open '${name}': Is a directory`, { code: 'EISDIR' });
   }
-  let size = st.size;
-  if (st.isBlockDevice()) {
-    // Block devices report 0: find the end by reading.
-    const probe = Buffer.alloc(1);
-    let hi = 1;
-    while (fs.readSync(fd, probe, 0, 1, hi * SECTOR_SIZE - 1) === 1) hi *= 2;
-    let lo = hi / 2;
-    while (hi - lo > 1) {
-      const mid = Math.floor((lo + hi) / 2);
-      if (fs.readSync(fd, probe, 0, 1, mid * SECTOR_SIZE - 1) === 1) lo = mid;
-      else hi = mid;
-    }
-    size = lo * SECTOR_SIZE;
-  }
-  return { fd, size };
+  return { fd, size: fdByteSize(fd, st) };
 }
 
 function reader(fd: number, size: number, path: string): ReadAt {
@@ -106,14 +94,16 @@ function shift(read: ReadAt, base: number): ReadAt {
 }
 
 /** Every pstore/zone region of a disk image, with its inferred parameters. */
-export function detectImage(path: string, opts: { kernel?: string; checkLock?: boolean } = {}): DetectReport {
-  if (opts.checkLock ?? true) checkImageLock(path);
+export function detectImage(path: string, opts: { kernel?: string; checkLock?: boolean; file?: string } = {}): DetectReport {
+  // A temporary copy (opts.file) has no writer; the lock is the named image's.
+  if ((opts.checkLock ?? true) && opts.file === undefined) checkImageLock(path);
   const profile = opts.kernel ? kernelProfile(opts.kernel) : DEFAULT_KERNEL;
-  const { fd, size } = openImage(path);
+  const file = opts.file ?? path;
+  const { fd, size } = openImage(file, path);
   try {
     const read = reader(fd, size, path);
     // A regular file: read its data extents only, where the system can say where they are.
-    const extents = fs.fstatSync(fd).isFile() ? dataExtents(path, size) : null;
+    const extents = fs.fstatSync(fd).isFile() ? dataExtents(file, size) : null;
     const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
     const sectors = Math.floor(size / SECTOR_SIZE);
     const table = scanPartitions(

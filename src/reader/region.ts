@@ -3,11 +3,30 @@
  * user, and read errors during recovery reported as our I/O errors (not as kernel verdicts).
  */
 import * as fs from 'node:fs';
+import { fdByteSize } from '../lib/block-device.js';
 import { FileRegion, type BlockRegion } from '../zone/file-region.js';
 import { DataError, IoError, errnoCode, strerror, inputFileError } from './errors.js';
 
-/** Opens the region read-only; Node and range errors become CLI errors. */
-export function openRegion(path: string, offset: number | undefined, size: number | undefined): { region: FileRegion; fileSize: number | null } {
+/** Bytes of the image file or block device at `path`, or null when it cannot be told. */
+function imageByteSize(path: string): number | null {
+  try {
+    const fd = fs.openSync(path, 'r');
+    try {
+      const st = fs.fstatSync(fd);
+      return st.isFile() || st.isBlockDevice() ? fdByteSize(fd, st) : null;
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens the region of `path` read-only; Node and range errors become CLI errors naming `name`
+ * (the image as the user gave it, when `path` is its temporary copy).
+ */
+export function openRegion(path: string, offset: number | undefined, size: number | undefined, name = path): { region: FileRegion; fileSize: number | null } {
   let region: FileRegion;
   try {
     const o: { offset?: number; size?: number; writable: boolean } = { writable: false };
@@ -16,28 +35,17 @@ export function openRegion(path: string, offset: number | undefined, size: numbe
     region = FileRegion.open(path, o);
   } catch (e) {
     if (e instanceof RangeError) {
-      let fileSize = '?';
-      try {
-        fileSize = String(fs.statSync(path).size);
-      } catch {
-        /* keep '?' */
-      }
+      const known = imageByteSize(path);
+      const fileSize = known === null ? '?' : String(known);
       throw new DataError(
-        `region does not fit in '${path}': --offset ${offset ?? 0} + --size ${size ?? `${fileSize} - ${offset ?? 0}`} runs past the end of the ${fileSize}-byte file`,
+        `region does not fit in '${name}': --offset ${offset ?? 0} + --size ${size ?? `${fileSize} - ${offset ?? 0}`} runs past the end of the ${fileSize}-byte file`,
         { offset, size, fileSize },
       );
     }
-    if (errnoCode(e)) throw inputFileError(`cannot open '${path}': ${strerror(e)}`, e);
+    if (errnoCode(e)) throw inputFileError(`cannot open '${name}': ${strerror(e)}`, e);
     throw e;
   }
-  let fileSize: number | null = null;
-  try {
-    const st = fs.statSync(path);
-    if (st.isFile()) fileSize = st.size;
-  } catch {
-    /* reported as unknown */
-  }
-  return { region, fileSize };
+  return { region, fileSize: imageByteSize(path) };
 }
 
 /** A read error inside recovery is an I/O error of ours, not a kernel verdict. */

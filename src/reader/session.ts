@@ -37,11 +37,12 @@ function cardOpener(opts: ImageOptions): CardSourceOpener {
 
 export function openSession(opts: ImageOptions): Session {
   const params = resolveParams(opts);
-  if (opts.checkLock ?? true) checkImageLock(opts.image);
+  // A temporary copy has no writer; the lock is the named image's.
+  if ((opts.checkLock ?? true) && opts.file === undefined) checkImageLock(opts.image);
   // A whole card image (--blkdev, or a partition labelled pstore): through the emulated driver.
   const probe = cardProbeFor(opts, params);
   const card = probe ? cardOpener(opts)(opts, params, probe) : null;
-  const { region: fileRegion, fileSize } = card ?? openRegion(opts.image, params.offset, params.size);
+  const { region: fileRegion, fileSize } = card ?? openRegion(opts.file ?? opts.image, params.offset, params.size, opts.image);
   const region: BlockRegion = guarded(fileRegion, opts.image);
   try {
     const auto = wantsAutoDetect(opts);

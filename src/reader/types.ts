@@ -14,8 +14,13 @@ import type { PstoreCore } from '../zone/platform.js';
 import type { CardProbe } from './card-probe.js';
 
 export interface ImageOptions {
-  /** Image file or block device. */
+  /** Image file or block device, as the user named it: what reports and messages show. */
   image: string;
+  /**
+   * The file to open when it is not `image`: the temporary copy of a compressed or streamed
+   * input (input/open.ts). Unset: `image` is opened.
+   */
+  file?: string;
   /** Byte offset of the pstore region in the file (default 0). */
   offset?: number;
   /** Byte length of the region (default: the rest of the file). */

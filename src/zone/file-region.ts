@@ -4,7 +4,7 @@
  * unless a write is wanted, so reading commands cannot change the image.
  */
 import * as fs from 'node:fs';
-import { SECTOR_SIZE } from '../lib/units.js';
+import { blockDeviceSize } from '../lib/block-device.js';
 
 export interface BlockRegion {
   readonly size: number;
@@ -38,7 +38,7 @@ export class FileRegion implements BlockRegion {
       const st = fs.fstatSync(fd);
       if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, open '${path}'`), { code: 'EISDIR' });
       const offset = opts.offset ?? 0;
-      const fileSize = st.isBlockDevice() ? blockDeviceSize(fd) : st.size;
+      const fileSize = st.isBlockDevice() ? blockDeviceSize(fd, st) : st.size;
       if (offset < 0 || offset > fileSize) throw new RangeError(`offset ${offset} is outside the ${fileSize}-byte file`);
       const size = opts.size ?? fileSize - offset;
       if (size < 0 || offset + size > fileSize) throw new RangeError(`region ${offset}+${size} runs past the end of the ${fileSize}-byte file`);
@@ -85,22 +85,6 @@ export class FileRegion implements BlockRegion {
       this.fd = undefined;
     }
   }
-}
-
-/** Block devices report size 0 in stat; seek to the end instead. */
-function blockDeviceSize(fd: number): number {
-  const probe = Buffer.alloc(1);
-  let lo = 0;
-  let hi = 1;
-  while (fs.readSync(fd, probe, 0, 1, hi * SECTOR_SIZE - 1) === 1) hi *= 2;
-  // Binary search the last readable sector.
-  lo = hi / 2;
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (fs.readSync(fd, probe, 0, 1, mid * SECTOR_SIZE - 1) === 1) lo = mid;
-    else hi = mid;
-  }
-  return lo * SECTOR_SIZE;
 }
 
 /** An in-memory region, for tests and generated images. */
