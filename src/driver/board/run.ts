@@ -4,6 +4,7 @@ import { DeadlockError, LockContendedError, type PanicOutcome, type PanicResult 
 import { errnoName } from '../../lib/errno.js';
 import type { PstoreFile } from '../../zone/platform.js';
 import type { PstoreZone } from '../../zone/psz-zone.js';
+import { PSZ_BUFFER, decodePszBuffer } from '../../zone/codec.js';
 import { applyScenario } from './scenario.js';
 import type { BoardSession } from './session.js';
 import type { OopsReport, PanicReport, PanicScenario, ReportPhase } from './types.js';
@@ -176,9 +177,18 @@ export interface ZoneLanding {
   firstDiff?: number;
 }
 
-/** Read back through a second boot whether each zone's RAM copy is on the card (after shutdownBoard). */
+/**
+ * Read back through a second boot whether each zone's RAM copy is on the card (after
+ * shutdownBoard): its header and the `datalen` bytes recovery reads — the rest of the RAM copy is
+ * the 0xFF fill of psz_init_zone(), which the kernel never writes out on its own.
+ */
 export function zonesOnCard(session: BoardSession, zones: readonly PstoreZone[]): ZoneLanding[] {
-  const checks = verifyPanicWrites(session, zones.map((z) => ({ off: z.desc.off, bytes: z.buffer })));
+  const used = (z: PstoreZone): Uint8Array => {
+    const ram = z.buffer;
+    const datalen = Math.max(0, Math.min(decodePszBuffer(ram).datalen, z.desc.bufferSize));
+    return ram.subarray(0, Math.min(ram.length, PSZ_BUFFER.size + datalen));
+  };
+  const checks = verifyPanicWrites(session, zones.map((z) => ({ off: z.desc.off, bytes: used(z) })));
   return checks.map((c, i) => {
     const z = zones[i]!;
     const out: ZoneLanding = { zone: `${z.desc.kind} ${z.desc.index}`, onCard: c.landed };
