@@ -25,7 +25,7 @@ import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
 
-/** Start, poll, complete one command without data (the panic CMD6 of P8 and the fixed driver's recovery). */
+/** Start, poll, complete one command without data (the panic CMD6 of P8 and the proposed driver's recovery). */
 export function panicCmd(ctx: MmcpstoreContext, cmd: MmcCommand): number {
   const host = ctx.host;
   const mrq: MmcRequest = { cmd, completed: false };
@@ -105,7 +105,9 @@ function panicCardReinit(ctx: MmcpstoreContext): number {
 }
 
 /**
- * Fixed driver: bring the card to TRAN without interrupts, or say precisely why not.
+ * Proposed driver: bring the card to TRAN without interrupts, or say precisely why not. It also
+ * runs on the retry path, after a request failed with part of the record possibly on the card:
+ * its messages say 'giving up', not 'not written'.
  * Returns 0 or -errno with the reason logged.
  */
 function fixedCardToTran(ctx: MmcpstoreContext): number {
@@ -156,7 +158,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
   return 0;
 }
 
-/** Fixed driver: the single prepare + claim, done at the start of every panic_write. */
+/** Proposed driver: the single prepare + claim, done at the start of every panic_write. */
 function fixedPrepare(ctx: MmcpstoreContext): number {
   const host = ctx.host;
   const sdhci = host.priv as SdhciHost | undefined;
@@ -182,7 +184,7 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
   return fixedCardToTran(ctx);
 }
 
-/** One panic-mode request; the fixed driver retries once after bringing the card back to TRAN. */
+/** One panic-mode request; the proposed driver retries once after bringing the card back to TRAN. */
 function panicRequest(ctx: MmcpstoreContext, sect: number, blocks: number, buf: Uint8Array, write: boolean): number {
   const err = panicRequestOnce(ctx, sect, blocks, buf, write);
   if (!err || !ctx.fixed || err === -EBUSY) return err;
