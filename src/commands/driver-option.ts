@@ -20,3 +20,12 @@ export function driverLabel(v: MmcpstoreVersion): string {
   const [y, m, d] = t.date.split('-').map(Number);
   return `${v}, posted ${d} ${MONTHS[m! - 1]} ${y}`;
 }
+
+/** `--driver`'s help, from the version table: the versions, their dates, the aliases. */
+export function driverDescription(): string {
+  const posted = MMCPSTORE_VERSIONS.filter((v) => VERSION_TRAITS[v].posted);
+  const dates = posted.map((v) => driverLabel(v).replace(/^\S+, posted /, '')).join(', ');
+  const others = MMCPSTORE_VERSIONS.filter((v) => !VERSION_TRAITS[v].posted);
+  const aliases = Object.entries(MMCPSTORE_VERSION_ALIASES).map(([a, to]) => `${a} is an alias of ${to}`).join(', ');
+  return `mmcpstore version: ${posted.join(', ')} as posted to LKML (${dates}), or ${others.join(', ')} (our corrections); ${aliases}`;
+}

@@ -13,7 +13,7 @@ import { ARCHES } from '../zone/codec.js';
 import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
 import { MiB } from '../lib/units.js';
 import { DEFAULT_MMCPSTORE_VERSION } from '../driver/board/index.js';
-import { parseDriver } from './driver-option.js';
+import { driverDescription, parseDriver } from './driver-option.js';
 import { appendTo, choice, nonEmpty, parseByteSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
 
 /** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
@@ -239,7 +239,7 @@ export const OPTIONS = [
   }),
   opt({
     key: 'driver', long: 'driver', arg: 'v3|v4|v5|proposed', group: 'params', commands: BOOTS,
-    description: 'mmcpstore version: v3, v4 or v5 as posted to LKML (19 Mar, 20 Mar, 22 Apr 2026), or proposed (our corrections); posted is an alias of v5, fixed of proposed',
+    description: driverDescription(),
     default: DEFAULT_MMCPSTORE_VERSION, parse: parseDriver,
   }),
   opt({

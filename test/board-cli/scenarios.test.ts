@@ -112,6 +112,12 @@ describe('--driver', () => {
     assert.match((await runMain(['panic', '--image', img, '--driver', 'proposed'])).stderr, /mmcpstore \(proposed, not posted: our corrections\)/);
   });
 
+  it('its help names every version of versions.ts, with the dates', () => {
+    const o = OPTIONS.find((x) => x.long === 'driver')!;
+    assert.equal('arg' in o ? o.arg : '', MMCPSTORE_VERSIONS.join('|'));
+    assert.match(o.description, /v3, v4, v5 as posted to LKML \(19 Mar 2026, 20 Mar 2026, 22 Apr 2026\), or proposed/);
+  });
+
   it('an unknown version is a usage error naming the choices', async () => {
     const img = blankCard(tmpDir('drvbad'));
     const r = await runMain(['panic', '--image', img, '--driver', 'v6']);
