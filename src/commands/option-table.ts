@@ -12,6 +12,8 @@ import { COMPRESS_CHOICES } from '../reader/params.js';
 import { ARCHES } from '../zone/codec.js';
 import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
 import { MiB } from '../lib/units.js';
+import { DEFAULT_MMCPSTORE_VERSION } from '../driver/board/index.js';
+import { driverDescription, parseDriver } from './driver-option.js';
 import { appendTo, choice, nonEmpty, parseByteSize, parseCacheSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
 
 /** Commands that boot the emulated board (docs/cli.md, "The emulated board"). */
@@ -247,9 +249,9 @@ export const OPTIONS = [
     preset: '*', parse: nonEmpty('trace'),
   }),
   opt({
-    key: 'driver', long: 'driver', arg: 'fixed|posted', group: 'params', commands: BOOTS,
-    description: 'mmcpstore driver model: fixed (the corrected driver) or posted (the v4 patch as posted)',
-    default: 'fixed', parse: choice('driver', ['fixed', 'posted'] as const),
+    key: 'driver', long: 'driver', arg: 'v3|v4|v5|proposed', group: 'params', commands: BOOTS,
+    description: driverDescription(),
+    default: DEFAULT_MMCPSTORE_VERSION, parse: parseDriver,
   }),
   opt({
     key: 'wait', long: 'wait', arg: 'SECONDS', group: 'general', commands: ['mkimage', ...BOOTS],
@@ -356,12 +358,7 @@ export const OPTIONS = [
   opt({
     key: 'lockReinit', long: 'lock-reinit', arg: 'on|off', group: 'general', commands: ['panic'],
     description: '§6 Q5: panic_prepare re-initialises sdhci_host->lock',
-    defaultText: 'on for fixed, off for posted', parse: choice('lock-reinit', ['on', 'off'] as const),
-  }),
-  opt({
-    key: 'claim', long: 'claim', arg: 'v4|v5', group: 'general', commands: ['panic'],
-    description: '§1.6.3: the posted driver\'s claim path',
-    default: 'v4', parse: choice('claim', ['v4', 'v5'] as const),
+    defaultText: 'on for proposed, off for v3, v4, v5', parse: choice('lock-reinit', ['on', 'off'] as const),
   }),
   opt({
     key: 'withoutPanicOps', long: 'without-panic-ops', group: 'general', commands: ['panic'],

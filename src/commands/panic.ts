@@ -2,16 +2,18 @@
  * `mmcpstore panic`: one boot of the emulated board over a card image — recovery at the pstorefs
  * mount (earlier records survive), the seeded boot log plus the user's lines, then panic() with
  * mmcpstore's panic path register by register, optionally in one of the hazard scenarios of
- * docs/scenarios.md. Reports what was written where (stderr; --json on stdout); a record that did
- * not land exits 1 with the reason the driver logged.
+ * docs/scenarios.md. Reports what was written where (stderr; --json on stdout). The exit status
+ * follows the card, read back through a second boot: 0 when the record is there (even if the
+ * driver returned an error: the report says both), 1 when it is not, with the reason.
  */
-import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
+import type { MmcpstoreVersion, PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
 import { runPanic } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
 import type { Booted } from '../reader/board-run.js';
 import { ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
 import { CliError, UsageError } from '../reader/errors.js';
 import { Reporter, type Io, type OutStream } from './io.js';
+import { driverLabel } from './driver-option.js';
 import { optionDefault, type CliOptions } from './options.js';
 
 
@@ -34,7 +36,6 @@ export function scenarioFrom(o: CliOptions): PanicScenario {
   if (o.pmSuspendWindow) sc.pmSuspendWindow = true;
   if (o.resetMask) sc.resetMask = o.resetMask;
   if (o.lockReinit) sc.lockReinit = o.lockReinit === 'on';
-  if (o.claim) sc.claim = o.claim;
   if (o.withoutPanicOps) sc.noPanicOps = true;
   return sc;
 }
@@ -43,7 +44,8 @@ export function scenarioFrom(o: CliOptions): PanicScenario {
 export interface PanicCommandReport {
   image: string;
   blkdev: string;
-  driver: 'fixed' | 'posted';
+  /** the mmcpstore version that ran (v3, v4, v5, proposed) */
+  driver: MmcpstoreVersion;
   params: string;
   /** pstore.compress the kernel wrote with (6.6+: deflate whatever was named) */
   compress: string;
@@ -108,7 +110,7 @@ export function renderPanic(r: PanicCommandReport, err: OutStream, verbose: bool
   const c = err.color;
   const p = r.panic;
   const lines: string[] = [];
-  lines.push(`mmcpstore: ${r.image}: mmcpstore (${r.driver}) on ${r.blkdev}, ${r.params}`);
+  lines.push(`mmcpstore: ${r.image}: mmcpstore (${driverLabel(r.driver)}) on ${r.blkdev}, ${r.params}`);
   if (r.beforeMount) lines.push('mmcpstore: pstorefs not mounted before the panic (H12): no recovery ran');
   else lines.push(`mmcpstore: recovered ${r.recovered.length} record${r.recovered.length === 1 ? '' : 's'}${r.recovered.length ? `: ${r.recovered.join(', ')}` : ''}`);
   for (const n of p.notes) lines.push(`mmcpstore: note: ${n}`);
@@ -116,6 +118,8 @@ export function renderPanic(r: PanicCommandReport, err: OutStream, verbose: bool
     const size = p.compressed ? `${r.compress} ${p.compressedSize} bytes of ${p.textSize} bytes of text` : `${p.textSize} bytes of text, uncompressed`;
     const at = p.zoneOffset !== undefined ? ` at partition offset ${hex(p.zoneOffset)}` : '';
     lines.push(`panic: ${c.green('written')}: kmsg zone ${p.zone}${at}, ${p.recordBytes} bytes (${size}), counter ${p.counter}`);
+    // on the card, but the driver said otherwise (or never returned): both are true, both are said
+    if (p.reason) lines.push(`panic: ${c.yellow(p.reason)}`);
   } else {
     lines.push(`panic: ${c.red('lost')}: ${p.reason ?? 'unknown'}`);
   }

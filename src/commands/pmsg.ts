@@ -1,19 +1,19 @@
 /**
  * `mmcpstore pmsg` and `mmcpstore console`: one boot each (recovery at the mount), then what
  * userspace or the kernel does — a write to /dev/pmsg0, or printk lines that pstore's console
- * front end receives (as `echo TEXT > /dev/kmsg` would) — then a clean shutdown: the reboot
- * notifier flushes the dirty zone through mmcpstore's normal path.
+ * front end receives (as `echo TEXT > /dev/kmsg` would) — then psz's flusher for whatever the
+ * driver deferred, a clean shutdown (reboot notifier) and the read-back through a second boot:
+ * the exit status says whether the zone is on the card, the report also says what the driver
+ * returned on the way.
  */
-import { writePmsg } from '../driver/board/index.js';
+import { runFlusher, shutdownBoard, writePmsg, zonesOnCard } from '../driver/board/index.js';
+import { errnoName } from '../lib/errno.js';
 import { textArgument, toJson, withBoard } from './board-session.js';
-import { IoError, UsageError } from '../reader/errors.js';
+import { driverLabel } from './driver-option.js';
+import { UsageError } from '../reader/errors.js';
 import { Reporter, type Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
-
-const ENOSPC_ETC: Readonly<Record<number, string>> = { [-28]: '-ENOSPC', [-16]: '-EBUSY', [-19]: '-ENODEV', [-22]: '-EINVAL', [-5]: '-EIO', [-12]: '-ENOMEM' };
-const errno = (n: number): string => ENOSPC_ETC[n] ?? String(n);
-
-
+import { RecordLostError } from './panic.js';
 
 async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promise<void> {
   const size = kind === 'pmsg' ? o.pmsgSize : o.consoleSize;
@@ -22,18 +22,20 @@ async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promi
     throw new UsageError(`${kind} needs a ${kind} zone: give --${kind}-size KB (pstore_blk.${kind}_size), the same on every command for this image`, { option: `${kind}-size` });
   }
   const data = await textArgument(o.text, io, kind);
+  const driver = o.driver ?? optionDefault('driver');
   const r = await withBoard(o, io, { readOnly: false }, (b) => {
-    const zone = b.pstore.core.zone.layout;
-    if (kind === 'pmsg' && !zone.pmsg) throw new UsageError('the layout has no pmsg zone (pstore_blk.pmsg_size)', { option: 'pmsg-size' });
-    if (kind === 'console' && !zone.console) throw new UsageError('the layout has no console zone (pstore_blk.console_size)', { option: 'console-size' });
+    const layout = b.pstore.core.zone.layout;
+    if (kind === 'pmsg' && !layout.pmsg) throw new UsageError('the layout has no pmsg zone (pstore_blk.pmsg_size)', { option: 'pmsg-size' });
+    if (kind === 'console' && !layout.console) throw new UsageError('the layout has no console zone (pstore_blk.console_size)', { option: 'console-size' });
+    const zctx = b.pstore.core.zone;
+    const zone = (kind === 'pmsg' ? zctx.ppsz : zctx.cpsz)!;
     let ret: number;
     let lines = 0;
     if (kind === 'pmsg') {
       // psz_pmsg_write(): 0 or -errno
       const r0 = writePmsg(b.session, data);
       ret = r0 < 0 ? r0 : data.length;
-    }
-    else {
+    } else {
       const att = b.pstore.attachment;
       const start = att.consoleWrites.length;
       for (const line of new TextDecoder().decode(data).split('\n')) {
@@ -46,18 +48,31 @@ async function runWriter(kind: 'pmsg' | 'console', o: CliOptions, io: Io): Promi
       const bad = writes.find((w) => w.ret < 0);
       ret = bad ? bad.ret : writes.reduce((n, w) => n + w.size, 0);
     }
-    return { image: b.image, blkdev: b.blkdev, params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], kind, bytes: data.length, lines, ret };
+    // what the driver did with it: written at once, or -EBUSY (can't sleep) and left to the flusher
+    let driverResult = zone.dirty ? 'deferred to the flusher' : 'ok';
+    if (zone.dirty) {
+      const left = runFlusher(b.session);
+      if (left.length) driverResult = `dirty zones left after the flusher: ${left.join(', ')}`;
+    }
+    shutdownBoard(b.session);
+    // pstore/zone refused the write before it reached RAM: nothing of it can be on the card
+    const onCard = ret >= 0 && zonesOnCard(b.session, [zone])[0]!.onCard;
+    return { image: b.image, blkdev: b.blkdev, driver, params: b.params.cmdline, recovered: b.pstore.mounted?.map((f) => f.name) ?? [], kind, bytes: data.length, lines, ret, driverResult, onCard };
   });
-  if (o.json) await io.stdout.write(toJson(r) + '\n');
+  const outcome = r.onCard ? 'written' : 'lost';
+  const reason = r.ret < 0 ? `${kind} write returned ${errnoName(r.ret)}` : !r.onCard ? `the card does not hold the ${kind} zone after the shutdown (driver: ${r.driverResult})` : r.driverResult !== 'ok' ? `driver: ${r.driverResult}; the zone is on the card` : undefined;
+  if (o.json) await io.stdout.write(toJson({ ...r, outcome, ...(reason ? { reason } : {}) }) + '\n');
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
+  const c = io.stderr.color;
+  const what = kind === 'pmsg' ? `${r.bytes} bytes` : `${r.lines} line(s) printk'd`;
   await reporter.info(
     [
-      `mmcpstore: ${r.image}: mmcpstore (${o.driver ?? optionDefault('driver')}) on ${r.blkdev}, ${r.params}`,
+      `mmcpstore: ${r.image}: mmcpstore (${driverLabel(driver)}) on ${r.blkdev}, ${r.params}`,
       `mmcpstore: recovered ${r.recovered.length} record(s)${r.recovered.length ? `: ${r.recovered.join(', ')}` : ''}`,
-      kind === 'pmsg' ? `pmsg: ${r.ret >= 0 ? `${r.ret} bytes written` : `write failed: ${errno(r.ret)}`}` : `console: ${r.lines} line(s) printk'd, ${r.ret >= 0 ? `${r.ret} bytes into the console zone` : `write failed: ${errno(r.ret)}`}`,
+      `${kind}: ${r.onCard ? c.green('written') : c.red('lost')}: ${what}${reason ? `; ${reason}` : ', on the card after the shutdown'}`,
     ].join('\n'),
   );
-  if (r.ret < 0) throw new IoError(`${kind} write failed: ${errno(r.ret)}`, { ret: r.ret });
+  if (!r.onCard) throw new RecordLostError(`${kind} record not written: ${reason}`, { ret: r.ret, driverResult: r.driverResult });
 }
 
 export const runPmsg = (o: CliOptions, io: Io): Promise<void> => runWriter('pmsg', o, io);

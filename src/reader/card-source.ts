@@ -105,7 +105,7 @@ function attachDriver(session: BoardSession, source: PstoreSource, blkdev: strin
       nrCpus: p.nrCpus,
       ...(arch ? { arch } : {}),
       kernel: p.kernel,
-      driver: 'fixed',
+      driver: 'proposed',
       mount: false,
       sectorOffset,
       sectorCount,

@@ -37,7 +37,7 @@ export type ExitCode = (typeof EXIT)[ExitName];
 /** What each status means, in one line: --help, docs/errors.md and the man page print this table. */
 export const EXIT_MEANING: Readonly<Record<ExitName, string>> = {
   ok: 'done; also when the reader of stdout went away early (| head -1)',
-  failure: 'panic/oops ran but the record did not land on the card (the driver\'s reason is printed); otherwise a failure with no better code',
+  failure: 'panic, oops, pmsg or console ran but the record is not on the card after reboot (the reason is printed); otherwise a failure with no better code',
   usage: 'bad command line',
   noData: 'the image holds no record the kernel would show',
   dataErr: 'the region or the parameters are refused (EX_DATAERR)',

@@ -88,6 +88,31 @@ test('pmsg + console, then panic: all three survive; oops is stored by the flush
   assert.equal(mmcpstore(['pmsg', '--image', img, 'x']).status, EXIT.usage);
 });
 
+test('pmsg, console and oops read their record back: the verdict follows the card, the driver\'s answer is reported beside it', () => {
+  const img = blankCard(tmpDir('verdict'));
+  const p = mmcpstore(['pmsg', '--image', img, ...ZONES, '--json', 'to the card']);
+  assert.equal(p.status, 0, p.stderr);
+  assert.deepEqual(
+    (({ driver, outcome, onCard, driverResult }) => ({ driver, outcome, onCard, driverResult }))(JSON.parse(p.stdout) as Record<string, unknown>),
+    { driver: 'v5', outcome: 'written', onCard: true, driverResult: 'ok' },
+  );
+  assert.match(p.stderr, /pmsg: written: 12 bytes, on the card after the shutdown/);
+  // printk under the console lock: the driver says -EBUSY, pstore's flusher stores it 500 ms later
+  const c = mmcpstore(['console', '--image', img, ...ZONES, '--driver', 'v4', '--json', 'deferred line']);
+  assert.equal(c.status, 0, c.stderr);
+  assert.deepEqual((({ outcome, driverResult }) => ({ outcome, driverResult }))(JSON.parse(c.stdout) as Record<string, unknown>), { outcome: 'written', driverResult: 'deferred to the flusher' });
+  assert.match(c.stderr, /console: written: 1 line\(s\) printk'd; driver: deferred to the flusher; the zone is on the card/);
+  // max_reason 1 (panic only): the oops is never dumped, and the verdict says so (exit 1)
+  const o = mmcpstore(['oops', '--image', img, ...ZONES, '--max-reason', '1', '--json']);
+  assert.equal(o.status, EXIT.failure, o.stderr);
+  const rep = (JSON.parse(o.stdout) as { oops: { outcome: string; onCard: boolean; driverResult: string; reason: string } }).oops;
+  assert.deepEqual([rep.outcome, rep.onCard, rep.driverResult], ['lost', false, 'not called']);
+  assert.match(rep.reason, /not dumped: pstore_blk\.max_reason=1/);
+  assert.match(o.stderr, /mmcpstore: oops record not written: not dumped/);
+  const names = mmcpstore(['recover', '--image', img, ...ZONES, '--json']).stdout.trim().split('\n').map((l) => (JSON.parse(l) as { name?: string }).name);
+  assert.ok(!names.some((n) => n?.startsWith('dmesg')), 'no dmesg record on the card');
+});
+
 test('the same command lines give the same image bytes (SOURCE_DATE_EPOCH)', () => {
   const sums = [0, 1].map(() => {
     const d = tmpDir('det');

@@ -1,69 +1,137 @@
-/** Every scenario switch of `panic` with its documented outcome and exit code (docs/scenarios.md). */
+/**
+ * Every scenario switch of `panic` on every mmcpstore version: docs/scenarios.md's table is parsed
+ * and each cell run through the CLI (in this process: main() of src/cli.ts), so the doc and the
+ * behaviour cannot drift apart. Plus the --driver names and the switches that are not cells.
+ */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { EXIT } from '../../src/reader/errors.js';
+import { OPTIONS } from '../../src/commands/option-table.js';
+import { MMCPSTORE_VERSIONS } from '../../src/driver/board/index.js';
+import { runMain } from '../helpers/cli-io.js';
+import { ROOT } from '../helpers/paths.js';
 import { blankCard, mmcpstore, tmpDir } from './helpers.js';
 
-interface Row {
+type Want = { kind: 'written'; driver: string } | { kind: 'lost'; text: string };
+
+interface TableRow {
+  label: string;
   args: string[];
-  fixed: 'written' | RegExp;
-  posted?: 'written' | RegExp;
+  cells: Record<string, Want>;
 }
 
-const ROWS: Row[] = [
-  { args: [], fixed: 'written', posted: 'written' },
-  { args: ['--inflight'], fixed: 'written', posted: /CMD23 failed, the data command was never sent, and sbc\.error is not examined/ },
-  { args: ['--lock-held', 'host'], fixed: 'written' },
-  { args: ['--lock-held', 'sdhci'], fixed: 'written', posted: /panic path hung: deadlock: CPU0 spins on sdhci_host->lock/ },
-  { args: ['--lock-held', 'claim'], fixed: 'written' },
-  { args: ['--suspended', 'host'], fixed: 'written', posted: /-ETIMEDOUT/ },
-  { args: ['--suspended', 'card'], fixed: 'written', posted: /CMD23 failed/ },
-  { args: ['--partition', 'boot0'], fixed: 'written' },
-  { args: ['--partition', 'rpmb'], fixed: 'written' },
-  { args: ['--partition', 'boot1', '--fault', 'cmd-timeout@cmd6~1'], fixed: /card may still be on a boot\/RPMB partition/ },
-  { args: ['--cqe'], fixed: 'written', posted: /still in command-queue mode \(CMDQ_MODE_EN=1\)/ },
-  { args: ['--cache-size', '1M'], fixed: 'written', posted: 'written' },
-  { args: ['--cache-size', '1M', '--without-cmd23'], fixed: 'written', posted: /into the card's volatile cache, never flushed, and lost at the power cycle/ },
-  { args: ['--fault', 'data-crc'], fixed: 'written', posted: /-EILSEQ/ },
-  { args: ['--fault', 'cmd-timeout@cmd23~1'], fixed: /sbc -ETIMEDOUT/ },
-  { args: ['--fault', 'busy:forever@cmd25'], fixed: /card busy \(DAT0 low\) for 2000 ms/ },
-  { args: ['--fault', 'busy:5ms@cmd25'], fixed: 'written' },
-  { args: ['--fault', 'power-loss:20'], fixed: /card re-initialisation failed/ },
-  { args: ['--retune-pending'], fixed: 'written', posted: /sleeping function called from invalid context/ },
-  { args: ['--pm-suspend-window'], fixed: 'written', posted: /-ENODEV/ },
-  { args: ['--before-mount'], fixed: 'written' },
-  { args: ['--reset-mask', 'all'], fixed: 'written', posted: /CMD23 failed/ },
-  { args: ['--lock-held', 'sdhci', '--lock-reinit', 'on'], fixed: 'written', posted: 'written' },
-  { args: ['--claim', 'v5'], fixed: 'written' },
-  { args: ['--without-panic-ops'], fixed: /-EOPNOTSUPP/, posted: 'written' },
-];
+function parseCell(cell: string): Want {
+  const written = /^written(?:, driver returned (\S+))?$/.exec(cell);
+  if (written) return { kind: 'written', driver: written[1] ?? 'ok' };
+  const lost = /^lost: (.+)$/.exec(cell);
+  if (lost) return { kind: 'lost', text: lost[1]! };
+  throw new Error(`docs/scenarios.md: a cell is "written", "written, driver returned E" or "lost: TEXT", not "${cell}"`);
+}
 
-describe('panic scenario switches', () => {
-  for (const row of ROWS) {
-    for (const driver of ['fixed', 'posted'] as const) {
-      const want = row[driver];
-      if (want === undefined) continue;
-      it(`${driver} ${row.args.join(' ') || '(none)'}: ${want === 'written' ? 'written, exit 0' : `lost, exit ${EXIT.failure}`}`, () => {
+/** The table between the scenario-table markers of docs/scenarios.md. */
+function scenarioTable(): { versions: string[]; rows: TableRow[] } {
+  const doc = fs.readFileSync(path.join(ROOT, 'docs', 'scenarios.md'), 'utf8');
+  const m = /<!-- scenario-table:start -->\n([\s\S]*?)<!-- scenario-table:end -->/.exec(doc);
+  if (!m) throw new Error('docs/scenarios.md has no scenario table');
+  const lines = m[1]!.trim().split('\n');
+  const split = (l: string) => l.replace(/^\||\|$/g, '').split(' | ').map((c) => c.trim());
+  const versions = split(lines[0]!).slice(1);
+  const rows = lines.slice(2).map((l) => {
+    const [label, ...cells] = split(l);
+    const flags = /^`(.*)`$/.exec(label!)?.[1];
+    return { label: label!, args: flags ? flags.split(' ') : [], cells: Object.fromEntries(versions.map((v, i) => [v, parseCell(cells[i]!)])) };
+  });
+  return { versions, rows };
+}
+
+const table = scenarioTable();
+
+interface PanicJson {
+  driver: string;
+  panic: { outcome: string; reason?: string; driverResult: string; onCard: boolean; notes: string[]; atomicSleeps: string[] };
+}
+
+describe('docs/scenarios.md: every switch on every version', () => {
+  it('the table has a column for every version and a row for every scenario switch and value', () => {
+    assert.deepEqual(table.versions, [...MMCPSTORE_VERSIONS]);
+    const used = table.rows.map((r) => ` ${r.args.join(' ')} `).join('');
+    for (const o of OPTIONS.filter((x) => x.commands.length === 1 && x.commands[0] === 'panic')) {
+      const values = 'arg' in o && o.arg ? o.arg.split('|').filter((v) => v !== ('default' in o ? o.default : undefined)) : [];
+      if (values.length === 0) assert.ok(used.includes(` --${o.long} `), `no row for --${o.long}`);
+      for (const v of values) assert.ok(used.includes(` --${o.long} ${v} `) || (v === 'SPEC' && used.includes(` --${o.long} `)), `no row for --${o.long} ${v}`);
+    }
+  });
+
+  for (const row of table.rows) {
+    for (const version of table.versions) {
+      const want = row.cells[version]!;
+      const title = want.kind === 'written' ? `written${want.driver === 'ok' ? '' : `, driver ${want.driver}`}, exit 0` : `lost, exit ${EXIT.failure}`;
+      it(`${version} ${row.label}: ${title}`, async () => {
         const img = blankCard(tmpDir('sc'));
-        const r = mmcpstore(['panic', '--image', img, '--driver', driver, '--json', ...row.args]);
-        const rep = JSON.parse(r.stdout) as { panic: { outcome: string; reason?: string; notes: string[]; atomicSleeps: string[] } };
-        if (want === 'written') {
-          assert.equal(r.status, 0, r.stderr);
-          assert.equal(rep.panic.outcome, 'written');
+        const r = await runMain(['panic', '--image', img, '--driver', version, '--json', ...row.args]);
+        const rep = JSON.parse(r.stdout.toString('utf8')) as PanicJson;
+        assert.equal(rep.driver, version);
+        if (want.kind === 'written') {
+          assert.equal(r.status, EXIT.ok, r.stderr);
+          assert.deepEqual([rep.panic.outcome, rep.panic.onCard, rep.panic.driverResult], ['written', true, want.driver], rep.panic.reason);
           assert.deepEqual(rep.panic.atomicSleeps, []);
           assert.match(r.stderr, /panic: written: kmsg zone 0/);
+          if (want.driver !== 'ok') assert.match(r.stderr, new RegExp(`panic: driver returned ${want.driver}.*; record is on the card`));
         } else {
           assert.equal(r.status, EXIT.failure, r.stderr);
-          assert.equal(rep.panic.outcome, 'lost');
-          assert.match(rep.panic.reason ?? '', want);
-          assert.match(r.stderr, /mmcpstore: panic record not written: /);
-          assert.match(r.stderr, want);
+          assert.deepEqual([rep.panic.outcome, rep.panic.onCard], ['lost', false]);
+          assert.ok(rep.panic.reason?.includes(want.text), `reason "${rep.panic.reason}" lacks "${want.text}"`);
+          assert.ok(r.stderr.includes(`mmcpstore: panic record not written: `), r.stderr);
         }
         if (row.args[0] === '--cqe') assert.ok(rep.panic.notes.some((n) => /H6: blk-mq on CPU1 queued 4 write task\(s\)/.test(n)), rep.panic.notes.join('\n'));
       });
     }
   }
+});
 
+describe('--driver', () => {
+  const driverOf = async (args: string[]) => {
+    const img = blankCard(tmpDir('drv'));
+    const r = await runMain(['panic', '--image', img, '--json', '-q', ...args]);
+    return { status: r.status, driver: (JSON.parse(r.stdout.toString('utf8')) as PanicJson).driver, stderr: r.stderr };
+  };
+
+  it('defaults to v5, the latest posted version, and names it in the text report', async () => {
+    assert.equal((await driverOf([])).driver, 'v5');
+    const img = blankCard(tmpDir('drvtext'));
+    const r = await runMain(['panic', '--image', img]);
+    assert.match(r.stderr, /mmcpstore \(v5, posted 22 Apr 2026\) on \/dev\/mmcblk0p/);
+  });
+
+  it('posted is v5 and fixed is proposed', async () => {
+    assert.equal((await driverOf(['--driver', 'posted'])).driver, 'v5');
+    assert.equal((await driverOf(['--driver', 'fixed'])).driver, 'proposed');
+    const img = blankCard(tmpDir('drvp'));
+    assert.match((await runMain(['panic', '--image', img, '--driver', 'proposed'])).stderr, /mmcpstore \(proposed, not posted: our corrections\)/);
+  });
+
+  it('its help names every version of versions.ts, with the dates', () => {
+    const o = OPTIONS.find((x) => x.long === 'driver')!;
+    assert.equal('arg' in o ? o.arg : '', MMCPSTORE_VERSIONS.join('|'));
+    assert.match(o.description, /v3, v4, v5 as posted to LKML \(19 Mar 2026, 20 Mar 2026, 22 Apr 2026\), or proposed/);
+  });
+
+  it('an unknown version is a usage error naming the choices', async () => {
+    const img = blankCard(tmpDir('drvbad'));
+    const r = await runMain(['panic', '--image', img, '--driver', 'v6']);
+    assert.equal(r.status, EXIT.usage);
+    assert.match(r.stderr, /--driver: 'v6' is not one of v3, v4, v5, proposed, posted \(= v5\), fixed \(= proposed\)/);
+  });
+
+  it('--claim is gone: the claim path follows the version', async () => {
+    const img = blankCard(tmpDir('claim'));
+    assert.equal((await runMain(['panic', '--image', img, '--claim', 'v5'])).status, EXIT.usage);
+  });
+});
+
+describe('panic switches beyond the table', () => {
   it('--before-mount: no recovery ran, the record goes to kmsg zone 0 over the earlier one', () => {
     const img = blankCard(tmpDir('h12'));
     mmcpstore(['panic', '--image', img, '-q']);

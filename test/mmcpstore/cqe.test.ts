@@ -5,21 +5,21 @@ import { Tracer } from '../../src/device/trace.js';
 import { runPanic, writePmsg, type PanicScenario } from '../../src/driver/board/index.js';
 import { blankCard, session } from './helpers.js';
 
-function cqeSession(driver: 'fixed' | 'posted', trace?: Tracer) {
+function cqeSession(driver: 'proposed' | 'v5', trace?: Tracer) {
   const { image, blkdev } = blankCard();
   const backing = new MemoryBacking(image);
   const s = session(backing, blkdev, { cqe: true, ...(trace ? { trace } : {}) }, { driver, params: { kmsgSize: 64, pmsgSize: 16 } });
   return { s, backing };
 }
 
-const panicCqe = (driver: 'fixed' | 'posted', scenario: PanicScenario = { cqe: true }, trace?: Tracer) => {
+const panicCqe = (driver: 'proposed' | 'v5', scenario: PanicScenario = { cqe: true }, trace?: Tracer) => {
   const { s } = cqeSession(driver, trace);
   return { rep: runPanic(s, { message: 'H6', scenario }), s };
 };
 
 describe('H6: command queueing on at the panic', () => {
   it('posted: cqe_off halts only the engine (stuck on: a task is moving data), the card stays in CMDQ mode, CMD23 is illegal → silent loss', () => {
-    const { rep, s } = panicCqe('posted');
+    const { rep, s } = panicCqe('v5');
     assert.equal(rep.outcome, 'lost');
     assert.match(rep.reason ?? '', /still in command-queue mode \(CMDQ_MODE_EN=1\).*sbc\.error is not examined/);
     assert.ok(rep.hostLog.includes('mmc0: cqhci: CQE stuck on'), rep.hostLog.join('\n'));
@@ -29,7 +29,7 @@ describe('H6: command queueing on at the panic', () => {
 
   it('proposed: halt (polled), CMD48 discard, CQE tasks cleared, CMD6 CMDQ_MODE_EN=0, then legacy writes → written', () => {
     const tracer = new Tracer({ enable: 'sdcard_cmdq', record: true, sink: () => {} });
-    const { rep, s } = panicCqe('fixed', { cqe: true }, tracer);
+    const { rep, s } = panicCqe('proposed', { cqe: true }, tracer);
     assert.equal(rep.outcome, 'written', rep.reason);
     assert.deepEqual(rep.atomicSleeps, []);
     assert.ok(rep.irqsOffThroughout);
@@ -46,26 +46,26 @@ describe('H6: command queueing on at the panic', () => {
   });
 
   it('a CQE board with no tasks queued: posted still loses the record (card in CMDQ mode), proposed writes it', () => {
-    assert.match(panicCqe('posted', {}).rep.reason ?? '', /command-queue mode/);
-    assert.equal(panicCqe('fixed', {}).rep.outcome, 'written');
+    assert.match(panicCqe('v5', {}).rep.reason ?? '', /command-queue mode/);
+    assert.equal(panicCqe('proposed', {}).rep.outcome, 'written');
   });
 
   it('combined with a card power cycle (resetMask all) or a deselected card: proposed still writes, posted still loses', () => {
     for (const extra of [{ resetMask: 'all' }, { suspended: 'card' }] as const) {
-      const fixed = panicCqe('fixed', { cqe: true, ...extra }).rep;
+      const fixed = panicCqe('proposed', { cqe: true, ...extra }).rep;
       assert.equal(fixed.outcome, 'written', `${JSON.stringify(extra)}: ${fixed.reason}`);
-      assert.equal(panicCqe('posted', { cqe: true, ...extra }).rep.outcome, 'lost');
+      assert.equal(panicCqe('v5', { cqe: true, ...extra }).rep.outcome, 'lost');
     }
   });
 
   it('cqe: N queues N tasks', () => {
-    const { rep } = panicCqe('fixed', { cqe: 2 });
+    const { rep } = panicCqe('proposed', { cqe: 2 });
     assert.ok(rep.notes.some((n) => /queued 2 write task\(s\)/.test(n)), rep.notes.join('\n'));
     assert.equal(rep.outcome, 'written', rep.reason);
   });
 
   it('normal path (every version): CMDQ off around each request and back on after; records round-trip', () => {
-    for (const driver of ['posted', 'fixed'] as const) {
+    for (const driver of ['v5', 'proposed'] as const) {
       const { s } = cqeSession(driver);
       const p = s.requirePstore();
       const ev = p.ctx.events.map((e) => e.detail);

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBacking } from '../../src/device/backing.js';
-import { runPanic, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
+import { runPanic, type MmcpstoreVersion, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
 import { blankCard, session } from './helpers.js';
 
-function panicWith(driver: 'fixed' | 'posted', scenario: PanicScenario): PanicReport {
+function panicWith(driver: MmcpstoreVersion, scenario: PanicScenario): PanicReport {
   const { image, blkdev } = blankCard();
   const s = session(new MemoryBacking(image), blkdev, {}, { driver });
   return runPanic(s, { message: `scenario ${JSON.stringify(scenario)}`, scenario });
@@ -17,7 +17,8 @@ interface Row {
   fixed: 'written' | RegExp;
 }
 
-// what the stored v4 driver does vs the fixed one, per hazard (docs/scenarios.md)
+// what the posted driver does (v4 here; every version × switch is docs/scenarios.md's table,
+// test/board-cli/scenarios.test.ts) vs the proposed one, per hazard
 const ROWS: Row[] = [
   { name: 'none', scenario: {}, posted: 'written', fixed: 'written' },
   { name: 'H1 inflight', scenario: { inflight: true }, posted: /CMD23 failed.*sbc\.error is not examined/, fixed: 'written' },
@@ -36,18 +37,18 @@ const ROWS: Row[] = [
   { name: 'H7 data CRC', scenario: { fault: 'data-crc:3@cmd25' }, posted: /-EILSEQ/, fixed: 'written' },
   { name: 'H7 no panic ops', scenario: { noPanicOps: true }, posted: 'written', fixed: /-EOPNOTSUPP.*no panic_prepare\/panic_poll_completion/ },
   { name: 'H8 busy 5 ms', scenario: { fault: 'busy:5ms@cmd25' }, posted: 'written', fixed: 'written' },
-  { name: 'H8 busy forever', scenario: { fault: 'busy:forever@cmd25' }, posted: /-ETIMEDOUT/, fixed: /card busy \(DAT0 low\) for 2000 ms/ },
-  { name: 'H9 power loss', scenario: { fault: 'power-loss:20' }, posted: /-ETIMEDOUT/, fixed: /card re-initialisation failed/ },
+  { name: 'H8 busy forever', scenario: { fault: 'busy:forever@cmd25' }, posted: 'written', fixed: 'written' },
+  { name: 'H9 power loss after 20 blocks', scenario: { fault: 'power-loss:20' }, posted: 'written', fixed: 'written' },
+  { name: 'H9 power loss after 2 blocks', scenario: { fault: 'power-loss:2' }, posted: /panic_write returned -ETIMEDOUT/, fixed: /panic_write returned -ETIMEDOUT/ },
   { name: 'H10 pmSuspendWindow', scenario: { pmSuspendWindow: true }, posted: /-ENODEV/, fixed: 'written' },
   { name: 'H11 retunePending', scenario: { retunePending: true }, posted: /hung: BUG: sleeping function called from invalid context/, fixed: 'written' },
   { name: 'Q3 resetMask all', scenario: { resetMask: 'all' }, posted: /CMD23 failed/, fixed: 'written' },
-  { name: 'v5 claim', scenario: { claim: 'v5' }, posted: 'written', fixed: 'written' },
 ];
 
-describe('hazard scenarios: posted v4 vs fixed', () => {
+describe('hazard scenarios: posted v4 vs proposed', () => {
   for (const row of ROWS) {
-    for (const driver of ['posted', 'fixed'] as const) {
-      const want = row[driver];
+    for (const [driver, key] of [['v4', 'posted'], ['proposed', 'fixed']] as const) {
+      const want = row[key];
       it(`${row.name} — ${driver}: ${want === 'written' ? 'record intact' : 'lost, as documented'}`, () => {
         const rep = panicWith(driver, row.scenario);
         if (want === 'written') {
@@ -62,21 +63,54 @@ describe('hazard scenarios: posted v4 vs fixed', () => {
   }
 
   it('H1: the fixed driver tells the card to stop (CMD12) before writing', () => {
-    const rep = panicWith('fixed', { inflight: true });
+    const rep = panicWith('proposed', { inflight: true });
     assert.ok(rep.phases.some((p) => p.name === 'stop' && /CMD12 \(card in rcv\)/.test(p.detail ?? '')));
     assert.ok(rep.driverLog.some((l) => l.includes('interrupted transfer')));
   });
 
   it('H6 on a board opened without a CQE: a note says nothing was queued (the real rows: cqe.test.ts)', () => {
-    const rep = panicWith('fixed', { cqe: true });
+    const rep = panicWith('proposed', { cqe: true });
     assert.ok(rep.notes.some((n) => n.includes('no command-queue engine in use')), rep.notes.join('\n'));
     assert.equal(rep.outcome, 'written', rep.reason);
   });
 
   it('v5 claim logs what it steals', () => {
     const { image, blkdev } = blankCard();
-    const s = session(new MemoryBacking(image), blkdev, {}, { driver: 'posted' });
-    const rep = runPanic(s, { message: 'v5', scenario: { claim: 'v5', lockHeld: 'claim' } });
+    const s = session(new MemoryBacking(image), blkdev, {}, { driver: 'v5' });
+    const rep = runPanic(s, { message: 'v5', scenario: { lockHeld: 'claim' } });
     assert.ok(rep.hostLog.some((l) => /panic claim: claimed=1 \(by kworker\/1:2/.test(l)), rep.hostLog.join('\n'));
+  });
+});
+
+describe('the versions differ where the series differs', () => {
+  const run = (driver: MmcpstoreVersion) => panicWith(driver, {});
+  const names = (rep: PanicReport, what: string) => rep.phases.filter((p) => p.name === what);
+
+  it('v3 and v4: panic_prepare from the driver, then a force-claim per panic_write and again per request, panic_complete before and after it', () => {
+    for (const v of ['v3', 'v4'] as const) {
+      const rep = run(v);
+      assert.equal(rep.outcome, 'written', rep.reason);
+      assert.ok(names(rep, 'prepare').every((p) => !/v5 claim/.test(p.detail ?? '')), v);
+      assert.ok(names(rep, 'claim').some((p) => p.detail === `forced (${v})`), v);
+      assert.ok(names(rep, 'claim').some((p) => /before the request \(P7\)/.test(p.detail ?? '')), `${v}: re-claim per request`);
+      assert.ok(names(rep, 'complete').some((p) => /before the request \(P9\)/.test(p.detail ?? '')), `${v}: panic_complete before the request`);
+      assert.ok(!rep.hostLog.some((l) => /panic claim:/.test(l)), 'v3/v4 claim logs nothing');
+    }
+  });
+
+  it('v5: mmc_panic_claim_host logs the host state and calls panic_prepare itself (one prepare per panic_write)', () => {
+    const rep = run('v5');
+    assert.equal(rep.outcome, 'written', rep.reason);
+    assert.ok(names(rep, 'prepare').every((p) => /\(v5 claim\)/.test(p.detail ?? '')));
+    assert.equal(names(rep, 'prepare').length, rep.writes.length);
+    assert.ok(rep.hostLog.some((l) => /panic claim: claimed=/.test(l)), rep.hostLog.join('\n'));
+    assert.ok(!rep.phases.some((p) => /\(P7\)|\(P9\)/.test(p.detail ?? '')), 'no per-request claim, no panic_complete before the request');
+  });
+
+  it('v3 and v4 give the same outcome and the same bytes in every hazard (the series changed only kernel-doc between them)', () => {
+    for (const sc of [{}, { inflight: true }, { suspended: 'card' as const }, { fault: 'data-crc' }]) {
+      const [a, b] = (['v3', 'v4'] as const).map((v) => panicWith(v, sc));
+      assert.deepEqual([a!.outcome, a!.driverResult, a!.writes.map((w) => w.ret)], [b!.outcome, b!.driverResult, b!.writes.map((w) => w.ret)], JSON.stringify(sc));
+    }
   });
 });

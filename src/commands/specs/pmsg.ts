@@ -7,7 +7,8 @@ export const pmsg: CommandSpec = {
   description:
     'Boots the board over the card image (recovery at the pstorefs mount: the pmsg zone keeps what it held), ' +
     'writes TEXT (or standard input) to /dev/pmsg0, and shuts down cleanly, which flushes the zone through ' +
-    'mmcpstore. Needs --pmsg-size; give the same zone sizes to every command on one image.',
+    'mmcpstore; the zone is then read back through a second boot: exits 0 when it is on the card, 1 when not. ' +
+    'Needs --pmsg-size; give the same zone sizes to every command on one image.',
   examples: [
     ['mmcpstore pmsg -i disk.img --pmsg-size 64 "init: starting service"', 'one pmsg line'],
     ['mmcpstore pmsg -i disk.img --pmsg-size 64 - < service.log', 'from standard input'],
@@ -21,7 +22,9 @@ export const consoleCommand: CommandSpec = {
   description:
     'Boots the board over the card image (recovery at the pstorefs mount); pstore\'s console is registered ' +
     'with CON_PRINTBUFFER, so it receives the boot log, then each line of TEXT (or standard input) printk\'d ' +
-    'as `echo TEXT > /dev/kmsg` does; a clean shutdown flushes the zone. Needs --console-size.',
+    'as `echo TEXT > /dev/kmsg` does; writes the driver defers (-EBUSY under the console lock) are retried by ' +
+    'pstore\'s flusher 500 ms later, then a clean shutdown and the read-back: exits 0 when the zone is on the ' +
+    'card, 1 when not (v3–v5 lose what is still dirty at shutdown: H16). Needs --console-size.',
   examples: [['mmcpstore console -i disk.img --console-size 64 "hello from the console"', 'one console line']],
   argument: { name: 'TEXT', key: 'text', optional: true, description: 'lines to printk ("-" or none: standard input)' },
   run: async (o, io) => (await import('../pmsg.js')).runConsole(o, io),

@@ -9,6 +9,7 @@ import { EXT_CSD_PART_CONFIG_ACC_RPMB } from '../mmc/mmc-ops.js';
 import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
 import * as R from '../../hw/sdhci-regs.js';
 import { sdhciInstallPanicOps, sdhciRemovePanicOps } from '../sdhci/panic.js';
+import { VERSION_TRAITS } from '../mmcpstore/versions.js';
 import type { BoardSession } from './session.js';
 import { CQE_SCENARIO_TASKS, queueCqeTasks } from './scenario-cqe.js';
 import type { PanicScenario } from './types.js';
@@ -30,15 +31,14 @@ export function applyScenario(session: BoardSession, sc: PanicScenario): Scenari
   const sdhci = stack.sdhci;
   const cpus = system.cpus;
 
-  // §6 switches: reset mask, lock re-initialisation, claim variant, no panic ops
-  const fixed = p.kind === 'fixed';
+  // §6 switches: reset mask, lock re-initialisation, no panic ops; the rest follows the version
+  const traits = VERSION_TRAITS[p.kind];
   sdhciInstallPanicOps(sdhci, {
     resetMask: sc.resetMask ?? 'cmd-data',
-    reinitLock: sc.lockReinit ?? fixed,
-    resumeRuntimeSuspended: fixed,
-    drainTimeoutMs: fixed ? 1000 : 100,
+    reinitLock: sc.lockReinit ?? traits.reinitSdhciLock,
+    resumeRuntimeSuspended: traits.resumeRuntimeSuspended,
+    drainTimeoutMs: traits.drainTimeoutMs,
   });
-  p.ctx.config.claim = sc.claim ?? 'v4';
   if (sc.noPanicOps) sdhciRemovePanicOps(sdhci);
 
   if (sc.partition) {

@@ -12,6 +12,7 @@ import { MMC, MMC_CMD_AC, MMC_RSP_R1, mmcCommand } from '../mmc/types.js';
 import { System, type PstoreAttachment, type RuntimePmDevice, type SpinLock } from '../system/index.js';
 import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
+import { VERSION_TRAITS } from '../mmcpstore/versions.js';
 import { errnoName } from '../../lib/errno.js';
 import { sdhciInstallPanicOps } from '../sdhci/panic.js';
 import { SDHCI_QUIRK2_HOST_NO_CMD23 } from '../sdhci/sdhci.js';
@@ -49,6 +50,8 @@ export interface PstoreState {
 export class BoardSession {
   pstore: PstoreState | null = null;
   panicked = false;
+  /** the reboot notifier ran (shutdownBoard) */
+  shutDown = false;
   closed = false;
   readonly kernelLog: string[] = [];
   /** sdhci_host->lock (the same object as stack.sdhci.lock) */
@@ -186,13 +189,14 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
 export function attachPstore(session: BoardSession, o: AttachOptions): PstoreState {
   if (session.pstore) throw new Error('pstore already attached');
   const sys = session.system;
-  const kind = o.driver ?? 'fixed';
+  const kind = o.driver ?? 'proposed';
   const params = mergeBlkParams(o.params ?? {}, { blkdev: o.blkdev });
-  sdhciInstallPanicOps(session.stack.sdhci, kind === 'fixed' ? { reinitLock: true, resumeRuntimeSuspended: true, drainTimeoutMs: 1000 } : { reinitLock: false, resumeRuntimeSuspended: false, drainTimeoutMs: 100 });
+  const traits = VERSION_TRAITS[kind];
+  sdhciInstallPanicOps(session.stack.sdhci, { reinitLock: traits.reinitSdhciLock, resumeRuntimeSuspended: traits.resumeRuntimeSuspended, drainTimeoutMs: traits.drainTimeoutMs });
   const driver = new MmcpstoreDriver(
     session.blockView(),
     params,
-    { driver: kind, claim: 'v4', sectorOffset: o.sectorOffset ?? 0, sectorCount: o.sectorCount ?? 0 },
+    { driver: kind, sectorOffset: o.sectorOffset ?? 0, sectorCount: o.sectorCount ?? 0 },
     {
       cpus: sys.cpus,
       printk: (level, text) => {

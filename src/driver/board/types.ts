@@ -58,6 +58,7 @@ export interface AttachOptions {
   kernel?: string;
   /** the writing kernel's ABI (struct layouts); unset: detected at recovery, else 64-bit */
   arch?: Arch;
+  /** mmcpstore version (v3, v4, v5 as posted, or proposed); the library's default is proposed, the CLI's v5 */
   driver?: MmcpstoreDriverKind;
   /** CONFIG_MMC_PSTORE=y (probe hook) instead of =m (name lookup); default true */
   builtIn?: boolean;
@@ -91,10 +92,8 @@ export interface PanicScenario {
   pmSuspendWindow?: boolean;
   /** §6 Q3: software reset used by panic_prepare */
   resetMask?: 'cmd-data' | 'all';
-  /** §6 Q5: panic_prepare re-initialises sdhci_host->lock (default: fixed yes, posted no) */
+  /** §6 Q5: panic_prepare re-initialises sdhci_host->lock (default: proposed yes, v3–v5 no) */
   lockReinit?: boolean;
-  /** §1.6.3: v4 or v5 claim path of the posted driver (default v4) */
-  claim?: 'v4' | 'v5';
   /** H7: the host driver has no panic ops */
   noPanicOps?: boolean;
 }
@@ -116,9 +115,16 @@ export interface ReportWrite {
 }
 
 export interface PanicReport {
+  /** 'written': the record is on the card (read back through a second boot); 'lost': it is not */
   outcome: 'written' | 'lost';
-  /** why not, as the driver (or the kernel) logged it */
+  /** lost: why, as the driver (or the kernel) logged it; written: what the driver got wrong on the way, if anything */
   reason?: string;
+  /** what the first panic_write returned to pstore: 'ok', an errno name, 'hung' (never returned) or 'not called' */
+  driverResult: string;
+  /** the first panic_write's return value (bytes or -errno), when it returned */
+  driverReturned?: number;
+  /** the bytes pstore/zone handed to the first panic_write are on the card */
+  onCard: boolean;
   /** what panic() ended in */
   panic: PanicOutcome;
   zone?: number;
@@ -147,9 +153,13 @@ export interface PanicReport {
 }
 
 export interface OopsReport {
-  /** the dump was deferred (-EBUSY) and then stored by the flusher, or lost */
-  outcome: 'written' | 'lost' | 'deferred';
+  /** the record is on the card after the flusher and the clean shutdown (read back through a second boot), or not */
+  outcome: 'written' | 'lost';
+  /** lost: why; written: what went wrong on the way, if anything */
   reason?: string;
+  /** what the driver's writes came to: 'ok', 'dirty zones left: …', or 'not called' (nothing dumped) */
+  driverResult: string;
+  onCard: boolean;
   zone?: number;
   driverLog: string[];
 }

@@ -1,6 +1,6 @@
 /**
- * The driver's one global context (struct mmcpstore_context) and the switches that select the
- * stored v4 text ('posted') or the corrected driver ('fixed').
+ * The driver's one global context (struct mmcpstore_context) and the version it runs
+ * (versions.ts: v3, v4, v5 as posted, or our corrections, 'proposed').
  */
 import { SECTOR_SIZE } from '../../lib/units.js';
 import type { CpuSet, Mutex, RuntimePmDevice } from '../system/index.js';
@@ -8,13 +8,13 @@ import type { MmcBlk } from '../mmc/block.js';
 import type { MmcCard, MmcHost } from '../mmc/types.js';
 import type { Registration } from '../../zone/blk.js';
 import { MMC_PSTORE_MAX_BUFFER_SIZE, MmcpstoreState, STATE_NAMES } from './constants.js';
+import { VERSION_TRAITS, type ClaimPath, type MmcpstoreVersion } from './versions.js';
 
-export type MmcpstoreDriverKind = 'fixed' | 'posted';
+/** The driver a board runs: a posted version or the proposed corrections (versions.ts). */
+export type MmcpstoreDriverKind = MmcpstoreVersion;
 
 export interface MmcpstoreConfig {
   driver: MmcpstoreDriverKind;
-  /** v4: prepare + claim per panic_write, re-claim per request, complete before start; v5: single claim path (§1.6.3) */
-  claim: 'v4' | 'v5';
   /** mmcpstore.sector_offset / sector_count (0 = whole partition) */
   sectorOffset: number;
   sectorCount: number;
@@ -54,15 +54,15 @@ export class MmcpstoreContext {
   savedPartConfig: number | null = null;
   registration: Registration | null = null;
   readonly mutex: Mutex;
-  /** fixed driver: held across a whole read-modify-write (H14) */
+  /** proposed driver: held across a whole read-modify-write (H14) */
   readonly rmwMutex: Mutex;
   readonly events: DriverEvent[] = [];
   readonly stats = { requests: 0, panicRequests: 0, rmw: 0, ebusy: 0, switches: 0 };
   /** test hook: a point where the writing task can be preempted with no driver lock held (H14) */
   preempt: (() => void) | null = null;
   panicWriteCalls = 0;
-  /** every panic_write: what pstore/zone asked for and what the driver answered */
-  readonly panicLog: { off: number; bytes: Uint8Array; ret: number; t0: number; t1: number }[] = [];
+  /** every panic_write: what pstore/zone asked for and what the driver answered (`returned` false: it never returned, the panic hung in it) */
+  readonly panicLog: { off: number; bytes: Uint8Array; ret: number; returned: boolean; t0: number; t1: number }[] = [];
 
   constructor(
     card: MmcCard,
@@ -75,8 +75,14 @@ export class MmcpstoreContext {
     this.rmwMutex = env.cpus.mutex('mmcpstore->rmw_lock');
   }
 
+  /** our corrections (the proposed driver), not a posted version */
   get fixed(): boolean {
-    return this.config.driver === 'fixed';
+    return this.config.driver === 'proposed';
+  }
+
+  /** how this version claims the host in panic (versions.ts) */
+  get claimPath(): ClaimPath {
+    return VERSION_TRAITS[this.config.driver].claimPath;
   }
 
   get stateName(): string {

@@ -1,5 +1,6 @@
-/** mmcpstore: the eMMC backend for pstore/blk (spec mmcpstore-driver.md), posted v4 and fixed. */
+/** mmcpstore: the eMMC backend for pstore/blk (spec mmcpstore-driver.md), the posted versions v3, v4, v5 and our proposed corrections. */
 export * from './constants.js';
+export * from './versions.js';
 export * from './blkdev.js';
 export * from './context.js';
 export * from './request.js';

@@ -25,7 +25,7 @@ export function splitRequests(ctx: MmcpstoreContext, sect: number, buf: Uint8Arr
 
 /**
  * Read or write `size` bytes at byte `off` of the area. Returns 0 or -errno.
- * The fixed driver holds `rmwMutex` across a whole read-modify-write (normal path only: in panic
+ * The proposed driver holds `rmwMutex` across a whole read-modify-write (normal path only: in panic
  * nothing else runs) and walks spans larger than the buffer window by window instead of failing
  * with -EINVAL (H13).
  */

@@ -1,6 +1,6 @@
 /**
  * The panic path (spec §1.6): `mmcpstore_panic_write()` with steps P1–P15 as the stored v4 text
- * has them ('posted', or its v5 claim variant), and the fixed driver's answer to the reviewers'
+ * has them (v3 and v4 alike), v5's single claim path, and the proposed driver's answer to the reviewers'
  * objections: one prepare+claim that looks at what it steals (ongoing request, runtime-suspended
  * host or card, card not in TRAN), brings the card back to TRAN with polled commands (CMD12,
  * CMD7, a full polled re-init after a power cycle), holds a pending re-tune, examines
@@ -27,7 +27,7 @@ import { encodeSwitchArg } from '../../hw/mmc-protocol.js';
 
 const STATE_NAME = ['idle', 'ready', 'ident', 'stby', 'tran', 'data', 'rcv', 'prg', 'dis'];
 
-/** Start, poll, complete one command without data (the panic CMD6 of P8 and the fixed driver's recovery). */
+/** Start, poll, complete one command without data (the panic CMD6 of P8 and the proposed driver's recovery). */
 export function panicCmd(ctx: MmcpstoreContext, cmd: MmcCommand): number {
   const host = ctx.host;
   const mrq: MmcRequest = { cmd, completed: false };
@@ -107,7 +107,9 @@ function panicCardReinit(ctx: MmcpstoreContext): number {
 }
 
 /**
- * Fixed driver: bring the card to TRAN without interrupts, or say precisely why not.
+ * Proposed driver: bring the card to TRAN without interrupts, or say precisely why not. It also
+ * runs on the retry path, after a request failed with part of the record possibly on the card:
+ * its messages say 'giving up', not 'not written'.
  * Returns 0 or -errno with the reason logged.
  */
 function fixedCardToTran(ctx: MmcpstoreContext): number {
@@ -118,7 +120,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, `PANIC: card does not answer CMD13 (${errnoName(st.err)}): re-initialising it`);
     const err = panicCardReinit(ctx);
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: card re-initialisation failed (${errnoName(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: card re-initialisation failed (${errnoName(err)}): giving up`);
       return err;
     }
     st = sendStatus(ctx);
@@ -128,7 +130,7 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     ctx.log(KERN.WARNING, `PANIC: card deselected (runtime-suspended${cardPm?.suspended ? '' : '?'}): selecting it with CMD7`);
     const err = panicCmd(ctx, mmcCommand(MMC.SELECT_CARD, ctx.card.rca << 16, MMC_RSP_R1 | MMC_CMD_AC));
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD7 select failed (${errnoName(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: CMD7 select failed (${errnoName(err)}): giving up`);
       return err;
     }
     if (cardPm?.suspended) cardPm.setStatus('active', 'panic CMD7');
@@ -139,26 +141,26 @@ function fixedCardToTran(ctx: MmcpstoreContext): number {
     ctx.event('stop', `CMD12 (card in ${STATE_NAME[st.state]})`);
     const err = panicCmd(ctx, mmcCommand(MMC.STOP_TRANSMISSION, 0, MMC_RSP_R1B | MMC_CMD_AC, { busyTimeoutMs: 2000 }));
     if (err) {
-      ctx.log(KERN.EMERG, `PANIC: CMD12 failed (${errnoName(err)}): record not written`);
+      ctx.log(KERN.EMERG, `PANIC: CMD12 failed (${errnoName(err)}): giving up`);
       return err;
     }
     st = sendStatus(ctx);
   }
   if (st.state === R1_STATE.PRG || (host.ops.cardBusy?.(host) ?? false)) {
     if (waitNotBusy(ctx, 2000)) {
-      ctx.log(KERN.EMERG, 'PANIC: card busy (DAT0 low) for 2000 ms: record not written');
+      ctx.log(KERN.EMERG, 'PANIC: card busy (DAT0 low) for 2000 ms: giving up');
       return -EBUSY;
     }
     st = sendStatus(ctx);
   }
   if (st.err || st.state !== R1_STATE.TRAN) {
-    ctx.log(KERN.EMERG, `PANIC: card not in TRAN (${st.err ? errnoName(st.err) : STATE_NAME[st.state] ?? st.state}): record not written`);
+    ctx.log(KERN.EMERG, `PANIC: card not in TRAN (${st.err ? errnoName(st.err) : STATE_NAME[st.state] ?? st.state}): giving up`);
     return st.err || -EIO;
   }
   return 0;
 }
 
-/** Fixed driver: the single prepare + claim, done at the start of every panic_write. */
+/** Proposed driver: the single prepare + claim, done at the start of every panic_write. */
 function fixedPrepare(ctx: MmcpstoreContext): number {
   const host = ctx.host;
   const sdhci = host.priv as SdhciHost | undefined;
@@ -188,7 +190,7 @@ function fixedPrepare(ctx: MmcpstoreContext): number {
   return err;
 }
 
-/** One panic-mode request; the fixed driver retries once after bringing the card back to TRAN. */
+/** One panic-mode request; the proposed driver retries once after bringing the card back to TRAN. */
 function panicRequest(ctx: MmcpstoreContext, sect: number, blocks: number, buf: Uint8Array, write: boolean): number {
   const err = panicRequestOnce(ctx, sect, blocks, buf, write);
   if (!err || !ctx.fixed || err === -EBUSY) return err;
@@ -201,7 +203,10 @@ function panicRequest(ctx: MmcpstoreContext, sect: number, blocks: number, buf: 
 /** One panic-mode request (P7–P13). */
 function panicRequestOnce(ctx: MmcpstoreContext, sect: number, blocks: number, buf: Uint8Array, write: boolean): number {
   const host = ctx.host;
-  if (ctx.config.claim === 'v4' && !ctx.fixed) mmcPanicClaimHost(host); // P7
+  if (ctx.claimPath === 'prepare-then-claim') {
+    mmcPanicClaimHost(host); // P7 (v3/v4)
+    ctx.event('claim', 'forced again before the request (P7)');
+  }
   if (ctx.card.extCsd.partConfig & EXT_CSD_PART_CONFIG_ACC_MASK) {
     const err = panicPartSwitch(ctx); // P8
     if (err) ctx.log(KERN.EMERG, `PANIC: partition switch failed: ${errnoName(err)}`);
@@ -215,7 +220,10 @@ function panicRequestOnce(ctx: MmcpstoreContext, sect: number, blocks: number, b
     return -EBUSY;
   }
   const mrq = buildRequest(ctx, sect, blocks, buf, write);
-  if (ctx.config.claim === 'v4' && !ctx.fixed) host.ops.panicComplete?.(host, mrq); // P9
+  if (ctx.claimPath === 'prepare-then-claim' && host.ops.panicComplete) {
+    host.ops.panicComplete(host, mrq); // P9 (v3/v4)
+    ctx.event('complete', 'panic_complete before the request (P9)');
+  }
   mrq.done = undefined; // P10
   ctx.stats.panicRequests++;
   const t0 = host.cpu.now;
@@ -254,8 +262,8 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
   if (ctx.fixed) {
     const err = fixedPrepare(ctx);
     if (err) return err;
-  } else if (ctx.config.claim === 'v4') {
-    // P3: stop background I/O
+  } else if (ctx.claimPath === 'prepare-then-claim') {
+    // v3/v4 P3: stop background I/O
     if (host.ops.panicPrepare) {
       const err = host.ops.panicPrepare(host);
       ctx.event('prepare', `panic_prepare ${errnoName(err)}`);
@@ -265,8 +273,9 @@ export function mmcpstorePanicWrite(ctx: MmcpstoreContext, buf: Uint8Array, off:
       }
     }
     mmcPanicClaimHost(host); // P4
-    ctx.event('claim', 'forced (v4)');
+    ctx.event('claim', `forced (${ctx.config.driver})`);
   } else {
+    // v5: mmc_panic_claim_host() logs the state, calls panic_prepare and force-claims, once
     const sdhci = host.priv as SdhciHost | undefined;
     const claim = mmcPanicClaimHost(host, { variant: 'v5', runtimeSuspended: sdhci?.runtimeSuspended });
     ctx.event('prepare', `panic_prepare ${errnoName(claim.prepare)} (v5 claim)`);

@@ -180,9 +180,10 @@ export class MmcpstoreDriver {
       write: (buf, off) => mmcpstoreWrite(ctx, buf, off),
       panicWrite: (buf, off) => {
         const t0 = ctx.host.cpu.now;
-        const entry = { off, bytes: buf.slice(), ret: 0, t0, t1: t0 };
+        const entry = { off, bytes: buf.slice(), ret: 0, returned: false, t0, t1: t0 };
         ctx.panicLog.push(entry);
         entry.ret = mmcpstorePanicWrite(ctx, buf, off);
+        entry.returned = true;
         entry.t1 = ctx.host.cpu.now;
         return entry.ret;
       },
@@ -207,14 +208,14 @@ export class MmcpstoreDriver {
   }
 
   /**
-   * unregister_pstore_device() after SHUTDOWN (posted: the final flush then fails with -ENODEV,
-   * H16) or, fixed, flush while still READY and only then SHUTDOWN.
+   * unregister_pstore_device() after SHUTDOWN (v3–v5: the final flush then fails with -ENODEV,
+   * H16) or, proposed, flush while still READY and only then SHUTDOWN.
    */
   private unregister(why: string): void {
     const ctx = this.ctx;
     if (!ctx || !ctx.registration) return;
     const zone = ctx.registration.zone;
-    if (this.config.driver === 'fixed') {
+    if (this.config.driver === 'proposed') {
       zone.unregister();
       const left = zone.dirtyZones();
       if (left.length) this.log(KERN.WARNING, `${why}: ${left.length} dirty zone(s) could not be flushed`);

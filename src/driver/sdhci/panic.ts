@@ -28,7 +28,7 @@ export interface SdhciPanicConfig {
   reinitLock: boolean;
   /** bounded poll of the inhibit bits after the reset (v4: short; v5: "longer") */
   drainTimeoutMs: number;
-  /** a runtime-suspended host is woken by re-enabling its clock and interrupts through registers (fixed driver) */
+  /** a runtime-suspended host is woken by re-enabling its clock and interrupts through registers (proposed driver) */
   resumeRuntimeSuspended: boolean;
 }
 
