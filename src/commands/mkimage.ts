@@ -40,7 +40,12 @@ export async function runMkimage(o: CliOptions, io: Io): Promise<void> {
   if (fs.existsSync(image) && !o.force) throw new OutputError(`'${image}' exists; give --force to replace it`, { path: image });
   let r;
   // the target's lock for the whole build; the temporary file beside it is private (no lock)
-  const release = await lockImage(image, o.wait ?? optionDefault('wait'));
+  const release = await lockImage(image, o.wait ?? optionDefault('wait')).catch((e: unknown) => {
+    // no directory to create the lock in, or one we may not write: the image cannot be created either
+    const code = e instanceof IoError && e.data?.['op'] === 'create' ? String(e.data['code']) : undefined;
+    if (code && (NOT_WRITABLE_CODES.has(code) || MISSING_INPUT_CODES.has(code))) throw new OutputError(`cannot write '${image}': ${strerror({ code })}`, { code });
+    throw e;
+  });
   try {
     r = makeImage({ image, size, pstoreSize, seed: o.seed ?? optionDefault('seed'), layout, ...(o.label !== undefined ? { label: o.label } : {}), openImage: (p, ro) => openImageBacking(p, ro, { lock: false }) });
   } catch (e) {
