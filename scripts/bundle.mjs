@@ -21,6 +21,10 @@ const common = {
   platform: 'node',
   target: 'node20',
   define: { __MMCPSTORE_VERSION__: JSON.stringify(pkg.version) },
+  // Whitespace and syntax only (names stay): every start reads and hashes the whole source
+  // before V8 takes the code cache, and the source is a third smaller (1.21 -> 0.79 MB).
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
 };
 

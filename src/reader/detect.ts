@@ -21,7 +21,7 @@ import {
 import { fdByteSize } from '../lib/block-device.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import { InputError, IoError, errnoCode, strerror, inputFileError } from './errors.js';
-import { dataExtents } from './extents.js';
+import { dataExtents, mayHaveHoles } from './extents.js';
 import { checkImageLock } from './lock.js';
 import { SCHEMA_VERSION } from './report.js';
 
@@ -103,7 +103,8 @@ export function detectImage(path: string, opts: { kernel?: string; checkLock?: b
   try {
     const read = reader(fd, size, path);
     // A regular file: read its data extents only, where the system can say where they are.
-    const extents = fs.fstatSync(fd).isFile() ? dataExtents(file, size) : null;
+    const st = fs.fstatSync(fd);
+    const extents = st.isFile() && mayHaveHoles(st) ? dataExtents(file, size) : null;
     const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
     const sectors = Math.floor(size / SECTOR_SIZE);
     const table = scanPartitions(

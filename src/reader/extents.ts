@@ -6,6 +6,7 @@
  * which costs nothing extra) or anything else goes wrong, the answer is null: read everything.
  */
 import { spawnSync } from 'node:child_process';
+import type { Stats } from 'node:fs';
 
 /** [start, end) byte ranges holding data, in file order. */
 export type Extents = readonly (readonly [number, number])[];
@@ -32,6 +33,18 @@ for (;;) {
   $pos = $h;
 }
 `;
+
+/** st_blocks counts 512-byte units whatever the file system's block size (stat(2)). */
+const ST_BLOCK_UNIT = 512;
+
+/**
+ * Whether a regular file can have holes at all: one with as many blocks allocated as its size
+ * has none, and asking perl for its extents would only cost a process start (a fully written
+ * 1 GiB dump: ~0.1 s of `detect`'s time).
+ */
+export function mayHaveHoles(st: Pick<Stats, 'blocks' | 'size'>): boolean {
+  return st.blocks * ST_BLOCK_UNIT < st.size;
+}
 
 /** Data extents of the regular file at `path` of `size` bytes, or null to read all of it. */
 export function dataExtents(path: string, size: number): Extents | null {

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { dataExtents } from '../../src/reader/extents.js';
+import { dataExtents, mayHaveHoles } from '../../src/reader/extents.js';
 import { scanSignatures } from '../../src/zone/index.js';
 import { listFixtures, loadFixture } from '../helpers/fixtures.js';
 import { runCli, tempDir } from '../cli/helpers.js';
@@ -40,6 +40,19 @@ test('dataExtents: the written ranges of a sparse file, none of its holes; null 
   const small = path.join(dir, 'small.img');
   sparseFile(small, 4 * MIB, []);
   assert.equal(dataExtents(small, 4 * MIB), null, 'small files are read whole');
+});
+
+test('mayHaveHoles: false for a fully written file (no perl spawned for it), true for a sparse one', (t) => {
+  const dir = tempDir(t);
+  const full = path.join(dir, 'full.img');
+  fs.writeFileSync(full, new Uint8Array(MIB).fill(7));
+  assert.equal(mayHaveHoles(fs.statSync(full)), false);
+  const sparse = path.join(dir, 'sparse.img');
+  sparseFile(sparse, 64 * MIB, [[0, new Uint8Array(4096).fill(1)]]);
+  const st = fs.statSync(sparse);
+  // A file system without holes allocates it all: then there is nothing to skip either.
+  if (st.blocks * 512 >= st.size) return t.skip('this file system allocates holes');
+  assert.equal(mayHaveHoles(st), true);
 });
 
 test('scanSignatures with extents reads only the data and finds the same signatures (fixed seed)', () => {

@@ -16,8 +16,9 @@ import {
   zoneSignature,
 } from '../codec.js';
 import { SZ_128M } from '../kernel-profile.js';
+import { KIND_TYPE, forEachSignature } from './chunk-scan.js';
 import { MiB, SECTOR_SIZE } from '../../lib/units.js';
-import { PstoreType, type ZoneKind } from '../types.js';
+import type { ZoneKind } from '../types.js';
 
 export type ReadAt = (buf: Uint8Array, pos: number) => number;
 
@@ -28,13 +29,6 @@ export const MAX_HITS = 100_000;
 /** pmsg/console/kmsg zones start on sector boundaries (kmsg_size is a SECTOR_SIZE multiple). */
 const SIG_ALIGN = SECTOR_SIZE;
 
-const KIND_TYPE: Record<ZoneKind, PstoreType> = {
-  kmsg: PstoreType.DMESG,
-  pmsg: PstoreType.PMSG,
-  console: PstoreType.CONSOLE,
-  ftrace: PstoreType.FTRACE,
-};
-const KINDS: ZoneKind[] = ['pmsg', 'console', 'ftrace', 'kmsg'];
 
 /** A zone signature found on disk, with what its header says. */
 export interface SignatureHit {
@@ -60,13 +54,6 @@ export interface ScanStats {
   chunks: number;
   truncated: boolean;
 }
-
-function sigBytes(kind: ZoneKind): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32LE(zoneSignature(KIND_TYPE[kind]));
-  return b;
-}
-const SIGS = KINDS.map((k) => [k, sigBytes(k)] as const);
 
 function readExact(read: ReadAt, len: number, pos: number): Uint8Array | null {
   const buf = new Uint8Array(len);
@@ -152,23 +139,20 @@ export function scanSignatures(
       stats.zeroChunks++;
       continue;
     }
-    for (const [kind, sig] of SIGS) {
-      let i = data.indexOf(sig);
-      while (i >= 0 && i < chunk) {
-        const off = pos + i;
-        if (kind === 'ftrace' || kind === 'kmsg' || off % SIG_ALIGN === 0) {
-          const h = readHit(read, kind, off, limit);
-          if (h) {
-            if (hits.length >= maxHits) {
-              stats.truncated = true;
-              break;
-            }
-            hits.push(h);
-          }
-        }
-        i = data.indexOf(sig, i + 1);
+    // Past MAX_HITS the chunks are still counted (the report's scan statistics) but not searched.
+    if (stats.truncated) continue;
+    forEachSignature(data, chunk, (kind, i) => {
+      const off = pos + i;
+      if (kind !== 'ftrace' && kind !== 'kmsg' && off % SIG_ALIGN !== 0) return true;
+      const h = readHit(read, kind, off, limit);
+      if (!h) return true;
+      if (hits.length >= maxHits) {
+        stats.truncated = true;
+        return false;
       }
-    }
+      hits.push(h);
+      return true;
+    });
   }
   hits.sort((a, b) => a.off - b.off);
   return { hits, stats };
