@@ -61,6 +61,8 @@ const READS_REGION: readonly CommandName[] = ['inspect', 'recover', 'report'];
 /** Commands that register pstore/blk with module parameters. */
 const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'report', 'panic', 'oops', 'pmsg', 'console', 'erase'];
 const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
+/** --region's upper bound: more regions than GPT slots (128) would be a scan gone wrong. */
+const MAX_REGIONS = 4096;
 
 // -------------------------------------------------------------------- table
 
@@ -91,6 +93,11 @@ export const OPTIONS = [
     description: 'length of the pstore region (the partition size the kernel saw); same suffixes',
     defaultText: 'the rest of the file, or mmcpstore.sector_count from --params',
     parse: (v) => parseByteSize('size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'region', long: 'region', arg: 'N', group: 'image', commands: BOTH,
+    description: 'read only region N of a whole-disk image, numbered as detect lists them (without it, every region detect finds is read, each with its own bounds and parameters)',
+    defaultText: 'every region', conflicts: ['offset', 'size', 'blkdev'], parse: (v) => parseCount('region', v, MAX_REGIONS),
   }),
   opt({
     key: 'kmsgSize', long: 'kmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,
