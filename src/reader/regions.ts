@@ -6,6 +6,7 @@
  * each with its own bounds and parameters, never the whole image as one region. `--region N`
  * picks one, numbered as detect numbers them.
  */
+import * as fs from 'node:fs';
 import { cardProbeFor } from './card-probe.js';
 import { detectImage, type DetectReport, type DetectedRegion } from './detect.js';
 import { NoDataError, UsageError } from './errors.js';
@@ -50,9 +51,20 @@ export function regionInfo(r: RegionRead): RegionInfo {
   return { index: r.index, count: r.count, name: r.name, offset: g.offset, size: g.size, bounds: g.bounds, truncated: g.truncated, partition: g.partition };
 }
 
+/** A file or block device can be scanned first and read again; a pipe, or what cannot be opened, is left to the reader. */
+function seekable(image: string): boolean {
+  try {
+    const st = fs.statSync(image);
+    return st.isFile() || st.isBlockDevice();
+  } catch {
+    return false;
+  }
+}
+
 /** True when the options already name the region (a window, --blkdev, mmcpstore.sector_*) or the card path applies. */
 function regionGiven(opts: ImageOptions): boolean {
   if (opts.offset !== undefined || opts.size !== undefined || opts.blkdev !== undefined) return true;
+  if (!seekable(opts.image)) return true;
   const params = resolveParams(opts);
   if (params.offset !== undefined || params.size !== undefined) return true;
   return cardProbeFor(opts, params) !== null;
@@ -77,6 +89,7 @@ export function regionReads(opts: ImageOptions, pick?: number): RegionRead[] | n
       throw new UsageError('--region picks one of the regions detect finds; it cannot be combined with --offset, --size or --blkdev', { option: 'region' });
     }
     if (!Number.isSafeInteger(pick) || pick < 1) throw new UsageError(`--region ${pick}: a region number from 1 (as detect numbers them)`, { option: 'region', value: pick });
+    if (fs.existsSync(opts.image) && !seekable(opts.image)) throw new UsageError(`--region: '${opts.image}' is not a file or block device that can be scanned for regions`, { option: 'region' });
   } else if (!wantsAutoDetect(opts) || regionGiven(opts)) return null;
   const report = detectImage(opts.image, { ...(opts.kernel !== undefined ? { kernel: opts.kernel } : {}), ...(opts.checkLock !== undefined ? { checkLock: opts.checkLock } : {}) });
   if (pick === undefined && isOneRegionFile(report)) return null;
