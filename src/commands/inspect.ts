@@ -9,6 +9,7 @@ import { withCardOpener } from '../reader/card-opener.js';
 import { NoDataError } from '../reader/errors.js';
 import { explainReport } from '../reader/explain.js';
 import { inspectImage } from '../reader/readers.js';
+import { regionInfo, regionReads, type RegionRead } from '../reader/regions.js';
 import { noRecordsMessage, type ImageReport, type RecordInfo, type ZoneRow } from '../reader/report.js';
 import { imageOptionsFrom, withImageInput } from './command.js';
 import type { ImageOptions } from '../reader/types.js';
@@ -17,6 +18,7 @@ import type { CliOptions } from './options.js';
 import { renderTable, type Cell } from './table.js';
 import { explanationText, renderExplain } from './render/hints.js';
 import { renderZoneMap } from './render/zonemap.js';
+import { forEachRegion, regionHeading } from './regions.js';
 
 export async function runInspect(o: CliOptions, io: Io): Promise<void> {
   // The card view boots the emulated board: loaded only when asked for.
@@ -27,15 +29,28 @@ export async function runInspect(o: CliOptions, io: Io): Promise<void> {
 
 async function inspectFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<void> {
   const opts = await withCardOpener(given);
+  // A whole-disk image: every region detect finds, each with its own bounds (reader/regions.ts).
+  const reads = regionReads(opts, o.region);
+  if (!reads) return inspectOne(o, io, opts);
+  const several = reads.length > 1;
+  await forEachRegion(reads, io, !!o.quiet, (r) => inspectOne(o, io, r.opts, r, several));
+}
+
+/** One region (or the image as given): its report, rendered or as JSON. */
+async function inspectOne(o: CliOptions, io: Io, opts: ImageOptions, region?: RegionRead, several = false): Promise<void> {
   const explained = o.explain ? explainReport(opts) : undefined;
   // The zone layer explains in codes; their words (CLI flags included) are the commands layer's.
   const full = explained ? { ...explained, explain: explanationText(explained.explain) } : undefined;
   const report: ImageReport = full ?? inspectImage(opts);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  // Several images: one compact object per line (NDJSON), each with its image.path.
-  if (o.json) await io.stdout.write((o.many ? JSON.stringify(full ?? report) : JSON.stringify(full ?? report, null, 2)) + '\n');
+  const out = region ? { ...(full ?? report), region: regionInfo(region) } : (full ?? report);
+  // Several images or regions: one compact object per line (NDJSON), each with its image.path.
+  const compact = !!o.many || several;
+  if (o.json) await io.stdout.write((compact ? JSON.stringify(out) : JSON.stringify(out, null, 2)) + '\n');
   else {
-    if (o.many) await io.stdout.write(`${o.many.index > 0 ? '\n' : ''}${io.stdout.color.bold(`==> ${report.image.path} <==`)}\n`);
+    const first = !region || !several || region.index === 1;
+    if (o.many && first) await io.stdout.write(`${o.many.index > 0 ? '\n' : ''}${io.stdout.color.bold(`==> ${report.image.path} <==`)}\n`);
+    if (region && several) await io.stdout.write(`${first ? '' : '\n'}${io.stdout.color.bold(regionHeading(region))}\n`);
     await io.stdout.write(renderInspect(report, io.stdout.color, !!o.verbose, !!io.stdout.stream.isTTY));
     if (full) await io.stdout.write('\n' + renderExplain(full.explain, io.stdout.color));
   }

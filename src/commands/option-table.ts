@@ -65,6 +65,8 @@ const WITH_PARAMS: readonly CommandName[] = ['inspect', 'recover', 'report', 'pa
 const BOOTS: readonly CommandName[] = ['panic', 'oops', 'pmsg', 'console', 'erase'];
 /** Commands that only read the image (and so take compressed and streamed images). */
 const READS: readonly CommandName[] = ['inspect', 'recover', 'detect', 'report'];
+/** --region's upper bound: more regions than GPT slots (128) would be a scan gone wrong. */
+const MAX_REGIONS = 4096;
 
 // -------------------------------------------------------------------- table
 
@@ -104,6 +106,11 @@ export const OPTIONS = [
     description: 'length of the pstore region (the partition size the kernel saw); same suffixes',
     defaultText: 'the rest of the file, or mmcpstore.sector_count from --params',
     parse: (v) => parseByteSize('size', v, { allowZero: false }),
+  }),
+  opt({
+    key: 'region', long: 'region', arg: 'N', group: 'image', commands: BOTH,
+    description: 'read only region N of a whole-disk image, numbered as detect lists them (without it, every region detect finds is read, each with its own bounds and parameters)',
+    defaultText: 'every region', conflicts: ['offset', 'size', 'blkdev'], parse: (v) => parseCount('region', v, MAX_REGIONS),
   }),
   opt({
     key: 'kmsgSize', long: 'kmsg-size', arg: 'KB', group: 'params', commands: WITH_PARAMS,

@@ -17,10 +17,12 @@ import { withCardOpener } from '../reader/card-opener.js';
 import { IoError, NoDataError, OutputError, UsageError, errnoCode, strerror, readInputText } from '../reader/errors.js';
 import { openRecordDir, writeRecordDir, type RecordDirWriter } from '../reader/outdir.js';
 import { analyseImage, recoverImage, RecoveryAbortedError, streamRecords } from '../reader/readers.js';
+import { regionReads, type RegionRead } from '../reader/regions.js';
 import { noRecordsMessage, recordInfo, recordWarnings, SCHEMA_VERSION, type ImageReport, type RecordInfo } from '../reader/report.js';
 import type { ImageOptions } from '../reader/types.js';
 import { Reporter, type Io } from './io.js';
 import { optionDefault, type CliOptions } from './options.js';
+import { forEachRegion, regionHeading } from './regions.js';
 
 
 /** `==> dmesg-pstore_blk-0 (Oops#2, 2025-01-01T00:10:05Z, 29380 bytes) <==`. */
@@ -35,7 +37,7 @@ export function banner(r: RecordInfo, image?: string): string {
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** One NDJSON line: text when the bytes are valid UTF-8, base64 otherwise. */
-export function recordJson(f: PstoreFile, image: string): string {
+export function recordJson(f: PstoreFile, image: string, region?: string): string {
   const info = recordInfo(f);
   let data: string;
   let encoding: 'utf-8' | 'base64';
@@ -49,6 +51,7 @@ export function recordJson(f: PstoreFile, image: string): string {
   const obj = {
     schema: SCHEMA_VERSION,
     image,
+    ...(region !== undefined ? { region } : {}),
     name: info.name,
     type: info.type,
     id: info.id,
@@ -87,7 +90,7 @@ export function salvageBanner(r: SalvagedRecord): string {
   return `==> ${r.name} (salvaged: ${r.reason}; ${r.data.length} bytes) <==`;
 }
 
-export function salvagedJson(r: SalvagedRecord, image: string): string {
+export function salvagedJson(r: SalvagedRecord, image: string, region?: string): string {
   let data: string;
   let encoding: 'utf-8' | 'base64';
   try {
@@ -101,6 +104,7 @@ export function salvagedJson(r: SalvagedRecord, image: string): string {
     JSON.stringify({
       schema: SCHEMA_VERSION,
       image,
+      ...(region !== undefined ? { region } : {}),
       name: r.name,
       type: r.kind === 'kmsg' ? 'dmesg' : r.kind,
       id: r.zoneIndex,
@@ -201,9 +205,43 @@ export async function runRecover(o: CliOptions, io: Io): Promise<void> {
 async function recoverFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<void> {
   // The emulated board loads only when the image is a whole card.
   const opts = await withCardOpener(given);
-  if (o.salvage || o.timeline) return recoverCollected(o, opts, io);
+  // A whole-disk image: every region detect finds, each with its own bounds (reader/regions.ts).
+  const reads = regionReads(opts, o.region);
+  if (!reads) return recoverOne(o, opts, io, plainTarget(o, opts));
+  const several = reads.length > 1;
+  await forEachRegion(reads, io, !!o.quiet, async (r) => {
+    if (several && !o.quiet && !o.json && o.out === undefined) await io.stderr.write(io.stderr.color.bold(regionHeading(r)) + '\n');
+    await recoverOne(o, r.opts, io, regionTarget(o, r, several));
+  });
+}
+
+/** Where one region's records go: its --out directory, its banners' prefix, its JSON name. */
+interface Target {
+  out: string | undefined;
+  /** Before each banner's record name (several images or regions). */
+  label: string | undefined;
+  /** The `region` of each JSON line. */
+  region: string | undefined;
+}
+
+function plainTarget(o: CliOptions, opts: ImageOptions): Target {
+  return { out: o.out, label: o.many ? opts.image : undefined, region: undefined };
+}
+
+/** Several regions: DIR/<region name>/ each, and banners and JSON lines that name the region. */
+function regionTarget(o: CliOptions, r: RegionRead, several: boolean): Target {
+  const image = r.opts.image;
+  return {
+    out: o.out !== undefined && several ? path.join(o.out, r.name) : o.out,
+    label: several ? (o.many ? `${image} ${r.name}` : r.name) : o.many ? image : undefined,
+    region: r.name,
+  };
+}
+
+async function recoverOne(o: CliOptions, opts: ImageOptions, io: Io, t: Target): Promise<void> {
+  if (o.salvage || o.timeline) return recoverCollected(o, opts, io, t);
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
-  const image = o.many ? opts.image : undefined;
+  const image = t.label;
   const want = recordFilter(o);
   const held: string[] = [];
   let shown = 0;
@@ -220,16 +258,16 @@ async function recoverFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<
       for (const w of recordWarnings(info)) await reporter.warn(w);
       if (!want(f)) return;
       shown++;
-      if (o.out !== undefined) {
+      if (t.out !== undefined) {
         // Opened at the first record: an image with nothing to write leaves DIR alone.
-        writer ??= openRecordDir(o.out, { force: !!o.force, layout: o.layout ?? optionDefault('layout') });
+        writer ??= openRecordDir(t.out, { force: !!o.force, layout: o.layout ?? optionDefault('layout') });
         for (const w of writer.add(f)) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
         return;
       }
       let data = f.data;
       if (o.format === 'logcat' && f.type === PstoreType.PMSG && isAndroidPmsg(f.data)) data = new TextEncoder().encode(pmsgToLogcat(f.data));
       if (o.json) {
-        await io.stdout.write(recordJson({ ...f, data }, opts.image));
+        await io.stdout.write(recordJson({ ...f, data }, opts.image, t.region));
         return;
       }
       if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }), image)) + '\n');
@@ -241,7 +279,7 @@ async function recoverFrom(o: CliOptions, given: ImageOptions, io: Io): Promise<
 }
 
 /** --salvage and --timeline need every record at once. */
-async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Promise<void> {
+async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io, t: Target): Promise<void> {
   const reporter = new Reporter(io, !!o.quiet, !!o.verbose);
   let report;
   let files: PstoreFile[];
@@ -274,18 +312,18 @@ async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Prom
     await io.stdout.write(buildTimeline(files).text);
     return;
   }
-  if (o.out !== undefined) {
-    if (o.salvage) clearSalvageDir(o.out, !!o.force);
-    const written = [...writeRecordDir(o.out, files, { force: !!o.force, layout: o.layout ?? optionDefault('layout') }), ...writeSalvaged(o.out, salvaged)];
+  if (t.out !== undefined) {
+    if (o.salvage) clearSalvageDir(t.out, !!o.force);
+    const written = [...writeRecordDir(t.out, files, { force: !!o.force, layout: o.layout ?? optionDefault('layout') }), ...writeSalvaged(t.out, salvaged)];
     for (const w of written) await reporter.note(`wrote ${w.path} (${w.size} bytes)`);
     return;
   }
-  const image = o.many ? opts.image : undefined;
+  const image = t.label;
   for (const f of files) {
     let data = f.data;
     if (o.format === 'logcat' && f.type === PstoreType.PMSG && isAndroidPmsg(f.data)) data = new TextEncoder().encode(pmsgToLogcat(f.data));
     if (o.json) {
-      await io.stdout.write(recordJson({ ...f, data }, opts.image));
+      await io.stdout.write(recordJson({ ...f, data }, opts.image, t.region));
       continue;
     }
     if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }), image)) + '\n');
@@ -293,7 +331,7 @@ async function recoverCollected(o: CliOptions, opts: ImageOptions, io: Io): Prom
   }
   for (const r of salvaged) {
     if (o.json) {
-      await io.stdout.write(salvagedJson(r, opts.image));
+      await io.stdout.write(salvagedJson(r, opts.image, t.region));
       continue;
     }
     if (!o.quiet) await io.stderr.write(io.stderr.color.yellow(salvageBanner(r)) + '\n');

@@ -6,10 +6,12 @@
  * region is matched to the GPT/MBR partition it lies in. Read-only.
  */
 import * as fs from 'node:fs';
-import { scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
+import { imageFileSize } from '../driver/board/image-file.js';
+import { GPT_HEADER, GPT_HEADER_SIGNATURE, GPT_PRIMARY_PARTITION_TABLE_LBA, scanPartitions, type ScanResult } from '../driver/mmc/partitions/index.js';
 import {
   DEFAULT_KERNEL,
   SZ_128M,
+  detectedParamString,
   inferLayout,
   kernelProfile,
   scanSignatures,
@@ -24,6 +26,10 @@ import { InputError, IoError, errnoCode, strerror, inputFileError } from './erro
 import { dataExtents, mayHaveHoles } from './extents.js';
 import { checkImageLock } from './lock.js';
 import { SCHEMA_VERSION } from './report.js';
+import { shellJoin } from './shell-quote.js';
+
+/** pstore/zone's total_size must be a multiple of 4096: a truncated region is cut to one. */
+const ZONE_TOTAL_ALIGN = 4096;
 
 export interface RegionPartition {
   scheme: 'gpt' | 'mbr';
@@ -42,15 +48,22 @@ export interface DetectedRegion {
   /** How the region's bounds were found. */
   bounds: 'partition' | 'signatures';
   partition: RegionPartition | null;
+  /** The image ends inside the region: `size` is what the file holds, cut to a multiple of 4096. */
+  truncated: boolean;
   layout: Omit<DetectedLayout, 'stats'>;
-  /** `--offset ... --size ... --params "..."` to read it with inspect/recover. */
+  /** `--offset N --size N --params STRING [--cpus N]`: the arguments that read it with inspect/recover. */
+  argv: string[];
+  /** `argv`, shell-quoted: paste after `mmcpstore inspect -i IMAGE`. */
   args: string;
 }
+
+/** Where the partition table was found: at the start of the file, or after QEMU's boot0|boot1|RPMB. */
+export type TableLayout = 'user-area' | 'qemu';
 
 export interface DetectReport {
   schema: typeof SCHEMA_VERSION;
   image: { path: string; size: number };
-  table: { scheme: ScanResult['scheme']; reason: string | null; partitions: number };
+  table: { scheme: ScanResult['scheme']; reason: string | null; partitions: number; layout: TableLayout; userOffset: number };
   scan: ScanStats;
   regions: DetectedRegion[];
 }
@@ -89,6 +102,40 @@ function reader(fd: number, size: number, path: string): ReadAt {
   };
 }
 
+/** The arguments that read a region with inspect/recover. */
+export function regionArgv(offset: number, size: number, layout: Omit<DetectedLayout, 'stats'>): string[] {
+  const argv = ['--offset', String(offset), '--size', String(size), '--params', detectedParamString(layout)];
+  if (layout.nrCpus && layout.nrCpus > 1) argv.push('--cpus', String(layout.nrCpus));
+  return argv;
+}
+
+/**
+ * The partition table: at offset 0 (the file is the user area, or a whole disk), else after
+ * QEMU's boot0|boot1|RPMB (`mkimage --layout qemu`). Sectors past a truncated end read as zeros.
+ */
+function partitionTable(read: ReadAt, size: number): { table: ScanResult; layout: TableLayout; userOffset: number } {
+  const scanAt = (userOffset: number): ScanResult => {
+    const sector = (lba: number): Uint8Array => {
+      const b = new Uint8Array(SECTOR_SIZE);
+      read(b, userOffset + lba * SECTOR_SIZE);
+      return b;
+    };
+    const held = Math.floor((size - userOffset) / SECTOR_SIZE);
+    // A dump cut short: its primary GPT describes a larger disk (the header's alternate LBA is
+    // the disk's last sector). Read it as that disk, the missing sectors as zeros.
+    const header = new DataView(sector(GPT_PRIMARY_PARTITION_TABLE_LBA).buffer);
+    const claimed = header.getBigUint64(GPT_HEADER.signature, true) === GPT_HEADER_SIGNATURE ? Number(header.getBigUint64(GPT_HEADER.alternateLba, true)) + 1 : 0;
+    return scanPartitions(sector, claimed > held && Number.isSafeInteger(claimed) ? claimed : held);
+  };
+  const table = scanAt(0);
+  const qemuOffset = imageFileSize(0, 'qemu');
+  if (table.scheme === 'none' && size > qemuOffset) {
+    const qemu = scanAt(qemuOffset);
+    if (qemu.scheme !== 'none' && qemu.partitions.length) return { table: qemu, layout: 'qemu', userOffset: qemuOffset };
+  }
+  return { table, layout: 'user-area', userOffset: 0 };
+}
+
 function shift(read: ReadAt, base: number): ReadAt {
   return (buf, pos) => read(buf, base + pos);
 }
@@ -106,38 +153,34 @@ export function detectImage(path: string, opts: { kernel?: string; checkLock?: b
     const st = fs.fstatSync(fd);
     const extents = st.isFile() && mayHaveHoles(st) ? dataExtents(file, size) : null;
     const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
-    const sectors = Math.floor(size / SECTOR_SIZE);
-    const table = scanPartitions(
-      (lba) => {
-        const b = new Uint8Array(SECTOR_SIZE);
-        read(b, lba * SECTOR_SIZE);
-        return b;
-      },
-      sectors,
-    );
+    const { table, layout, userOffset } = partitionTable(read, size);
     const parts = table.partitions
       .filter((p) => p.mbr?.kind !== 'extended')
-      .map((p): RegionPartition => ({ scheme: p.scheme, number: p.number, label: p.label, partUuid: p.partUuid, offset: p.firstLba * SECTOR_SIZE, size: p.sectors * SECTOR_SIZE }))
+      .map((p): RegionPartition => ({
+        scheme: p.scheme,
+        number: p.number,
+        label: p.label,
+        partUuid: p.partUuid,
+        offset: userOffset + p.firstLba * SECTOR_SIZE,
+        size: p.sectors * SECTOR_SIZE,
+      }))
       .sort((a, b) => a.offset - b.offset);
     const regions: DetectedRegion[] = [];
     const used = new Set<SignatureHit>();
-    const infer = (offset: number, rsize: number, partition: RegionPartition | null): void => {
+    const infer = (offset: number, declared: number, partition: RegionPartition | null): void => {
+      // A dump cut short holds less than the partition: read what is there. That, and bounds
+      // found from signatures, are cut to what the kernel accepts (total_size a multiple of 4096).
+      const truncated = offset + declared > size;
+      const held = Math.min(declared, size - offset);
+      const rsize = truncated || !partition ? Math.floor(held / ZONE_TOTAL_ALIGN) * ZONE_TOTAL_ALIGN : declared;
+      if (rsize <= 0) return;
       const inside = hits.filter((h) => h.off >= offset && h.off < offset + rsize);
       if (!inside.length) return;
       for (const h of inside) used.add(h);
       const rel = inside.map((h) => ({ ...h, off: h.off - offset }));
-      const layout = inferLayout(rel, rsize, shift(read, offset), profile);
-      if (!layout.found) return;
-      const p = layout.params;
-      const cpus = layout.nrCpus && layout.nrCpus > 1 ? ` --cpus ${layout.nrCpus}` : '';
-      regions.push({
-        offset,
-        size: rsize,
-        bounds: partition ? 'partition' : 'signatures',
-        partition,
-        layout,
-        args: `--offset ${offset} --size ${rsize} --params "pstore_blk.kmsg_size=${p.kmsgSize} pstore_blk.pmsg_size=${p.pmsgSize} pstore_blk.console_size=${p.consoleSize} pstore_blk.ftrace_size=${p.ftraceSize}"${cpus}`,
-      });
+      const found = inferLayout(rel, rsize, shift(read, offset), profile);
+      if (!found.found) return;
+      regions.push({ offset, size: rsize, bounds: partition ? 'partition' : 'signatures', partition, truncated, layout: found, argv: regionArgv(offset, rsize, found), args: '' });
     };
     for (const p of parts) if (hits.some((h) => h.off >= p.offset && h.off < p.offset + p.size)) infer(p.offset, p.size, p);
     // Signatures outside every partition: a region is assumed to start at its first signature.
@@ -150,10 +193,11 @@ export function detectImage(path: string, opts: { kernel?: string; checkLock?: b
       rest = rest.filter((h) => h.off >= end);
     }
     regions.sort((a, b) => a.offset - b.offset);
+    for (const g of regions) g.args = shellJoin(g.argv);
     return {
       schema: SCHEMA_VERSION,
       image: { path, size },
-      table: { scheme: table.scheme, reason: table.reason ?? null, partitions: parts.length },
+      table: { scheme: table.scheme, reason: table.reason ?? null, partitions: parts.length, layout, userOffset },
       scan: stats,
       regions,
     };

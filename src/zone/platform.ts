@@ -152,6 +152,8 @@ export class PstoreCore {
   /** The global ftrace sequence number that stands in for time. */
   ftraceSequence = 0n;
   private readonly now: () => Timespec;
+  /** 6.6+ big_oops_buf: kvzalloc()ed once, its bytes past each dump kept from the last ones. */
+  private bigOopsBuf: Uint8Array | undefined;
 
   constructor(zone: ZoneContext, options: PstoreCoreOptions = {}) {
     this.zone = zone;
@@ -205,8 +207,9 @@ export class PstoreCore {
           record.compressed = true;
           payload = zipped;
         } else if (era === 'zlib') {
-          // 6.6+: the first bufsize bytes (header and the older lines).
-          payload = chunk.subarray(0, Math.min(chunk.length, bufsize));
+          // 6.6+: record.size = bufsize, a copy of big_oops_buf's first bufsize bytes (header and
+          // the older lines, then whatever the buffer holds past this dump).
+          payload = this.bigOopsPrefix(chunk, dstSize, bufsize);
         } else {
           // <= 6.5 copy_kmsg_to_buffer(): the header and the newest bytes.
           payload = chunk.length > bufsize ? concat(header, chunk.subarray(chunk.length - (bufsize - header.length))) : chunk;
@@ -223,6 +226,19 @@ export class PstoreCore {
       part++;
     }
     return result;
+  }
+
+  /**
+   * 6.6+ pstore_dump() when compression fails: the dump was built in big_oops_buf (header, the
+   * lines, and the NUL kmsg_dump_get_buffer() ends them with) and its first bufsize bytes are
+   * stored, however short the dump: past it are zeros on the first dump of a boot, else what
+   * longer earlier dumps left there.
+   */
+  private bigOopsPrefix(chunk: Uint8Array, dstSize: number, bufsize: number): Uint8Array {
+    const big = (this.bigOopsBuf ??= new Uint8Array(Math.max(dstSize, bufsize)));
+    big.set(chunk.subarray(0, big.length));
+    if (chunk.length < big.length) big[chunk.length] = 0;
+    return big.slice(0, bufsize);
   }
 
   /** write_pmsg(): one write(2) to /dev/pmsg0 is one record. */

@@ -102,18 +102,19 @@ export function kmsgRecoverData(ctx: PszContext): number {
       ctx.kmsgWriteCnt = (wcnt + 1) % ctx.kpszs.length;
     }
     if (!zone.shouldRecover) continue;
-    // The kernel reads the whole zone; only header + datalen is ever used
-    // for reading, so that much is loaded now (nothing more than the meta
-    // phase's headers when deferKmsgData) and the rest on demand.
-    if (ctx.deferKmsgData && zone.partial) continue; // headers kept by the meta phase
-    const datalen = ctx.verdicts.get(zone.desc)?.datalen ?? zone.bufferSize;
-    const part = new Uint8Array(PSZ_BUFFER.size + Math.max(datalen, ctx.abi.kmsgHeader.size));
-    const rcnt = ctx.info.read(part, zone.desc.off);
-    zone.setPartial(part, (dst, from) => ctx.info.read(dst, zone.desc.off + from));
-    if (rcnt !== part.length) {
-      ctx.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)})`);
+    // Deferring (the image readers): the meta phase kept the headers and the rest is read on
+    // demand; a plain file or block device serves any span, so nothing differs but the I/O.
+    if (ctx.deferKmsgData && zone.partial) continue;
+    // The kernel reads the whole zone, buffer_size + sizeof(struct psz_buffer), at the zone
+    // offset: a device whose read refuses that span (mmcpstore's 256 KiB buffer for a zone
+    // starting mid-sector) fails the whole recovery here, with no line of zone.c's own.
+    const whole = new Uint8Array(zone.desc.size);
+    const rcnt = ctx.info.read(whole, zone.desc.off);
+    if (rcnt !== whole.length) {
+      ctx.verdict(zone, 'read-failed', `read ${zone.name} with id ${i} failed (${errnoName(rcnt)}: ${whole.length} bytes at ${zone.desc.off})`);
       return rcnt < 0 ? rcnt : -EIO;
     }
+    zone.buffer = whole;
   }
   return 0;
 }

@@ -81,7 +81,12 @@ export function recovery(ctx: PszContext): number {
   if (ctx.recovered) return 0;
   let ret = 0;
   const steps: (() => number)[] = [
-    () => (ctx.kpszs.length ? kmsgRecoverMeta(ctx) || kmsgRecoverData(ctx) : 0),
+    () => {
+      if (!ctx.kpszs.length) return 0;
+      const r = kmsgRecoverMeta(ctx) || kmsgRecoverData(ctx);
+      if (r) ctx.pr('debug', 'psz_recover_kmsg failed');
+      return r;
+    },
     () => recoverZone(ctx, ctx.ppsz),
     () => recoverZone(ctx, ctx.cpsz),
     () => {

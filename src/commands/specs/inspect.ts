@@ -7,7 +7,8 @@ export const inspect: CommandSpec = {
   description:
     'Registers pstore/blk over the image (read-only) with the given module parameters, runs pstore/zone\'s ' +
     'recovery, and prints every zone in disk order with its header and the kernel\'s verdict, then the ' +
-    'records /sys/fs/pstore would show. Exits 3 when there is no record.',
+    'records /sys/fs/pstore would show. A whole-disk image with no region named is shown region by region as ' +
+    'detect finds them, each with its own bounds and parameters (--region N: one). Exits 3 when there is no record.',
   examples: [
     ['mmcpstore inspect --image pstore.img', 'zones and records with the default parameters (kmsg_size=64)'],
     ['mmcpstore inspect -i disk.img --offset 2048s --size 1M --kmsg-size 32', 'a pstore partition inside a disk image'],

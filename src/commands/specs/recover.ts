@@ -9,6 +9,7 @@ export const recover: CommandSpec = {
     'each preceded on stderr by a banner line "==> NAME (Reason#count, TIME, N bytes) <==". ' +
     'With --out DIR, writes one file per record instead, named, dated and moded as in /sys/fs/pstore ' +
     '(or, with --layout systemd, as systemd-pstore archives them). Several images run on a worker pool. ' +
+    'A whole-disk image with no region named is read region by region as detect finds them (--region N: one). ' +
     'Exits 3 when there is no record.',
   examples: [
     ['mmcpstore recover --image pstore.img', 'every record to stdout, banners on stderr'],
@@ -22,6 +23,8 @@ export const recover: CommandSpec = {
     ['mmcpstore recover -i pstore.img --out archive/ --layout systemd', 'as systemd-pstore archives it: mode 0600 copies and dmesg.txt'],
     ['mmcpstore recover -i pstore.img --type kmsg --record dmesg-pstore_blk-3', 'one record only'],
     ['mmcpstore recover -i a.img -i b.img --out crash/', 'several images on a worker pool: crash/a.img/, crash/b.img/'],
+    ['mmcpstore recover -i disk.img --out crash/', 'a whole disk: every region detect finds, crash/p5-crashlog/, crash/at-0x4000000/, ...'],
+    ['mmcpstore recover -i disk.img --region 2', 'only region 2, numbered as detect lists them'],
   ],
   manyImages: true,
   run: async (o, io) => (await import('../recover.js')).runRecover(o, io),

@@ -28,6 +28,7 @@
  */
 import { hex } from '../../lib/hex.js';
 import { KiB } from '../../lib/units.js';
+import { PSZ_BUFFER } from '../codec.js';
 import { SZ_128M, DEFAULT_KERNEL, type KernelProfile } from '../kernel-profile.js';
 import { computeLayout, zonesInDiskOrder, ZoneLayoutError, type ZoneLayout } from '../layout.js';
 import type { ZoneKind } from '../types.js';
@@ -88,8 +89,22 @@ interface LayoutBytes {
   nrCpus: number | null;
 }
 
-/** The layout must be one the kernel accepts and must explain every signature at a zone start. */
-function checkLayout(hits: readonly SignatureHit[], starts: ZoneStartHits, bytes: LayoutBytes, regionSize: number, profile: KernelProfile, problems: string[]): void {
+/**
+ * A zone start with no signature holds a header nothing wrote (all 0x00 or all 0xFF: a zone
+ * never written) or a damaged one: anything else means the layout cannot be called exact.
+ */
+function damagedHeader(read: ReadAt, off: number): boolean {
+  const h = new Uint8Array(PSZ_BUFFER.size);
+  const n = read(h, off);
+  if (n < h.length) return false; // past the end of what can be read: not evidence either way
+  return !(h.every((b) => b === 0) || h.every((b) => b === 0xff));
+}
+
+/**
+ * The layout must be one the kernel accepts, must explain every signature at a zone start,
+ * every datalen (and ring start) must fit its zone, and no zone start it implies may be damaged.
+ */
+function checkLayout(hits: readonly SignatureHit[], starts: ZoneStartHits, bytes: LayoutBytes, regionSize: number, profile: KernelProfile, read: ReadAt, problems: string[]): void {
   let layout: ZoneLayout;
   try {
     layout = computeLayout({ totalSize: regionSize, kmsgSize: bytes.kmsgSize, pmsgSize: bytes.pmsgSize, consoleSize: bytes.consoleSize, ftraceSize: bytes.ftraceSize, nrCpus: bytes.nrCpus ?? 1 }, profile);
@@ -104,7 +119,12 @@ function checkLayout(hits: readonly SignatureHit[], starts: ZoneStartHits, bytes
     if (!z || z.kind !== h.kind) {
       // Signatures inside ring data are common (logs about pstore); only aligned ones count.
       if (h.kind === 'ftrace' ? starts.ftrace.includes(h) : h.off % ZONE_ALIGN === 0) problems.push(`${h.kind} signature at ${hex(h.off)} is not a zone start of this layout`);
-    } else if (h.datalen > z.bufferSize) problems.push(`${h.kind} zone at ${hex(h.off)}: datalen ${h.datalen} does not fit its ${z.bufferSize}-byte buffer`);
+    } else if (h.datalen >>> 0 > z.bufferSize) problems.push(`${h.kind} zone at ${hex(h.off)}: datalen ${h.datalen} does not fit its ${z.bufferSize}-byte buffer`);
+    else if (h.kind !== 'kmsg' && h.start >>> 0 > z.bufferSize) problems.push(`${h.kind} zone at ${hex(h.off)}: start ${h.start} does not fit its ${z.bufferSize}-byte buffer`);
+  }
+  const signed = new Set(hits.map((h) => h.off));
+  for (const z of zoneAt.values()) {
+    if (!signed.has(z.off) && damagedHeader(read, z.off)) problems.push(`${z.kind} zone ${z.index} at ${hex(z.off)}: damaged header (neither a signature nor a never-written zone)`);
   }
 }
 
@@ -150,7 +170,7 @@ export function inferLayout(allHits: readonly SignatureHit[], size: number, read
     { param: 'kmsg_size', ...kmsg },
   ];
   const bytes: LayoutBytes = { kmsgSize: kmsg.value, pmsgSize: pmsg.value, consoleSize: consoleZone.value, ftraceSize: ftrace.value, nrCpus: cpus.value };
-  checkLayout(hits, starts, bytes, regionSize, profile, problems);
+  checkLayout(hits, starts, bytes, regionSize, profile, read, problems);
   return described(regionSize, bytes, findings, problems, signatures);
 }
 
