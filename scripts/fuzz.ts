@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CaseRunner, LIMITS, argvFor, buildImage, imageTempDir, plansFor, saveToCorpus, verdict, type Failure } from '../test/reliability/fuzz-core.js';
+import { CaseRunner, LIMITS, allowedExitsFor, argvFor, buildImage, imageTempDir, plansFor, saveToCorpus, verdict, type Failure } from '../test/reliability/fuzz-core.js';
 
 function parseArgs(argv: string[]): { seed: number; cases: number; seconds: number } {
   const o = { seed: Math.floor(Math.random() * 2 ** 31), cases: 5000, seconds: 120 };
@@ -49,7 +49,7 @@ async function run(): Promise<number> {
       const argv = argvFor(plan, file);
       const r = await runner.run(argv);
       tried++;
-      let why = verdict(r);
+      let why = verdict(r, allowedExitsFor(argv));
       // a reading command never changes the image it read
       if (!why && !Buffer.from(image).equals(fs.readFileSync(file))) why = 'the image changed';
       const grown = process.memoryUsage().rss - rss0;

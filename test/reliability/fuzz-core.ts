@@ -437,6 +437,15 @@ export class CaseRunner {
   }
 }
 
+/**
+ * The statuses a case may end with: those of ALLOWED_EXITS, and 2 when the command line names a
+ * partition (`--blkdev`) that the mutated table no longer has: the user's argument is what is
+ * wrong then, and the error says so in one line.
+ */
+export function allowedExitsFor(argv: readonly string[]): ReadonlySet<number> {
+  return argv.includes('--blkdev') ? new Set([...ALLOWED_EXITS, 2]) : ALLOWED_EXITS;
+}
+
 /** What is wrong with a result, or undefined when every invariant holds. */
 export function verdict(r: CaseResult, allowed: ReadonlySet<number> = ALLOWED_EXITS): string | undefined {
   if (r.abnormal) return r.abnormal;

@@ -7,7 +7,7 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ALLOWED_EXITS, CaseRunner, LIMITS, argvFor, buildImage, corpusImage, imageTempDir, loadCorpus, plansFor, verdict, type Plan } from './fuzz-core.js';
+import { ALLOWED_EXITS, CaseRunner, allowedExitsFor, LIMITS, argvFor, buildImage, corpusImage, imageTempDir, loadCorpus, plansFor, verdict, type Plan } from './fuzz-core.js';
 import { runCli } from './helpers.js';
 
 const SEED = 20251124;
@@ -43,7 +43,7 @@ describe('fuzz: mutated images never crash, hang or leak', () => {
       tried++;
       statuses.set(r.code, (statuses.get(r.code) ?? 0) + 1);
       peak = Math.max(peak, process.memoryUsage().rss);
-      const why = verdict(r) ?? (Buffer.from(image).equals(fs.readFileSync(file)) ? undefined : 'the image changed');
+      const why = verdict(r, allowedExitsFor(argv)) ?? (Buffer.from(image).equals(fs.readFileSync(file)) ? undefined : 'the image changed');
       if (why) failures.push(`${why}\n  plan: ${JSON.stringify(plan)}`);
     }
     assert.deepEqual(failures, []);
