@@ -29,6 +29,7 @@ import { Tracer, nullTracer } from './trace.js';
 export { FileBacking, ImageLockedError, isBlockDevice } from './backing.js';
 export type { BlockBacking } from './backing.js';
 export { Tracer } from './trace.js';
+export { ImageLayoutError } from './emmc/image-layout.js';
 
 export interface Mmio {
   readb(offset: number): number;

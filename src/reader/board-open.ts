@@ -4,7 +4,8 @@
  * default seed, and the driver's registration errors worded for a user. Errors leave here typed.
  */
 import * as fs from 'node:fs';
-import { FileBacking, ImageLockedError, MmcpstoreAttachError, Tracer, isBlockDevice, type BlockBacking } from '../driver/board/index.js';
+import { FileBacking, ImageLayoutError, ImageLockedError, MmcpstoreAttachError, Tracer, isBlockDevice, openBoard, type BlockBacking, type BoardSession } from '../driver/board/index.js';
+import type { OpenBoardOptions } from '../driver/board/types.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { probeCard, type CardProbe } from './card-probe.js';
 import { acquireImageLockAsync, type LockOwner } from '../lib/image-lock.js';
@@ -50,6 +51,20 @@ function imageOpenError(path: string, e: unknown, readOnly: boolean): Error {
   if (errnoCode(e) === 'EBUSY') return new InputError(`cannot open '${path}' exclusively: ${strerror(e)} (mounted, or held by another program)`, { code: 'EBUSY' });
   if (errnoCode(e)) return readOnly ? inputFileError(`cannot open '${path}': ${strerror(e)}`, e) : writeTargetError(`cannot open '${path}' for writing: ${strerror(e)}`, e);
   return e as Error;
+}
+
+/**
+ * openBoard() over a card image: a file whose size or layout the emulated card cannot take (a
+ * QEMU-layout image whose user area is not a power of two, say) is a data error naming the
+ * image, not a bug.
+ */
+export function openCardBoard(o: OpenBoardOptions, image: string): BoardSession {
+  try {
+    return openBoard(o);
+  } catch (e) {
+    if (e instanceof ImageLayoutError) throw new DataError(`'${image}' cannot be a card image: ${e.message}`);
+    throw e;
+  }
 }
 
 /** A Tracer handing each event's line to `line`, or undefined without a --trace glob. */

@@ -7,7 +7,6 @@
 import {
   attachPstore,
   closeBoard,
-  openBoard,
   type AttachOptions,
   type BlockBacking,
   type OpenBoardOptions,
@@ -19,7 +18,7 @@ import { SECTOR_SIZE } from '../lib/units.js';
 import type { Arch } from '../zone/codec.js';
 import type { BlkParams } from '../zone/params.js';
 import type { LockOwner } from '../lib/image-lock.js';
-import { attachError, lockImage, openImageBacking } from './board-open.js';
+import { attachError, lockImage, openCardBoard, openImageBacking } from './board-open.js';
 import { hostIoFailure } from './errors.js';
 import type { CardProbe } from './card-probe.js';
 import { resolveParams } from './params.js';
@@ -118,7 +117,7 @@ async function bootAndRun<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Pr
   let result: T | undefined;
   let failure: { error: unknown } | undefined;
   try {
-    session = openBoard({
+    session = openCardBoard({
       image,
       // the lock is held already (runOnBoard); readers take none
       openImage: (p, ro) => (backing = openImageBacking(p, ro, { lock: false })),
@@ -128,7 +127,7 @@ async function bootAndRun<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Pr
       now: r.clock(),
       ...(tracer ? { trace: tracer } : {}),
       ...r.features,
-    });
+    }, image);
     result = await attachAndRun(session, r, fn);
   } catch (e) {
     failure = { error: e };

@@ -3,11 +3,11 @@
  * card as the driver sees it after init — CID/CSD/EXT_CSD highlights, the hardware partitions,
  * the partition table with /dev names and dev_t, and which partition pstore would use.
  */
-import { closeBoard, openBoard, type Tracer } from '../driver/board/index.js';
+import { closeBoard, type Tracer } from '../driver/board/index.js';
 import { BlkdevError, formatDevT, type ResolvedBlkdev } from '../driver/mmc/partitions/index.js';
 import { hex, hexDigits } from '../lib/hex.js';
 import { KiB, SECTOR_SIZE } from '../lib/units.js';
-import { openImageBacking, requireCard } from './board-open.js';
+import { openCardBoard, openImageBacking, requireCard } from './board-open.js';
 import type { CardProbe } from './card-probe.js';
 import { UsageError } from './errors.js';
 
@@ -79,7 +79,7 @@ export function cardReport(q: CardQuery): CardReport {
   const file = q.file ?? image;
   const probe = requireCard(file, image);
   const tracer = q.tracer?.();
-  const s = openBoard({ image: file, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: q.seed, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) });
+  const s = openCardBoard({ image: file, openImage: openImageBacking, readOnly: true, layout: probe.layout, seed: q.seed, bootLogLines: 0, ...(tracer ? { trace: tracer } : {}) }, image);
   try {
     const st = s.stack;
     const card = st.card;

@@ -10,12 +10,12 @@
  * The FileRegion returned covers the partition in the file: the zone table and --params auto read
  * the headers from it directly (the bytes are the same), and closing it shuts the board down.
  */
-import { attachPstore, closeBoard, openBoard, type BoardSession } from '../driver/board/index.js';
+import { attachPstore, closeBoard, type BoardSession } from '../driver/board/index.js';
 import { BlkdevError } from '../driver/mmc/partitions/index.js';
 import { SECTOR_SIZE } from '../lib/units.js';
 import type { Registration } from '../zone/blk.js';
 import type { Arch } from '../zone/codec.js';
-import { attachError, openImageBacking, traceSink } from './board-open.js';
+import { attachError, openCardBoard, openImageBacking, traceSink } from './board-open.js';
 import { relatedOf } from './board-run.js';
 import { now } from './clock.js';
 import { DEFAULT_SEED } from './defaults.js';
@@ -37,7 +37,7 @@ function stderrLine(line: string): void {
 export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe: CardProbe): PstoreSource {
   const blkdev = opts.blkdev ?? `/dev/mmcblk0p${probe.pstoreNumber}`;
   const tracer = traceSink(opts.trace, opts.traceLine ?? stderrLine);
-  const session = openBoard({
+  const session = openCardBoard({
     image: opts.file ?? opts.image,
     openImage: openImageBacking,
     readOnly: true,
@@ -47,7 +47,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
     // pstorefs stamps records that carry no time (pmsg, console) with the read time
     now: Number(now().sec),
     ...(tracer ? { trace: tracer } : {}),
-  });
+  }, opts.image);
   try {
     let found;
     try {

@@ -9,4 +9,4 @@ export { DEFAULT_MMCPSTORE_VERSION, MMCPSTORE_VERSIONS, MMCPSTORE_VERSION_ALIASE
 export { verifyPanicWrites, type WriteCheck } from './verify.js';
 // What the board's command line is assembled from, as QEMU's is: the image file behind the card
 // (with the writer lock) and the trace sink. Callers above the driver open these through here.
-export { FileBacking, ImageLockedError, Tracer, isBlockDevice, type BlockBacking } from '../../device/board.js';
+export { FileBacking, ImageLayoutError, ImageLockedError, Tracer, isBlockDevice, type BlockBacking } from '../../device/board.js';
