@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBacking } from '../../src/device/backing.js';
-import { runPanic, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
+import { runPanic, UNREACHABLE, UnreachableScenarioError, type OpenBoardOptions, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
 import { blankCard, session } from './helpers.js';
 
-function panicWith(driver: 'fixed' | 'posted', scenario: PanicScenario): PanicReport {
+function panicWith(driver: 'fixed' | 'posted', scenario: PanicScenario, board: Partial<OpenBoardOptions> = {}): PanicReport {
   const { image, blkdev } = blankCard();
-  const s = session(new MemoryBacking(image), blkdev, {}, { driver });
+  const s = session(new MemoryBacking(image), blkdev, board, { driver });
   return runPanic(s, { message: `scenario ${JSON.stringify(scenario)}`, scenario });
 }
 
 interface Row {
   name: string;
   scenario: PanicScenario;
+  /** the board the state needs (docs/scenarios.md): aggressive PM, HS200, gated MMIO */
+  board?: Partial<OpenBoardOptions>;
   posted: 'written' | RegExp;
   fixed: 'written' | RegExp;
 }
@@ -26,7 +28,10 @@ const ROWS: Row[] = [
   { name: 'H2b lockHeld sdhci + lockReinit', scenario: { lockHeld: 'sdhci', lockReinit: true }, posted: 'written', fixed: 'written' },
   { name: 'H2c lockHeld claim', scenario: { lockHeld: 'claim' }, posted: 'written', fixed: 'written' },
   { name: 'H3 suspended host', scenario: { suspended: 'host' }, posted: /-ETIMEDOUT.*request failed/, fixed: 'written' },
-  { name: 'H4 suspended card', scenario: { suspended: 'card' }, posted: /CMD23 failed/, fixed: 'written' },
+  { name: 'H3 suspended host, MMIO all-ones', scenario: { suspended: 'host' }, board: { gatedMmio: 'all-ones' }, posted: /-EBUSY.*Failed to prepare host/, fixed: /panic_prepare failed: -EBUSY/ },
+  { name: 'H3 suspended host, MMIO faults', scenario: { suspended: 'host' }, board: { gatedMmio: 'fault' }, posted: /hung: Internal error: synchronous external abort/, fixed: /hung: Internal error: synchronous external abort/ },
+  { name: 'H3 suspended HS200 host (re-tune flagged)', scenario: { suspended: 'host' }, board: { busMode: 'hs200' }, posted: /hung: BUG: sleeping function called from invalid context \(sdhci_send_tuning/, fixed: 'written' },
+  { name: 'H4 suspended card (aggressive PM: slept, powered off)', scenario: { suspended: 'card' }, board: { aggressivePm: true }, posted: /-ETIMEDOUT.*request failed/, fixed: /card re-initialisation failed \(-ETIMEDOUT\)/ },
   { name: 'H5 partition boot0', scenario: { partition: 'boot0' }, posted: 'written', fixed: 'written' },
   { name: 'H5 partition rpmb', scenario: { partition: 'rpmb' }, posted: 'written', fixed: 'written' },
   { name: 'H5(i) switch fails', scenario: { partition: 'boot1', fault: 'cmd-timeout@cmd6' }, posted: /request failed/, fixed: 'written' },
@@ -39,7 +44,7 @@ const ROWS: Row[] = [
   { name: 'H8 busy forever', scenario: { fault: 'busy:forever@cmd25' }, posted: /-ETIMEDOUT/, fixed: /card busy \(DAT0 low\) for 2000 ms/ },
   { name: 'H9 power loss', scenario: { fault: 'power-loss:20' }, posted: /-ETIMEDOUT/, fixed: /card re-initialisation failed/ },
   { name: 'H10 pmSuspendWindow', scenario: { pmSuspendWindow: true }, posted: /-ENODEV/, fixed: 'written' },
-  { name: 'H11 retunePending', scenario: { retunePending: true }, posted: /hung: BUG: sleeping function called from invalid context/, fixed: 'written' },
+  { name: 'H11 retunePending (HS200)', scenario: { retunePending: true }, board: { busMode: 'hs200' }, posted: /hung: BUG: sleeping function called from invalid context \(sdhci_send_tuning/, fixed: 'written' },
   { name: 'Q3 resetMask all', scenario: { resetMask: 'all' }, posted: /CMD23 failed/, fixed: 'written' },
   { name: 'v5 claim', scenario: { claim: 'v5' }, posted: 'written', fixed: 'written' },
 ];
@@ -49,7 +54,7 @@ describe('hazard scenarios: posted v4 vs fixed', () => {
     for (const driver of ['posted', 'fixed'] as const) {
       const want = row[driver];
       it(`${row.name} — ${driver}: ${want === 'written' ? 'record intact' : 'lost, as documented'}`, () => {
-        const rep = panicWith(driver, row.scenario);
+        const rep = panicWith(driver, row.scenario, row.board);
         if (want === 'written') {
           assert.equal(rep.outcome, 'written', rep.reason);
           assert.deepEqual(rep.atomicSleeps, []);
@@ -65,6 +70,11 @@ describe('hazard scenarios: posted v4 vs fixed', () => {
     const rep = panicWith('fixed', { inflight: true });
     assert.ok(rep.phases.some((p) => p.name === 'stop' && /CMD12 \(card in rcv\)/.test(p.detail ?? '')));
     assert.ok(rep.driverLog.some((l) => l.includes('interrupted transfer')));
+  });
+
+  it('H4 / H11: states the board cannot reach are refused with the line the command prints', () => {
+    assert.throws(() => panicWith('fixed', { suspended: 'card' }), (e: unknown) => e instanceof UnreachableScenarioError && e.message === UNREACHABLE.cardSuspend);
+    assert.throws(() => panicWith('fixed', { retunePending: true }), (e: unknown) => e instanceof UnreachableScenarioError && e.message === UNREACHABLE.retune);
   });
 
   it('H6: CQE is reported as not modelled', () => {

@@ -22,6 +22,8 @@ export interface BootMmcOptions {
   scan?: ScanOptions;
   /** an existing CPU model (default: a new one on the board's clock and IRQ line) */
   cpu?: Cpu;
+  /** mmc->caps the platform driver adds (e.g. MMC_CAP_AGGRESSIVE_PM) */
+  mmcCaps?: number;
 }
 
 export interface MmcStack {
@@ -46,7 +48,7 @@ export interface MmcStack {
 
 export function bootMmcStack(o: BootMmcOptions): MmcStack {
   const cpu = o.cpu ?? new Cpu({ clock: o.board.clock, irq: o.board.irq });
-  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0 });
+  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0, mmcCaps: o.mmcCaps ?? 0 });
   const host = sdhci.mmc;
   // mmc_rescan(): claim the host around the scan
   const card = withHost(host, () => mmcRescanTryFreq(host), 'mmc_rescan');
