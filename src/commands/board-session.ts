@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import type { Tracer } from '../driver/board/index.js';
 import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
-import { boardParams, runOnBoard, type BoardParams, type Booted } from '../reader/board-run.js';
+import { boardParams, runOnBoard, type BoardParams, type BoardShape, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { DEFAULT_COMPRESS } from '../reader/defaults.js';
@@ -68,6 +68,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   const tracer = traceSink(o.trace, io);
   return runOnBoard(
     {
+      board: boardShapeFrom(o),
       image,
       probe,
       blkdev,
@@ -82,6 +83,15 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
     },
     fn,
   );
+}
+
+/** The board options of the command line (only those given: the defaults are the board's). */
+export function boardShapeFrom(o: CliOptions): BoardShape {
+  const b: BoardShape = {};
+  if (o.busMode) b.busMode = o.busMode;
+  if (o.aggressivePm) b.aggressivePm = true;
+  if (o.gatedMmio) b.gatedMmio = o.gatedMmio;
+  return b;
 }
 
 /**

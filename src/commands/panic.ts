@@ -6,7 +6,7 @@
  * not land exits 1 with the reason the driver logged.
  */
 import type { PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
-import { runPanic } from '../driver/board/index.js';
+import { runPanic, UNREACHABLE } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
 import type { Booted } from '../reader/board-run.js';
 import { bootWallClock, ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
@@ -22,7 +22,13 @@ export class RecordLostError extends CliError {
   }
 }
 
+/**
+ * The scenario switches of the command line. A state the chosen board cannot reach is refused
+ * before the boot (exit 2), with the same line the board session would give.
+ */
 export function scenarioFrom(o: CliOptions): PanicScenario {
+  if (o.suspended === 'card' && !o.aggressivePm) throw new UsageError(UNREACHABLE.cardSuspend, { option: 'suspended' });
+  if (o.retunePending && (o.busMode ?? optionDefault('busMode')) !== 'hs200') throw new UsageError(UNREACHABLE.retune, { option: 'retune-pending' });
   const sc: PanicScenario = {};
   if (o.inflight) sc.inflight = true;
   if (o.lockHeld) sc.lockHeld = o.lockHeld;

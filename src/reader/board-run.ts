@@ -10,6 +10,7 @@ import {
   openBoard,
   type AttachOptions,
   type BoardSession,
+  type OpenBoardOptions,
   type PstoreState,
   type Tracer,
 } from '../driver/board/index.js';
@@ -52,8 +53,13 @@ export function boardParams(opts: ImageOptions): BoardParams {
   return out;
 }
 
+/** The board's own options (bus mode, aggressive PM, gated MMIO) as openBoard takes them. */
+export type BoardShape = Pick<OpenBoardOptions, 'busMode' | 'aggressivePm' | 'gatedMmio'>;
+
 /** What a board run boots with. */
 export interface BoardRun {
+  /** the board beyond the image (default: HS, no aggressive PM, registers reachable when gated) */
+  board?: BoardShape;
   image: string;
   probe: CardProbe;
   /** pstore_blk.blkdev, in any form the kernel takes. */
@@ -95,6 +101,7 @@ export async function runOnBoard<T>(r: BoardRun, fn: (x: Booted) => T | Promise<
     layout: probe.layout,
     seed: r.seed,
     now: r.now,
+    ...r.board,
     ...(tracer ? { trace: tracer } : {}),
   });
   try {

@@ -17,7 +17,10 @@ const ROWS: Row[] = [
   { args: ['--lock-held', 'sdhci'], fixed: 'written', posted: /panic path hung: deadlock: CPU0 spins on sdhci_host->lock/ },
   { args: ['--lock-held', 'claim'], fixed: 'written' },
   { args: ['--suspended', 'host'], fixed: 'written', posted: /-ETIMEDOUT/ },
-  { args: ['--suspended', 'card'], fixed: 'written', posted: /CMD23 failed/ },
+  { args: ['--suspended', 'host', '--gated-mmio', 'all-ones'], fixed: /panic_prepare failed: -EBUSY/, posted: /-EBUSY/ },
+  { args: ['--suspended', 'host', '--gated-mmio', 'fault'], fixed: /synchronous external abort/, posted: /synchronous external abort/ },
+  { args: ['--suspended', 'host', '--bus-mode', 'hs200'], fixed: 'written', posted: /sleeping function called from invalid context/ },
+  { args: ['--suspended', 'card', '--aggressive-pm'], fixed: /card re-initialisation failed/, posted: /-ETIMEDOUT/ },
   { args: ['--partition', 'boot0'], fixed: 'written' },
   { args: ['--partition', 'rpmb'], fixed: 'written' },
   { args: ['--partition', 'boot1', '--fault', 'cmd-timeout@cmd6~1'], fixed: /card may still be on a boot\/RPMB partition/ },
@@ -27,7 +30,9 @@ const ROWS: Row[] = [
   { args: ['--fault', 'busy:forever@cmd25'], fixed: /card busy \(DAT0 low\) for 2000 ms/ },
   { args: ['--fault', 'busy:5ms@cmd25'], fixed: 'written' },
   { args: ['--fault', 'power-loss:20'], fixed: /card re-initialisation failed/ },
-  { args: ['--retune-pending'], fixed: 'written', posted: /sleeping function called from invalid context/ },
+  { args: ['--retune-pending', '--bus-mode', 'hs200'], fixed: 'written', posted: /sleeping function called from invalid context/ },
+  { args: ['--bus-mode', 'hs200'], fixed: 'written', posted: 'written' },
+  { args: ['--aggressive-pm'], fixed: 'written', posted: 'written' },
   { args: ['--pm-suspend-window'], fixed: 'written', posted: /-ENODEV/ },
   { args: ['--before-mount'], fixed: 'written' },
   { args: ['--reset-mask', 'all'], fixed: 'written', posted: /CMD23 failed/ },
@@ -69,6 +74,20 @@ describe('panic scenario switches', () => {
     const rep = JSON.parse(r.stdout) as { recovered: string[]; beforeMount: boolean; panic: { zone: number } };
     assert.deepEqual([rep.beforeMount, rep.recovered, rep.panic.zone], [true, [], 0]);
     assert.match(r.stderr, /pstorefs not mounted before the panic \(H12\)/);
+  });
+
+  it('states the board cannot reach are refused with one line, exit 2', () => {
+    const img = blankCard(tmpDir('unreachable'));
+    for (const [args, line] of [
+      [['--suspended', 'card'], 'card runtime suspend needs MMC_CAP_AGGRESSIVE_PM: add --aggressive-pm'],
+      [['--retune-pending'], 're-tuning needs a host that tuned (HS200; can_retune): add --bus-mode hs200'],
+      [['--retune-pending', '--bus-mode', 'hs'], 're-tuning needs a host that tuned (HS200; can_retune): add --bus-mode hs200'],
+    ] as const) {
+      const r = mmcpstore(['panic', '--image', img, ...args]);
+      assert.equal(r.status, EXIT.usage, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(r.stderr.includes(line), r.stderr);
+    }
   });
 
   it('a bad --fault spec is a usage error', () => {
