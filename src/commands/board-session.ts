@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { Tracer } from '../driver/board/index.js';
 import { requireCard, traceSink as readerTraceSink } from '../reader/board-open.js';
 import { checkWritableImage } from '../reader/input/writable.js';
-import { boardParams, runOnBoard, type BoardFeatures, type BoardParams, type Booted } from '../reader/board-run.js';
+import { boardParams, runOnBoard, type BoardFeatures, type BoardParams, type BoardShape, type Booted } from '../reader/board-run.js';
 import type { CardProbe } from '../reader/card-probe.js';
 import { now } from '../reader/clock.js';
 import { SCHEMA_VERSION } from '../reader/report.js';
@@ -73,6 +73,7 @@ export async function withBoard<T>(o: CliOptions, io: Io, b: BootOptions, fn: (x
   if (!b.readOnly) bootWallClock(io.env); // a bad SOURCE_DATE_EPOCH is a usage error before any lock
   return runOnBoard(
     {
+      board: boardShapeFrom(o),
       image,
       probe,
       blkdev,
@@ -98,6 +99,15 @@ export function boardFeatures(o: CliOptions): BoardFeatures {
   if (o.cacheSize) f.cacheSize = o.cacheSize;
   if (o.withoutCmd23) f.hostNoCmd23 = true;
   return f;
+}
+
+/** The board options of the command line (only those given: the defaults are the board's). */
+export function boardShapeFrom(o: CliOptions): BoardShape {
+  const b: BoardShape = {};
+  if (o.busMode) b.busMode = o.busMode;
+  if (o.aggressivePm) b.aggressivePm = true;
+  if (o.gatedMmio) b.gatedMmio = o.gatedMmio;
+  return b;
 }
 
 /**

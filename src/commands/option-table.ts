@@ -319,8 +319,22 @@ export const OPTIONS = [
   }),
   opt({
     key: 'suspended', long: 'suspended', arg: 'host|card', group: 'general', commands: ['panic'],
-    description: 'H3/H4: the host controller or the card is runtime-suspended',
+    description: 'H3/H4: the host controller (SD clock off, interface clock gated: see --gated-mmio) or the card (needs --aggressive-pm: slept with CMD5 and powered off) is runtime-suspended',
     parse: choice('suspended', ['host', 'card'] as const),
+  }),
+  opt({
+    key: 'aggressivePm', long: 'aggressive-pm', group: 'general', commands: BOOTS,
+    description: 'the host driver sets MMC_CAP_AGGRESSIVE_PM: an idle card is runtime-suspended (cache flush, CMD7 deselect + CMD5 sleep, power off) and re-initialised on resume; without it mmc_runtime_suspend() does nothing',
+  }),
+  opt({
+    key: 'busMode', long: 'bus-mode', arg: 'hs|hs200', group: 'general', commands: BOOTS,
+    description: 'the board\'s bus mode: hs (52 MHz, no tuning) or hs200 (SDR104 controller, 1.8 V, 200 MHz, CMD21 tuning; re-tuning possible)',
+    default: 'hs', parse: choice('bus-mode', ['hs', 'hs200'] as const),
+  }),
+  opt({
+    key: 'gatedMmio', long: 'gated-mmio', arg: 'registers|all-ones|fault', group: 'general', commands: BOOTS,
+    description: 'MMIO to a runtime-suspended host whose interface clock the SoC gates: registers (still reachable), all-ones (reads all-ones, writes lost) or fault (a synchronous external abort)',
+    default: 'registers', parse: choice('gated-mmio', ['registers', 'all-ones', 'fault'] as const),
   }),
   opt({
     key: 'partition', long: 'partition', arg: 'boot0|boot1|rpmb', group: 'general', commands: ['panic'],
@@ -347,7 +361,7 @@ export const OPTIONS = [
   }),
   opt({
     key: 'retunePending', long: 'retune-pending', group: 'general', commands: ['panic'],
-    description: 'H11: a re-tune is pending',
+    description: 'H11: a re-tune is pending (needs --bus-mode hs200: only a host that tuned can re-tune)',
   }),
   opt({
     key: 'pmSuspendWindow', long: 'pm-suspend-window', group: 'general', commands: ['panic'],

@@ -7,7 +7,7 @@
  * driver returned an error: the report says both), 1 when it is not, with the reason.
  */
 import type { MmcpstoreVersion, PanicReport, PanicScenario, ReportPhase } from '../driver/board/index.js';
-import { runPanic } from '../driver/board/index.js';
+import { runPanic, UNREACHABLE } from '../driver/board/index.js';
 import { hex } from '../lib/hex.js';
 import type { Booted } from '../reader/board-run.js';
 import { ms, toJson, userLogLines, withBoard, writeCompressor } from './board-session.js';
@@ -24,7 +24,13 @@ export class RecordLostError extends CliError {
   }
 }
 
+/**
+ * The scenario switches of the command line. A state the chosen board cannot reach is refused
+ * before the boot (exit 2), with the same line the board session would give.
+ */
 export function scenarioFrom(o: CliOptions): PanicScenario {
+  if (o.suspended === 'card' && !o.aggressivePm) throw new UsageError(UNREACHABLE.cardSuspend, { option: 'suspended' });
+  if (o.retunePending && (o.busMode ?? optionDefault('busMode')) !== 'hs200') throw new UsageError(UNREACHABLE.retune, { option: 'retune-pending' });
   const sc: PanicScenario = {};
   if (o.inflight) sc.inflight = true;
   if (o.lockHeld) sc.lockHeld = o.lockHeld;

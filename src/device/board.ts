@@ -47,6 +47,29 @@ export interface Mmio {
   writesl(offset: number, buf: Uint8Array, count: number): void;
 }
 
+/**
+ * What MMIO to the host controller does while its interface clock is gated (a SoC that gates the
+ * bus clock of a runtime-suspended host): 'registers' — the model's default, the registers stay
+ * reachable (only the SD clock is off); 'all-ones' — reads return all-ones and writes are lost;
+ * 'fault' — every access is a bus error (arm64: a synchronous external abort, MmioAbortError).
+ */
+export type GatedMmio = 'registers' | 'all-ones' | 'fault';
+
+/** A bus error on an MMIO access to a host whose interface clock is gated. */
+export class MmioAbortError extends Error {
+  constructor(readonly offset: number, readonly write: boolean) {
+    super(`Internal error: synchronous external abort: ${write ? 'write to' : 'read of'} host register 0x${offset.toString(16).padStart(2, '0')} with its interface clock gated`);
+    this.name = 'MmioAbortError';
+  }
+}
+
+/** The SoC clock controller's gate for the host's interface (bus) clock: what clk_disable/clk_enable switch. */
+export interface HostInterfaceClock {
+  readonly enabled: boolean;
+  enable(): void;
+  disable(): void;
+}
+
 /** Read-only view of the interrupt line for the driver. */
 export interface IrqView {
   readonly level: boolean;
@@ -79,6 +102,8 @@ export interface BoardOptions {
   cqe?: boolean;
   /** simulated RAM size in bytes (default 1 TiB address space, sparse) */
   memorySize?: number;
+  /** MMIO while the host's interface clock is gated (default 'registers': the gate changes nothing) */
+  gatedMmio?: GatedMmio;
 }
 
 export interface Board {
@@ -86,6 +111,8 @@ export interface Board {
   readonly irq: IrqView;
   readonly memory: SimMemory;
   readonly clock: VirtualClock;
+  /** the host's interface clock gate (the platform driver's clk_disable/clk_enable) */
+  readonly hostClock: HostInterfaceClock;
   /** tests and `inspect` only */
   readonly controller: SdhciController;
   /** tests and `inspect` only */
@@ -137,15 +164,31 @@ export function createBoard(o: BoardOptions): Board {
     card.flushWrites();
     armed?.();
   };
+  const hostClock = interfaceClock(tracer);
+  const gated = o.gatedMmio ?? 'registers';
+  /** false: the access does not reach the controller (gated: all-ones reads, lost writes) */
+  const reaches = (off: number, write: boolean): boolean => {
+    if (hostClock.enabled || gated === 'registers') return true;
+    tracer.emit('sdhci_guest_error', `${write ? 'write' : 'read'} at 0x${off.toString(16)} with the interface clock gated`);
+    if (gated === 'fault') throw new MmioAbortError(off, write);
+    return false;
+  };
+  const ones = (size: number): number => (size === 4 ? 0xffffffff : (1 << (size * 8)) - 1);
+  const read = (off: number, size: 1 | 2 | 4): number => (reaches(off, false) ? controller.read(off, size) : ones(size));
+  const write = (off: number, size: 1 | 2 | 4, v: number): void => {
+    if (reaches(off, true)) controller.write(off, size, v);
+  };
   const mmio: Mmio = {
-    readb: (off) => controller.read(off, 1),
-    readw: (off) => controller.read(off, 2),
-    readl: (off) => controller.read(off, 4),
-    writeb: (off, v) => controller.write(off, 1, v),
-    writew: (off, v) => controller.write(off, 2, v),
-    writel: (off, v) => controller.write(off, 4, v),
-    readsl: (off, buf, count) => controller.readRep(off, buf, count),
-    writesl: (off, buf, count) => controller.writeRep(off, buf, count),
+    readb: (off) => read(off, 1),
+    readw: (off) => read(off, 2),
+    readl: (off) => read(off, 4),
+    writeb: (off, v) => write(off, 1, v),
+    writew: (off, v) => write(off, 2, v),
+    writel: (off, v) => write(off, 4, v),
+    readsl: (off, buf, count) => (reaches(off, false) ? controller.readRep(off, buf, count) : buf.fill(0xff, 0, 4 * count)),
+    writesl: (off, buf, count) => {
+      if (reaches(off, true)) controller.writeRep(off, buf, count);
+    },
   };
   const irqView: IrqView = {
     get level() {
@@ -158,6 +201,7 @@ export function createBoard(o: BoardOptions): Board {
     irq: irqView,
     memory,
     clock,
+    hostClock,
     controller,
     card,
     layout,
@@ -169,6 +213,23 @@ export function createBoard(o: BoardOptions): Board {
       o.backing.flush();
       for (const p of layout.partitions.values()) if (p !== o.backing) p.close();
       o.backing.close();
+    },
+  };
+}
+
+function interfaceClock(tracer: Tracer): HostInterfaceClock {
+  let enabled = true;
+  return {
+    get enabled() {
+      return enabled;
+    },
+    enable() {
+      if (!enabled) tracer.emit('sdhci_transfer', 'interface clock enabled', 0);
+      enabled = true;
+    },
+    disable() {
+      if (enabled) tracer.emit('sdhci_transfer', 'interface clock gated', 0);
+      enabled = false;
     },
   };
 }

@@ -96,6 +96,7 @@ export const EXT_CSD_BUS_WIDTH_4 = 1;
 export const EXT_CSD_BUS_WIDTH_8 = 2;
 /** HS_TIMING values. */
 export const EXT_CSD_TIMING_HS = 1;
+export const EXT_CSD_TIMING_HS200 = 2;
 /** POWER_OFF_NOTIFICATION values. */
 export const EXT_CSD_NO_POWER_NOTIFICATION = 0;
 export const EXT_CSD_POWER_ON = 1;

@@ -429,6 +429,9 @@ export const CAP1 = {
   HS400: bit(CAPABILITIES1, 31),
 } as const;
 
+/** Capabilities 1 of an HS200-capable controller: SDR50 + SDR104 (eMMC HS200 with 1.8 V signalling), no re-tuning timer. */
+export const CAPABILITIES1_HS200 = CAP1.SDR50.mask | CAP1.SDR104.mask;
+
 /** ADMA Error Status (0x54, §2.7). */
 export const ADMA_ES = {
   STATE: field(ADMA_ERROR_STATUS, 0, 2),

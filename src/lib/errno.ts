@@ -6,6 +6,7 @@
 export const EPERM = 1;
 export const ENOENT = 2;
 export const EIO = 5;
+export const EAGAIN = 11;
 export const ENOMEM = 12;
 export const EBUSY = 16;
 export const ENODEV = 19;
@@ -23,6 +24,7 @@ const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EPERM]: 'EPERM',
   [ENOENT]: 'ENOENT',
   [EIO]: 'EIO',
+  [EAGAIN]: 'EAGAIN',
   [ENOMEM]: 'ENOMEM',
   [EBUSY]: 'EBUSY',
   [ENODEV]: 'ENODEV',

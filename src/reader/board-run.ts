@@ -9,8 +9,8 @@ import {
   closeBoard,
   type AttachOptions,
   type BlockBacking,
-  type OpenBoardOptions,
   type BoardSession,
+  type OpenBoardOptions,
   type PstoreState,
   type Tracer,
 } from '../driver/board/index.js';
@@ -55,8 +55,13 @@ export function boardParams(opts: ImageOptions): BoardParams {
   return out;
 }
 
+/** The board's own options (bus mode, aggressive PM, gated MMIO) as openBoard takes them. */
+export type BoardShape = Pick<OpenBoardOptions, 'busMode' | 'aggressivePm' | 'gatedMmio'>;
+
 /** What a board run boots with. */
 export interface BoardRun {
+  /** the board beyond the image (default: HS, no aggressive PM, registers reachable when gated) */
+  board?: BoardShape;
   image: string;
   probe: CardProbe;
   /** pstore_blk.blkdev, in any form the kernel takes. */
@@ -127,6 +132,7 @@ async function bootAndRun<T>(r: BoardRun, fn: (x: Booted) => T | Promise<T>): Pr
       now: r.clock(),
       ...(tracer ? { trace: tracer } : {}),
       ...r.features,
+      ...r.board,
     }, image);
     result = await attachAndRun(session, r, fn);
   } catch (e) {

@@ -149,6 +149,20 @@ describe('panic switches beyond the table', () => {
     assert.match(r.stderr, /--cache-size: '1000' is not a whole number of KiB/);
   });
 
+  it('states the board cannot reach are refused with one line, exit 2', () => {
+    const img = blankCard(tmpDir('unreachable'));
+    for (const [args, line] of [
+      [['--suspended', 'card'], 'card runtime suspend needs MMC_CAP_AGGRESSIVE_PM: add --aggressive-pm'],
+      [['--retune-pending'], 're-tuning needs a host that tuned (HS200; can_retune): add --bus-mode hs200'],
+      [['--retune-pending', '--bus-mode', 'hs'], 're-tuning needs a host that tuned (HS200; can_retune): add --bus-mode hs200'],
+    ] as const) {
+      const r = mmcpstore(['panic', '--image', img, ...args]);
+      assert.equal(r.status, EXIT.usage, r.stderr);
+      assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.ok(r.stderr.includes(line), r.stderr);
+    }
+  });
+
   it('a bad --fault spec is a usage error', () => {
     const img = blankCard(tmpDir('badfault'));
     const r = mmcpstore(['panic', '--image', img, '--fault', 'busy']);

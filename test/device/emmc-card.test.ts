@@ -53,10 +53,10 @@ test('illegal and unimplemented commands both get no response but are traced dif
   const { c } = card(MiB, { tracer: new Tracer({ enable: 'sdcard_illegal,sdcard_unimplemented', sink: (l) => lines.push(l) }) });
   toTran(c);
   assert.equal(c.doCommand(52, 0).kind, 'none');
-  assert.equal(c.doCommand(21, 0).kind, 'none'); // SEND_TUNING_BLOCK: JEDEC command, not modelled
+  assert.equal(c.doCommand(26, 0).kind, 'none'); // PROGRAM_CID: JEDEC command, not modelled
   assert.equal(c.doCommand(3, 1 << 16).kind, 'none'); // legal command, wrong state
   assert.match(lines[0]!, /sdcard_illegal CMD52/);
-  assert.match(lines[1]!, /sdcard_unimplemented CMD21 SEND_TUNING_BLOCK/);
+  assert.match(lines[1]!, /sdcard_unimplemented CMD26 PROGRAM_CID/);
   assert.match(lines[3]!, /sdcard_illegal CMD03 illegal in state tran/);
   assert.ok(status(c.doCommand(13, 1 << 16)) & R1.ILLEGAL_COMMAND.mask);
 });

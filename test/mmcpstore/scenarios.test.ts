@@ -1,18 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MemoryBacking } from '../../src/device/backing.js';
-import { runPanic, type MmcpstoreVersion, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
+import { runPanic, UNREACHABLE, UnreachableScenarioError, type MmcpstoreVersion, type OpenBoardOptions, type PanicReport, type PanicScenario } from '../../src/driver/board/index.js';
 import { blankCard, session } from './helpers.js';
 
-function panicWith(driver: MmcpstoreVersion, scenario: PanicScenario): PanicReport {
+function panicWith(driver: MmcpstoreVersion, scenario: PanicScenario, board: Partial<OpenBoardOptions> = {}): PanicReport {
   const { image, blkdev } = blankCard();
-  const s = session(new MemoryBacking(image), blkdev, {}, { driver });
+  const s = session(new MemoryBacking(image), blkdev, board, { driver });
   return runPanic(s, { message: `scenario ${JSON.stringify(scenario)}`, scenario });
 }
 
 interface Row {
   name: string;
   scenario: PanicScenario;
+  /** the board the state needs (docs/scenarios.md): aggressive PM, HS200, gated MMIO */
+  board?: Partial<OpenBoardOptions>;
   posted: 'written' | RegExp;
   fixed: 'written' | RegExp;
 }
@@ -27,7 +29,10 @@ const ROWS: Row[] = [
   { name: 'H2b lockHeld sdhci + lockReinit', scenario: { lockHeld: 'sdhci', lockReinit: true }, posted: 'written', fixed: 'written' },
   { name: 'H2c lockHeld claim', scenario: { lockHeld: 'claim' }, posted: 'written', fixed: 'written' },
   { name: 'H3 suspended host', scenario: { suspended: 'host' }, posted: /-ETIMEDOUT.*request failed/, fixed: 'written' },
-  { name: 'H4 suspended card', scenario: { suspended: 'card' }, posted: /CMD23 failed/, fixed: 'written' },
+  { name: 'H3 suspended host, MMIO all-ones', scenario: { suspended: 'host' }, board: { gatedMmio: 'all-ones' }, posted: /-EBUSY.*Failed to prepare host/, fixed: /panic_prepare failed: -EBUSY/ },
+  { name: 'H3 suspended host, MMIO faults', scenario: { suspended: 'host' }, board: { gatedMmio: 'fault' }, posted: /hung: Internal error: synchronous external abort/, fixed: /hung: Internal error: synchronous external abort/ },
+  { name: 'H3 suspended HS200 host (re-tune flagged)', scenario: { suspended: 'host' }, board: { busMode: 'hs200' }, posted: /hung: BUG: sleeping function called from invalid context \(sdhci_send_tuning/, fixed: 'written' },
+  { name: 'H4 suspended card (aggressive PM: slept, powered off)', scenario: { suspended: 'card' }, board: { aggressivePm: true }, posted: /-ETIMEDOUT.*request failed/, fixed: /card re-initialisation failed \(-ETIMEDOUT\)/ },
   { name: 'H5 partition boot0', scenario: { partition: 'boot0' }, posted: 'written', fixed: 'written' },
   { name: 'H5 partition rpmb', scenario: { partition: 'rpmb' }, posted: 'written', fixed: 'written' },
   { name: 'H5(i) switch fails', scenario: { partition: 'boot1', fault: 'cmd-timeout@cmd6' }, posted: /request failed/, fixed: 'written' },
@@ -41,7 +46,7 @@ const ROWS: Row[] = [
   { name: 'H9 power loss after 20 blocks', scenario: { fault: 'power-loss:20' }, posted: 'written', fixed: 'written' },
   { name: 'H9 power loss after 2 blocks', scenario: { fault: 'power-loss:2' }, posted: /panic_write returned -ETIMEDOUT/, fixed: /panic_write returned -ETIMEDOUT/ },
   { name: 'H10 pmSuspendWindow', scenario: { pmSuspendWindow: true }, posted: /-ENODEV/, fixed: 'written' },
-  { name: 'H11 retunePending', scenario: { retunePending: true }, posted: /hung: BUG: sleeping function called from invalid context/, fixed: 'written' },
+  { name: 'H11 retunePending (HS200)', scenario: { retunePending: true }, board: { busMode: 'hs200' }, posted: /hung: BUG: sleeping function called from invalid context \(sdhci_send_tuning/, fixed: 'written' },
   { name: 'Q3 resetMask all', scenario: { resetMask: 'all' }, posted: /CMD23 failed/, fixed: 'written' },
 ];
 
@@ -50,7 +55,7 @@ describe('hazard scenarios: posted v4 vs proposed', () => {
     for (const [driver, key] of [['v4', 'posted'], ['proposed', 'fixed']] as const) {
       const want = row[key];
       it(`${row.name} — ${driver}: ${want === 'written' ? 'record intact' : 'lost, as documented'}`, () => {
-        const rep = panicWith(driver, row.scenario);
+        const rep = panicWith(driver, row.scenario, row.board);
         if (want === 'written') {
           assert.equal(rep.outcome, 'written', rep.reason);
           assert.deepEqual(rep.atomicSleeps, []);
@@ -66,6 +71,11 @@ describe('hazard scenarios: posted v4 vs proposed', () => {
     const rep = panicWith('proposed', { inflight: true });
     assert.ok(rep.phases.some((p) => p.name === 'stop' && /CMD12 \(card in rcv\)/.test(p.detail ?? '')));
     assert.ok(rep.driverLog.some((l) => l.includes('interrupted transfer')));
+  });
+
+  it('H4 / H11: states the board cannot reach are refused with the line the command prints', () => {
+    assert.throws(() => panicWith('proposed', { suspended: 'card' }), (e: unknown) => e instanceof UnreachableScenarioError && e.message === UNREACHABLE.cardSuspend);
+    assert.throws(() => panicWith('proposed', { retunePending: true }), (e: unknown) => e instanceof UnreachableScenarioError && e.message === UNREACHABLE.retune);
   });
 
   it('H6 on a board opened without a CQE: a note says nothing was queued (the real rows: cqe.test.ts)', () => {

@@ -25,11 +25,13 @@ import {
   MMC_SWITCH_MODE_SET_BITS,
   MMC_SWITCH_MODE_CLEAR_BITS,
   MMC_TRIM_ARG,
+  TUNING_BLK_PATTERN_4BIT,
+  TUNING_BLK_PATTERN_8BIT,
   rcaOfArg,
   type MmcCommandType,
   type MmcResponse,
 } from '../../hw/mmc-protocol.js';
-import { EXT_CSD, EXT_CSD_SIZE, S_A_TIMEOUT_UNIT_NS } from '../../hw/ext-csd.js';
+import { EXT_CSD, EXT_CSD_BUS_WIDTH_8, EXT_CSD_SIZE, EXT_CSD_TIMING_HS200, S_A_TIMEOUT_UNIT_NS } from '../../hw/ext-csd.js';
 import { KiB, SECTOR_SIZE } from '../../lib/units.js';
 import type { CardCommand, CardContext, DataHandlers, Outcome } from './card-context.js';
 import { isPartitionSwitch, switchedValue } from './ext-csd-switch.js';
@@ -140,6 +142,21 @@ function selectCard(card: CardContext, arg: number): Outcome {
 
 function sendExtCsd(card: CardContext, _arg: number, self: CardCommand): Outcome {
   card.startData(self, 'read', 0, 1, EXT_CSD_SIZE);
+  return R1;
+}
+
+/** The tuning pattern for the bus width EXT_CSD BUS_WIDTH selects (bits 3:0; 8-bit: 128 bytes). */
+function tuningPattern(card: CardContext): Uint8Array {
+  return (card.extCsd[EXT_CSD.BUS_WIDTH]! & 0xf) === EXT_CSD_BUS_WIDTH_8 ? TUNING_BLK_PATTERN_8BIT : TUNING_BLK_PATTERN_4BIT;
+}
+
+/** CMD21: one tuning block; only legal in HS200 timing (HS_TIMING bits 3:0 = 2). */
+function sendTuningBlock(card: CardContext, _arg: number, self: CardCommand): Outcome {
+  if ((card.extCsd[EXT_CSD.HS_TIMING]! & 0xf) !== EXT_CSD_TIMING_HS200) {
+    card.flag('ILLEGAL_COMMAND');
+    return NONE;
+  }
+  card.startData(self, 'read', 0, 1, tuningPattern(card).length);
   return R1;
 }
 
@@ -302,6 +319,7 @@ export const blockData: DataHandlers = {
   write: (card, d, block) => card.writePartitionBlock(d, block),
 };
 const extCsdData: DataHandlers = { read: (card) => card.extCsd.slice() };
+const tuningData: DataHandlers = { read: (card) => tuningPattern(card).slice() };
 
 // ------------------------------------------------------------------------------------------------
 // The table
@@ -364,7 +382,7 @@ export const EMMC_COMMANDS = table({
   17: { name: 'READ_SINGLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, false), data: blockData, cmdq: 'legacy' },
   18: { name: 'READ_MULTIPLE_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startRead(c, a, s, true), data: blockData, cmdq: 'legacy' },
   19: { name: 'BUSTEST_W', cls: 0, type: 'adtc', response: 'r1', states: ['tran'] },
-  21: { name: 'SEND_TUNING_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'] },
+  21: { name: 'SEND_TUNING_BLOCK', cls: 2, type: 'adtc', response: 'r1', states: ['tran'], handler: sendTuningBlock, data: tuningData },
   23: { name: 'SET_BLOCK_COUNT', cls: 2, type: 'ac', response: 'r1', states: ['tran'], handler: setBlockCount, cmdq: 'legacy' },
   24: { name: 'WRITE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, false), data: blockData, cmdq: 'legacy' },
   25: { name: 'WRITE_MULTIPLE_BLOCK', cls: 4, type: 'adtc', response: 'r1', states: ['tran'], handler: (c, a, s) => startWrite(c, a, s, true), data: blockData, cmdq: 'legacy' },

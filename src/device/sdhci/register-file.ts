@@ -54,6 +54,8 @@ export interface SdhciCounters {
   /** accesses to offsets the model does not implement */
   unimplemented: number;
   commands: number;
+  /** tuning blocks taken while Execute Tuning was set */
+  tuningBlocks: number;
 }
 
 export interface SdhciOptions {
@@ -72,7 +74,7 @@ export interface SdhciOptions {
 
 export abstract class SdhciRegisterFile {
   readonly irq: IrqLine;
-  readonly counters: SdhciCounters = { guestErrors: 0, roWrites: 0, unimplemented: 0, commands: 0 };
+  readonly counters: SdhciCounters = { guestErrors: 0, roWrites: 0, unimplemented: 0, commands: 0, tuningBlocks: 0 };
   protected readonly clock: VirtualClock;
   protected readonly bus: SdBus;
   protected readonly memory: SimMemory;
@@ -343,15 +345,10 @@ export abstract class SdhciRegisterFile {
         this.setPlain(r, next);
         this.updateIrq();
         return;
-      case R.HOST_CONTROL2: {
-        let v2 = next;
-        if (isSet(R.HC2.EXECUTE_TUNING, v2)) {
-          // no tuning modelled: it "succeeds" at once (Execute Tuning clears, Sampling Clock Select sets)
-          v2 = (v2 & ~R.HC2.EXECUTE_TUNING.mask) | R.HC2.SAMPLING_CLOCK_SELECT.mask;
-        }
-        this.setPlain(r, v2);
+      case R.HOST_CONTROL2:
+        // Execute Tuning stays set until a tuning block arrives (./transfer-engine.ts)
+        this.setPlain(r, next);
         return;
-      }
       default:
         this.setPlain(r, next);
     }

@@ -103,6 +103,7 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
       return;
     }
     if (res.fault === 'crc') return this.dataFailed(R.EIS.DATA_CRC);
+    if (isSet(R.HC2.EXECUTE_TUNING, this.plain(R.HOST_CONTROL2))) return this.tuningBlockArrives();
     if (xfer.dma === 'pio') {
       xfer.buf = res.data;
       xfer.pos = 0;
@@ -112,6 +113,21 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
     }
     if (!this.dmaStore(xfer, res.data)) return;
     this.blockDone(xfer, epoch);
+  }
+
+  /**
+   * A tuning block while Execute Tuning is set (QEMU's sdhci_read_block_from_card): it goes to the
+   * sampling circuit, not the buffer; the tuning is done (Execute Tuning clears, Sampling Clock
+   * Select sets), the DAT lines are free and Buffer Read Ready is the only interrupt.
+   */
+  protected tuningBlockArrives(): void {
+    const hc2 = this.plain(R.HOST_CONTROL2);
+    this.setPlain(R.HOST_CONTROL2, (hc2 & ~R.HC2.EXECUTE_TUNING.mask) | R.HC2.SAMPLING_CLOCK_SELECT.mask);
+    this.counters.tuningBlocks++;
+    this.tracer.emit('sdhci_transfer', 'tuning block (Execute Tuning cleared, Sampling Clock Select set)', 0);
+    this.xfer = undefined;
+    this.endDataLines();
+    this.raiseNormal(R.NIS.BUFFER_READ_READY);
   }
 
   /** card→memory for one block; false if the transfer ended in an ADMA error. */

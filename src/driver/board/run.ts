@@ -2,6 +2,7 @@
 import { HangError, SleepInAtomicError } from '../mmc/cpu.js';
 import { DeadlockError, LockContendedError, type PanicOutcome, type PanicResult } from '../system/index.js';
 import { errnoName } from '../../lib/errno.js';
+import { MmioAbortError } from '../../device/board.js';
 import type { PstoreFile } from '../../zone/platform.js';
 import type { PstoreZone } from '../../zone/psz-zone.js';
 import { PSZ_BUFFER, decodePszBuffer } from '../../zone/codec.js';
@@ -41,7 +42,8 @@ export function runPanic(session: BoardSession, o: RunPanicOptions): PanicReport
   try {
     result = system.panic(o.message);
   } catch (e) {
-    if (e instanceof SleepInAtomicError || e instanceof HangError || e instanceof DeadlockError || e instanceof LockContendedError) thrown = e;
+    // an external abort on gated MMIO inside panic() is a nested oops: the CPU stops there
+    if (e instanceof SleepInAtomicError || e instanceof HangError || e instanceof DeadlockError || e instanceof LockContendedError || e instanceof MmioAbortError) thrown = e;
     else throw e;
   }
   session.panicked = true;

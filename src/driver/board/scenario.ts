@@ -7,12 +7,13 @@ import { SECTOR_SIZE } from '../../lib/units.js';
 import { mmcClaimHost, mmcReleaseHost, mmcSetDataTimeout, mmcStartRequest, withHost } from '../mmc/core.js';
 import { EXT_CSD_PART_CONFIG_ACC_RPMB } from '../mmc/mmc-ops.js';
 import { MMC, MMC_CMD_ADTC, MMC_CMD_AC, MMC_DATA_WRITE, MMC_RSP_R1, mmcCommand, mmcData, type MmcRequest } from '../mmc/types.js';
-import * as R from '../../hw/sdhci-regs.js';
+import { mmcRetuneNeeded } from '../mmc/retune.js';
+import { MMC_CAP_AGGRESSIVE_PM } from '../mmc/types.js';
 import { sdhciInstallPanicOps, sdhciRemovePanicOps } from '../sdhci/panic.js';
 import { VERSION_TRAITS } from '../mmcpstore/versions.js';
 import type { BoardSession } from './session.js';
 import { CQE_SCENARIO_TASKS, queueCqeTasks } from './scenario-cqe.js';
-import type { PanicScenario } from './types.js';
+import { UNREACHABLE, UnreachableScenarioError, type PanicScenario } from './types.js';
 
 /** What the setup did and anything it could not model. */
 export interface ScenarioSetup {
@@ -46,19 +47,25 @@ export function applyScenario(session: BoardSession, sc: PanicScenario): Scenari
     withHost(host, () => stack.blk.partSwitch(PART[sc.partition!]!), 'mmcqd');
   }
   if (sc.suspended === 'card') {
-    // 3 s idle: the card's runtime suspend (deselected; the emulated card has no CMD5 sleep)
+    // 3 s idle: mmc_runtime_suspend() — with MMC_CAP_AGGRESSIVE_PM only: cache flush, CMD7
+    // deselect + CMD5 sleep, mmc_power_off(); without it the card would stay selected in tran
+    if (!(host.caps & MMC_CAP_AGGRESSIVE_PM)) throw new UnreachableScenarioError(UNREACHABLE.cardSuspend);
     session.cardPm.setStatus('active', 'scenario');
     const ret = session.cardPm.suspend('autosuspend');
     if (ret < 0) out.notes.push(`card runtime suspend failed: ${ret}`);
   }
   if (sc.suspended === 'host') {
-    // sdhci_runtime_suspend_host() + the platform's clock gate
-    sdhci.writel(0, R.NORMAL_INT_SIGNAL_ENABLE);
-    sdhci.writel(0, R.NORMAL_INT_STATUS_ENABLE);
-    sdhci.writew(0, R.CLOCK_CONTROL);
-    sdhci.runtimeSuspended = true;
+    // the host's autosuspend: sdhci_runtime_suspend_host(), a re-tune flagged, SD clock off,
+    // interface clock gated (what MMIO then does is the board's `gatedMmio`)
+    session.hostPm.setStatus('active', 'scenario');
+    const ret = session.hostPm.suspend('autosuspend');
+    if (ret < 0) out.notes.push(`host runtime suspend failed: ${ret}`);
   }
-  if (sc.retunePending) host.needRetune = true;
+  if (sc.retunePending) {
+    // mmc_retune_needed(): a CRC error or the re-tune timer; only a host that tuned can re-tune
+    if (!host.canRetune) throw new UnreachableScenarioError(UNREACHABLE.retune);
+    mmcRetuneNeeded(host);
+  }
   if (sc.cqe) out.notes.push(...queueCqeTasks(session, sc.cqe === true ? CQE_SCENARIO_TASKS : sc.cqe));
   if (sc.pmSuspendWindow) p.driver.pmNotify('suspend-prepare');
 

@@ -7,8 +7,10 @@ import { createBoard, type Board } from '../../device/board.js';
 import type { Tracer } from '../../device/trace.js';
 import { bootMmcStack, type MmcStack } from '../mmc/host-board.js';
 import { Cpu } from '../mmc/cpu.js';
-import { mmcWaitForCmd, withHost } from '../mmc/core.js';
-import { MMC, MMC_CMD_AC, MMC_RSP_R1, mmcCommand } from '../mmc/types.js';
+import { mmcRuntimeResume, mmcRuntimeSuspend } from '../mmc/card-pm.js';
+import { MMC_CAP_AGGRESSIVE_PM } from '../mmc/types.js';
+import { sdhciPltfmRuntimeResume, sdhciPltfmRuntimeSuspend } from '../sdhci/runtime-pm.js';
+import { CAPABILITIES1_HS200 } from '../../hw/sdhci-regs.js';
 import { System, type PstoreAttachment, type RuntimePmDevice, type SpinLock } from '../system/index.js';
 import { MmcpstoreDriver, type BlockView } from '../mmcpstore/register.js';
 import type { MmcpstoreContext, MmcpstoreDriverKind } from '../mmcpstore/context.js';
@@ -61,6 +63,8 @@ export class BoardSession {
   readonly cardPm: RuntimePmDevice;
   /** the command's wall clock (epoch seconds), once raised by keepRecordTimesAfter */
   private wallBase: bigint | undefined;
+  /** the host controller's runtime PM (sdhci_runtime_suspend_host + the platform's clock gates) */
+  readonly hostPm: RuntimePmDevice;
 
   constructor(
     readonly board: Board,
@@ -76,14 +80,17 @@ export class BoardSession {
     this.hostLock = stack.host.lock;
     const card = stack.card;
     const host = stack.host;
-    // the card's runtime PM (mmc_runtime_suspend/resume for eMMC, simplified: deselect / select)
+    // the card's runtime PM: the eMMC bus ops' mmc_runtime_suspend/resume (no-ops without MMC_CAP_AGGRESSIVE_PM)
     this.cardPm = system.runtimePm.device(`${card.name}`, {
       autosuspendDelayMs: 3000,
-      suspend: () => {
-        withHost(host, () => mmcWaitForCmd(host, mmcCommand(MMC.SELECT_CARD, 0, MMC_CMD_AC), 0), 'rpm');
-        return 0;
-      },
-      resume: () => withHost(host, () => mmcWaitForCmd(host, mmcCommand(MMC.SELECT_CARD, card.rca << 16, MMC_RSP_R1 | MMC_CMD_AC), 0), 'rpm'),
+      suspend: () => mmcRuntimeSuspend(host),
+      resume: () => mmcRuntimeResume(host),
+    });
+    // the host's: sdhci_runtime_suspend_host, SD clock off, interface clock gated (sdhci-pltfm glue)
+    this.hostPm = system.runtimePm.device(stack.sdhci.name, {
+      autosuspendDelayMs: 50,
+      suspend: () => sdhciPltfmRuntimeSuspend(stack.sdhci, board.hostClock),
+      resume: () => sdhciPltfmRuntimeResume(stack.sdhci, board.hostClock),
     });
   }
 
@@ -171,12 +178,14 @@ export function openBoard(o: OpenBoardOptions): BoardSession {
       cacheSize: o.cacheSize,
       cmdqDepth: o.cmdqDepth,
       cqe: o.cqe,
+      ...(o.busMode === 'hs200' ? { capabilities1: CAPABILITIES1_HS200 } : {}),
+      ...(o.gatedMmio ? { gatedMmio: o.gatedMmio } : {}),
     });
     const tracer = typeof o.trace === 'object' ? o.trace : undefined;
     // the kernel first (no time passes), so the MMC stack boots on its CPUs and clock
     const system = new System({ seed: o.seed ?? 1, clock: board.clock });
     const cpu = new Cpu({ clock: board.clock, irq: board.irq, cpus: system.cpus });
-    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cpu, cqe: o.cqe, quirks2: o.hostNoCmd23 ? SDHCI_QUIRK2_HOST_NO_CMD23 : 0 });
+    const stack = bootMmcStack({ board, transfer: o.transfer ?? 'adma2', cpu, cqe: o.cqe, quirks2: o.hostNoCmd23 ? SDHCI_QUIRK2_HOST_NO_CMD23 : 0, mmcCaps: o.aggressivePm ? MMC_CAP_AGGRESSIVE_PM : 0 });
     system.loadBootLog(o.bootLogLines ?? 120);
     return new BoardSession(board, stack, system, backing, o, tracer);
   } catch (e) {

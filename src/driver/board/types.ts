@@ -8,6 +8,7 @@ import type { TransferKind } from '../sdhci/sdhci.js';
 import type { MmcpstoreDriverKind } from '../mmcpstore/context.js';
 import type { BlockBacking } from '../../device/backing.js';
 import type { Tracer } from '../../device/trace.js';
+import type { GatedMmio } from '../../device/board.js';
 
 export type ImageLayoutKind = 'user-area' | 'qemu';
 
@@ -39,7 +40,15 @@ export interface OpenBoardOptions {
   cqe?: boolean;
   /** the host cannot send CMD23 (SDHCI_QUIRK2_HOST_NO_CMD23): no block count, no forced programming (H9) */
   hostNoCmd23?: boolean;
+  /** bus mode of the board: 'hs' (default; no tuning) or 'hs200' (SDR104 in Capabilities 1, 1.8 V, CMD21 tuning, re-tuning possible) */
+  busMode?: BusModeKind;
+  /** the host driver sets MMC_CAP_AGGRESSIVE_PM: the card is runtime-suspended (slept, powered off) when idle */
+  aggressivePm?: boolean;
+  /** MMIO to the host while its runtime suspend has gated the interface clock (default 'registers') */
+  gatedMmio?: GatedMmio;
 }
+
+export type BusModeKind = 'hs' | 'hs200';
 
 export interface RelatedOptions {
   /** pstore.compress for writing (6.6+ kernels fall back to deflate for any other name). */
@@ -69,13 +78,31 @@ export interface AttachOptions {
   mount?: boolean;
 }
 
+/**
+ * A scenario asks for a state this board cannot reach (a runtime-suspended card without
+ * MMC_CAP_AGGRESSIVE_PM, a pending re-tune on a host that never tuned). The message is the one
+ * line the command prints.
+ */
+export class UnreachableScenarioError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UnreachableScenarioError';
+  }
+}
+
+/** The one line for each unreachable state (the command refuses with the same words, exit 2). */
+export const UNREACHABLE = {
+  cardSuspend: 'card runtime suspend needs MMC_CAP_AGGRESSIVE_PM: add --aggressive-pm',
+  retune: 're-tuning needs a host that tuned (HS200; can_retune): add --bus-mode hs200',
+} as const;
+
 /** The hazards of spec §4 as switches (docs/scenarios.md). */
 export interface PanicScenario {
   /** H1: a normal multi-block write (CMD23+CMD25) is mid-transfer when panic strikes */
   inflight?: boolean;
   /** H2: a stopped CPU holds mmc_host->lock ('host'), sdhci_host->lock ('sdhci') or the host claim ('claim') */
   lockHeld?: 'host' | 'sdhci' | 'claim';
-  /** H3 / H4: the host or the card is runtime-suspended */
+  /** H3 / H4: the host (SD clock and, per `gatedMmio`, the interface clock gated) or the card (needs `aggressivePm`: slept and powered off) is runtime-suspended */
   suspended?: 'host' | 'card';
   /** H5: the card was left on another hardware partition */
   partition?: 'boot0' | 'boot1' | 'rpmb';
@@ -86,7 +113,7 @@ export interface PanicScenario {
   cqe?: boolean | number;
   /** H7/H8/H9: device fault specs armed just before the panic (data-crc, cmd-timeout@cmd23, busy:forever, power-loss:N …) */
   fault?: string;
-  /** H11: a re-tune is pending */
+  /** H11: a re-tune is pending (needs the HS200 board: only a host that tuned can re-tune) */
   retunePending?: boolean;
   /** H10: panic between PM_SUSPEND_PREPARE and PM_POST_SUSPEND */
   pmSuspendWindow?: boolean;

@@ -4,9 +4,9 @@
  * spec §4.8, CID/CSD/EXT_CSD decoding, HS timing, 8-bit bus, partition list.
  */
 import { GiB, KiB, SECTOR_SIZE } from '../../lib/units.js';
-import { EINVAL, EIO } from '../../lib/errno.js';
+import { EBADMSG, EINVAL, EIO, ENOENT } from '../../lib/errno.js';
 import { mmcInitCmdq } from './cqe.js';
-import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock } from './core.js';
+import { mmcDelay, mmcPowerOff, mmcPowerUp, mmcSetBusMode, mmcSetBusWidth, mmcSetClock, mmcSetTiming } from './core.js';
 import {
   DEFAULT_CMD6_TIMEOUT_MS,
   EXT_CSD,
@@ -20,7 +20,9 @@ import {
   EXT_CSD_PART_CONFIG_ACC_MASK,
   EXT_CSD_PART_CONFIG_ACC_RPMB,
   EXT_CSD_POWER_ON,
+  EXT_CSD_CARD_TYPE_HS200_1_8V,
   EXT_CSD_TIMING_HS,
+  EXT_CSD_TIMING_HS200,
   MMC_MIN_PART_SWITCH_TIME,
   mmcAllSendCid,
   mmcGetExtCsd,
@@ -34,9 +36,11 @@ import {
   mmcSetRelativeAddr,
   mmcSwitch,
   mmcSwitchFull,
+  mmcSwitchStatus,
   sdioReset,
 } from './mmc-ops.js';
-import { MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcCard, type MmcCid, type MmcCsd, type MmcExtCsd, type MmcHost, type MmcPart } from './types.js';
+import { mmcExecuteTuning } from './retune.js';
+import { MMC_CAP2_HS200_1_8V_SDR, MMC_CAP_8_BIT_DATA, MMC_CAP_4_BIT_DATA, MMC_CAP_CMD23, MMC_CAP_MMC_HIGHSPEED, MMC_CAP2_NO_SD, MMC_CAP2_NO_SDIO, type BusWidth, type MmcCard, type MmcCid, type MmcCsd, type MmcExtCsd, type MmcHost, type MmcPart } from './types.js';
 
 /** UNSTUFF_BITS over the 4 response words (resp[0] = bits 127:96). */
 export function unstuffBits(resp: readonly number[], start: number, size: number): number {
@@ -92,6 +96,9 @@ export function decodeCid(resp: readonly number[]): MmcCid {
   };
 }
 
+/** S_A_TIMEOUT above 0x17 is reserved */
+const MAX_S_A_TIMEOUT = 0x17;
+
 /** mmc_decode_ext_csd(): the fields the core and block layer use, and the physical partitions. */
 export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; parts: MmcPart[] } {
   const le32 = (at: number) => (raw[at]! | (raw[at + 1]! << 8) | (raw[at + 2]! << 16) | (raw[at + 3]! << 24)) >>> 0;
@@ -115,6 +122,7 @@ export function decodeExtCsd(raw: Uint8Array, host: MmcHost): { ext: MmcExtCsd; 
     hpi: rev >= 5 && (raw[EXT_CSD.HPI_FEATURES]! & 0x1) !== 0,
     cacheSize: rev >= 6 ? le32(EXT_CSD.CACHE_SIZE) : 0,
     eraseGroupDef: 0,
+    ...(raw[EXT_CSD.S_A_TIMEOUT]! > 0 && raw[EXT_CSD.S_A_TIMEOUT]! <= MAX_S_A_TIMEOUT ? { saTimeout: 1 << raw[EXT_CSD.S_A_TIMEOUT]! } : {}),
   };
   const parts: MmcPart[] = [];
   if (rev >= 3 && ext.bootMult) {
@@ -224,8 +232,60 @@ function selectBusWidth(card: MmcCard): number {
   return err;
 }
 
-/** mmc_init_card(host, ocr) — from CMD0 to a card in tran at HS, 8-bit. Throws MmcInitError. */
-export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
+/** MMC_HS200_MAX_DTR */
+export const MMC_HS200_MAX_DTR = 200_000_000;
+
+/** mmc_set_signal_voltage(): the host's switch, the old voltage kept if it fails. */
+export function mmcSetSignalVoltage(host: MmcHost, v: '3.3' | '1.8'): number {
+  const old = host.ios.signalVoltage;
+  host.ios.signalVoltage = v;
+  const err = host.ops.startSignalVoltageSwitch?.(host, host.ios) ?? 0;
+  if (err) host.ios.signalVoltage = old;
+  return err;
+}
+
+/** mmc_select_card_type() for HS200: the host's MMC_CAP2_HS200_1_8V_SDR and the card's CARD_TYPE. */
+export function mmcCardCanHs200(card: MmcCard): boolean {
+  return (card.host.caps2 & MMC_CAP2_HS200_1_8V_SDR) !== 0 && (card.extCsd.cardType & EXT_CSD_CARD_TYPE_HS200_1_8V) !== 0;
+}
+
+/**
+ * mmc_select_hs200(): 1.8 V signalling, the bus width, CMD6 HS_TIMING = HS200 (no status
+ * check: CRC errors are expected until tuned), then HS200 timing at the HS clock and CMD13.
+ */
+function mmcSelectHs200(card: MmcCard): number {
+  const host = card.host;
+  const oldVoltage = host.ios.signalVoltage;
+  let err = mmcSetSignalVoltage(host, '1.8');
+  if (err) return err;
+  err = selectBusWidth(card);
+  if (err > 0) {
+    err = mmcSwitchFull(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.HS_TIMING, EXT_CSD_TIMING_HS200, card.extCsd.genericCmd6Time, undefined, false);
+    if (!err) {
+      const oldTiming = host.ios.timing;
+      const oldClock = host.ios.clock;
+      mmcSetTiming(host, 'mmc-hs200');
+      mmcSetClock(host, card.extCsd.hsMaxDtr);
+      err = mmcSwitchStatus(card);
+      if (err === -EBADMSG) {
+        mmcSetClock(host, oldClock);
+        mmcSetTiming(host, oldTiming);
+      }
+    }
+  }
+  if (err) {
+    if (mmcSetSignalVoltage(host, oldVoltage)) err = -EIO;
+    host.log.push(`mmc${host.index}: mmc_select_hs200 failed, error ${err}`);
+  }
+  return err;
+}
+
+/**
+ * mmc_init_card(host, ocr, oldcard) — from CMD0 to a card in tran at HS (8-bit) or, on a host
+ * with HS200, at HS200 after tuning. With `oldcard` (resume) the card must answer with the
+ * same CID and is re-initialised in place. Throws MmcInitError.
+ */
+export function mmcInitCard(host: MmcHost, ocr: number, oldcard?: MmcCard): MmcCard {
   const fail = (step: string, err: number): never => {
     throw new MmcInitError(step, err);
   };
@@ -235,7 +295,8 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   if (op.err) fail('CMD1', op.err);
   const cidR = mmcAllSendCid(host);
   if (cidR.err) fail('CMD2', cidR.err);
-  const card = mmcAllocCard(host);
+  if (oldcard && cidR.cid.some((w, i) => w !== oldcard.rawCid[i])) fail('CMD2 (a different card)', -ENOENT);
+  const card = oldcard ?? mmcAllocCard(host);
   card.ocr = ocr;
   card.rawCid = cidR.cid;
   let err = mmcSetRelativeAddr(card);
@@ -269,18 +330,30 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   if (card.extCsd.rev >= 6) {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.POWER_OFF_NOTIFICATION, EXT_CSD_POWER_ON, card.extCsd.genericCmd6Time);
     if (err && err !== -74) fail('POWER_OFF_NOTIFICATION', err);
+    if (!err) card.extCsd.powerOffNotification = EXT_CSD_POWER_ON;
   }
-  // mmc_select_timing(): HS (the host has no HS200/DDR caps)
-  let hs = false;
-  if (host.caps & MMC_CAP_MMC_HIGHSPEED && card.extCsd.cardType & EXT_CSD_CARD_TYPE_HS_52) {
-    err = mmcSwitchFull(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.HS_TIMING, EXT_CSD_TIMING_HS, card.extCsd.genericCmd6Time, 'mmc-hs', true);
-    if (err) host.log.push(`mmc${host.index}: mmc_select_hs failed, error ${err}`);
-    else hs = true;
+  // mmc_select_timing(): HS200 where host and card have it, else HS
+  if (mmcCardCanHs200(card)) {
+    err = mmcSelectHs200(card);
+    if (err && err !== -EBADMSG) fail('HS200', err);
+    // mmc_set_bus_speed(), then mmc_hs200_tuning()
+    if (host.ios.timing === 'mmc-hs200') {
+      mmcSetClock(host, MMC_HS200_MAX_DTR);
+      err = mmcExecuteTuning(host);
+      if (err) fail('tuning', err);
+    }
+  } else {
+    let hs = false;
+    if (host.caps & MMC_CAP_MMC_HIGHSPEED && card.extCsd.cardType & EXT_CSD_CARD_TYPE_HS_52) {
+      err = mmcSwitchFull(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.HS_TIMING, EXT_CSD_TIMING_HS, card.extCsd.genericCmd6Time, 'mmc-hs', true);
+      if (err) host.log.push(`mmc${host.index}: mmc_select_hs failed, error ${err}`);
+      else hs = true;
+    }
+    // mmc_set_bus_speed()
+    mmcSetClock(host, hs ? card.extCsd.hsMaxDtr : Math.min(card.csd.maxDtr, host.fMax));
+    const bw = selectBusWidth(card);
+    if (bw < 0) fail('BUS_WIDTH', bw);
   }
-  // mmc_set_bus_speed()
-  mmcSetClock(host, hs ? card.extCsd.hsMaxDtr : Math.min(card.csd.maxDtr, host.fMax));
-  const bw = selectBusWidth(card);
-  if (bw < 0) fail('BUS_WIDTH', bw);
   if (card.extCsd.hpi) {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.HPI_MGMT, 1, card.extCsd.genericCmd6Time);
     if (err && err !== -74) fail('HPI_MGMT', err);
@@ -288,6 +361,7 @@ export function mmcInitCard(host: MmcHost, ocr: number): MmcCard {
   if (card.extCsd.cacheSize > 0) {
     err = mmcSwitch(card, EXT_CSD_CMD_SET_NORMAL, EXT_CSD.CACHE_CTRL, 1, card.extCsd.genericCmd6Time);
     if (err && err !== -74) fail('CACHE_CTRL', err);
+    if (!err) card.extCsd.cacheCtrl = 1;
   }
   err = mmcInitCmdq(card);
   if (err) fail('CMDQ_MODE_EN', err);

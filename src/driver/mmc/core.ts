@@ -3,8 +3,11 @@
  * with the core's command retries, set_ios helpers, power up/off and the busy poll.
  */
 import { HangError } from './cpu.js';
-import { EINVAL, ENOMEDIUM, ETIMEDOUT, errnoName } from '../../lib/errno.js';
+import { EILSEQ, EINVAL, ENOMEDIUM, ETIMEDOUT, errnoName } from '../../lib/errno.js';
+import { mmcRetune, mmcRetuneDisable, mmcRetuneHold, mmcRetuneNeeded, mmcRetuneRelease } from './retune.js';
+import { mmcOpTuning } from '../../hw/mmc-protocol.js';
 import {
+  MMC_CAP_CMD_DURING_TFR,
   MMC_DATA_WRITE,
   type BusWidth,
   type MmcCard,
@@ -74,7 +77,12 @@ export function withHost<T>(host: MmcHost, fn: () => T, ctx = 'task'): T {
 /** mmc_request_done(): called by the host driver when a request has finished. */
 export function mmcRequestDone(host: MmcHost, mrq: MmcRequest): void {
   const cmd = mrq.cmd;
-  if (cmd.error && cmd.error !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errnoName(cmd.error)}`);
+  const err = cmd.error;
+  // flag re-tuning needed on CRC errors (a no-op unless the host can re-tune: HS200/HS400)
+  if (!mmcOpTuning(cmd.opcode) && (err === -EILSEQ || mrq.sbc?.error === -EILSEQ || mrq.data?.error === -EILSEQ || mrq.stop?.error === -EILSEQ)) {
+    mmcRetuneNeeded(host);
+  }
+  if (err && err !== -ENOMEDIUM) host.log.push(`${`mmc${host.index}`}: req done (CMD${cmd.opcode}): ${errnoName(err)}`);
   if (host.ongoingMrq === mrq) host.ongoingMrq = null;
   mrq.done?.(mrq);
 }
@@ -103,26 +111,36 @@ function mmcMrqPrep(host: MmcHost, mrq: MmcRequest): number {
   return 0;
 }
 
-/** mmc_start_request() */
+/** mmc_start_request(): holds re-tuning (released when the caller has waited for the request). */
 export function mmcStartRequest(host: MmcHost, mrq: MmcRequest): number {
+  mmcRetuneHold(host);
   if (!host.claimed) host.log.push(`mmc${host.index}: WARNING: request without the host claimed`);
   const err = mmcMrqPrep(host, mrq);
   if (err) return err;
-  mrq.completed = false;
-  // mmc_retune(): a pending re-tune runs before the request; SDHCI tuning waits for the
-  // Buffer Read Ready interrupt with a sleeping wait (H11: a BUG with IRQs off)
-  if (host.needRetune && !host.retuneHold) mmcRetune(host);
-  // __mmc_start_request(): a legacy request halts the command-queue engine (the card's CMDQ mode stays)
-  if (host.cqeOn) host.cqeOps?.cqeOff(host);
-  host.ongoingMrq = mrq;
-  host.ops.request(host, mrq);
+  mmcStartRequestInner(host, mrq);
   return 0;
 }
 
-/** mmc_retune() → sdhci_execute_tuning(): wait_event_timeout on the tuning block interrupt. */
-export function mmcRetune(host: MmcHost): void {
-  host.cpu.sleep(150_000, 'sdhci_execute_tuning: wait_event_timeout(buf_ready_int)');
-  host.needRetune = false;
+/**
+ * __mmc_start_request(): a pending re-tune runs first (mmc_retune: SDHCI tuning waits for the
+ * Buffer Read Ready interrupt with a sleeping wait — H11, a BUG with IRQs off); `ongoing_mrq` is
+ * only a request that allows commands during its transfer (MMC_CAP_CMD_DURING_TFR).
+ */
+function mmcStartRequestInner(host: MmcHost, mrq: MmcRequest): void {
+  mrq.completed = false;
+  const err = mmcRetune(host);
+  if (err) {
+    mrq.cmd.error = err;
+    mmcRequestDone(host, mrq);
+    return;
+  }
+  if (mrq.capCmdDuringTfr) {
+    if (host.caps & MMC_CAP_CMD_DURING_TFR) host.ongoingMrq = mrq;
+    else host.log.push(`mmc${host.index}: WARNING: cap_cmd_during_tfr without MMC_CAP_CMD_DURING_TFR`);
+  }
+  // __mmc_start_request(): a legacy request halts the command-queue engine (the card's CMDQ mode stays)
+  if (host.cqeOn) host.cqeOps?.cqeOff(host);
+  host.ops.request(host, mrq);
 }
 
 /** __mmc_start_req(): the completion-based start used by mmc_wait_for_req. */
@@ -141,19 +159,23 @@ function mmcStartReqWait(host: MmcHost, mrq: MmcRequest): number {
 
 /**
  * mmc_wait_for_req(): start, sleep on the completion, and re-issue the whole request while the
- * command failed and `cmd.retries` is left (data errors are not retried here).
+ * command failed and `cmd.retries` is left (data errors are not retried here); then
+ * mmc_wait_for_req_done() releases the re-tune hold of mmc_start_request().
  */
 export function mmcWaitForReq(host: MmcHost, mrq: MmcRequest): void {
-  mmcStartReqWait(host, mrq);
+  const started = !mmcStartReqWait(host, mrq);
+  if (!started) mmcRetuneRelease(host); // mmc_start_request() failed after its hold
   for (;;) {
     host.cpu.waitFor(() => mrq.completed, `wait_for_completion(CMD${mrq.cmd.opcode})`);
     const cmd = mrq.cmd;
-    if (!cmd.error || !cmd.retries) break;
+    if (!cmd.error || !cmd.retries || !started) break;
     host.log.push(`mmc${host.index}: req failed (CMD${cmd.opcode}): ${cmd.error}, retrying...`);
     cmd.retries--;
     cmd.error = 0;
-    mmcStartReqWait(host, mrq);
+    mmcMrqPrep(host, mrq); // the limits held the first time: this only clears the errors again
+    mmcStartRequestInner(host, mrq);
   }
+  if (started) mmcRetuneRelease(host);
 }
 
 /** mmc_wait_for_cmd(): a command without data; returns cmd.error. */
@@ -219,6 +241,7 @@ export function mmcPowerUp(host: MmcHost, ocr: number): void {
   host.ios.vdd = fls(ocr) - 1;
   host.ios.powerMode = 'up';
   // mmc_set_initial_state()
+  mmcRetuneDisable(host);
   host.ios.busMode = 'opendrain';
   host.ios.busWidth = 1;
   host.ios.timing = 'legacy';
@@ -239,6 +262,8 @@ export function mmcPowerOff(host: MmcHost): void {
   host.ios.clock = 0;
   host.ios.vdd = 0;
   host.ios.powerMode = 'off';
+  // mmc_set_initial_state()
+  mmcRetuneDisable(host);
   host.ios.busWidth = 1;
   host.ios.timing = 'legacy';
   mmcSetIos(host);
@@ -271,6 +296,7 @@ export function mmcPollForBusyWith(host: MmcHost, periodUs: number, timeoutMs: n
 }
 
 export { HangError };
+export { mmcRetune } from './retune.js';
 
 // ---------------------------------------------------------------------------------------------
 // panic (mmcpstore series, spec mmcpstore-driver.md §2.2)

@@ -27,6 +27,8 @@ export interface BootMmcOptions {
   cqe?: boolean;
   /** SDHCI_QUIRK2_* of the platform (e.g. SDHCI_QUIRK2_HOST_NO_CMD23) */
   quirks2?: number;
+  /** mmc->caps the platform driver adds (e.g. MMC_CAP_AGGRESSIVE_PM) */
+  mmcCaps?: number;
 }
 
 export interface MmcStack {
@@ -51,7 +53,7 @@ export interface MmcStack {
 
 export function bootMmcStack(o: BootMmcOptions): MmcStack {
   const cpu = o.cpu ?? new Cpu({ clock: o.board.clock, irq: o.board.irq });
-  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0, quirks2: o.quirks2 });
+  const sdhci = sdhciProbe({ board: o.board, cpu, transfer: o.transfer ?? 'adma2', index: o.index ?? 0, quirks2: o.quirks2, mmcCaps: o.mmcCaps ?? 0 });
   const host = sdhci.mmc;
   if (o.cqe) sdhciCqhciInit(sdhci);
   // mmc_rescan(): claim the host around the scan

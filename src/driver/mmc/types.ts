@@ -54,6 +54,11 @@ export interface MmcRequest {
   /** completion */
   completed: boolean;
   done?: (mrq: MmcRequest) => void;
+  /**
+   * mrq->cap_cmd_during_tfr: the caller may send commands while this request's data moves (only
+   * with MMC_CAP_CMD_DURING_TFR); only such a request becomes host->ongoing_mrq.
+   */
+  capCmdDuringTfr?: boolean;
 }
 
 export function mmcCommand(opcode: number, arg: number, flags: number, o: Partial<MmcCommand> = {}): MmcCommand {
@@ -93,6 +98,8 @@ export interface MmcHostOps {
   cardBusy?(host: MmcHost): boolean;
   startSignalVoltageSwitch?(host: MmcHost, ios: MmcIos): number;
   hwReset?(host: MmcHost): void;
+  /** ->execute_tuning(): the tuning procedure with `opcode` (CMD21 for HS200); 0 or -errno */
+  executeTuning?(host: MmcHost, opcode: number): number;
   /** mmcpstore additions (spec mmcpstore-driver.md §2.1), optional */
   panicPrepare?(host: MmcHost): number;
   panicPollCompletion?(host: MmcHost, mrq: MmcRequest): number;
@@ -106,10 +113,18 @@ export const MMC_CAP_SDIO_IRQ = 1 << 3;
 export const MMC_CAP_NONREMOVABLE = 1 << 8;
 export const MMC_CAP_WAIT_WHILE_BUSY = 1 << 9;
 export const MMC_CAP_8_BIT_DATA = 1 << 6;
+/** the host can send commands while a data transfer runs (mmc_test's only user; no SDHCI host sets it) */
+export const MMC_CAP_CMD_DURING_TFR = 1 << 29;
 export const MMC_CAP_CMD23 = 1 << 30;
+/** runtime-suspend the card when idle (mmc_runtime_suspend() does nothing without it) */
+export const MMC_CAP_AGGRESSIVE_PM = 1 << 7;
+/** the host can power-cycle the card completely (then runtime suspend uses power-off notification, not sleep) */
+export const MMC_CAP2_FULL_PWR_CYCLE = 1 << 2;
 export const MMC_CAP2_NO_SDIO = 1 << 19;
 export const MMC_CAP2_NO_SD = 1 << 21;
-export const MMC_CAP2_HS200 = (1 << 5) | (1 << 6);
+export const MMC_CAP2_HS200_1_8V_SDR = 1 << 5;
+export const MMC_CAP2_HS200_1_2V_SDR = 1 << 6;
+export const MMC_CAP2_HS200 = MMC_CAP2_HS200_1_8V_SDR | MMC_CAP2_HS200_1_2V_SDR;
 
 export interface MmcHost {
   index: number;
@@ -136,17 +151,23 @@ export interface MmcHost {
   claimCnt: number;
   /** host->lock: protects the claim fields */
   lock: SpinLock;
-  /** the request the core has handed to the host and not seen completed (model: for panic diagnostics) */
+  /** host->ongoing_mrq: a cap_cmd_during_tfr request the host has not completed (null otherwise) */
   ongoingMrq: MmcRequest | null;
   card: MmcCard | null;
   /** host driver private data (sdhci_host) */
   priv: unknown;
   /** kernel log of this host ("mmc0: ...") */
   log: string[];
-  /** need_retune: the next request runs the tuning procedure first (HS200/HS400 re-tune timer, CRC error) */
+  /** can_retune: set by mmc_retune_enable() after a successful tuning (HS200/HS400 only) */
+  canRetune?: boolean;
+  /** need_retune: the next request runs the tuning procedure first (re-tune timer, CRC error, host runtime resume) */
   needRetune?: boolean;
-  /** hold_retune: re-tuning is held off */
+  /** hold_retune: re-tuning is held off (mmc_retune_hold/release; the fixed panic path holds it) */
   retuneHold?: number;
+  /** retune_now: the outermost hold may re-tune before its request */
+  retuneNow?: boolean;
+  /** doing_retune: inside mmc_retune() (no recursion from the tuning commands) */
+  doingRetune?: boolean;
   /** struct mmc_cqe_ops of a host with a command-queue engine (cqhci), else undefined */
   cqeOps?: MmcCqeOps;
   /** cqe_enabled: the engine is set up for this card (mmc_init_card → cqe_enable) */
@@ -250,6 +271,12 @@ export interface MmcExtCsd {
   cmdqSupport?: boolean;
   cmdqDepth?: number;
   cmdqEn?: boolean;
+  /** ext_csd.cache_ctrl: the cache was switched on at init */
+  cacheCtrl?: number;
+  /** ext_csd.power_off_notification: EXT_CSD_POWER_ON once init switched it on */
+  powerOffNotification?: number;
+  /** ext_csd.sa_timeout in 100 ns units (1 << S_A_TIMEOUT) */
+  saTimeout?: number;
 }
 
 /** struct mmc_card: allocated by mmcAllocCard (card.ts), filled in by mmc_init_card. */
@@ -267,6 +294,8 @@ export interface MmcCard {
   parts: MmcPart[];
   /** the timing/bus the card runs at after init */
   busWidth: BusWidth;
+  /** mmc_card_suspended(): _mmc_suspend() slept/deselected it and powered it off */
+  suspended?: boolean;
   /** mmc_card_id(): "mmc0:0001" */
   readonly name: string;
   /** user-area capacity in 512-byte sectors */

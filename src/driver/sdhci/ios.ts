@@ -3,7 +3,7 @@
  * power, bus width, timing (high speed, UHS modes) and the signal voltage switch.
  */
 import * as R from '../../hw/sdhci-regs.js';
-import { EINVAL } from '../../lib/errno.js';
+import { EAGAIN, EINVAL } from '../../lib/errno.js';
 import type { MmcHost, MmcIos } from '../mmc/types.js';
 import { sdhciInit } from './reset.js';
 import { SDHCI_MAX_DIV_SPEC_300, sdhciPriv, type SdhciHost } from './sdhci.js';
@@ -135,11 +135,20 @@ export function sdhciCardBusy(mmc: MmcHost): boolean {
   return !(sdhciPriv(mmc).readl(R.PRESENT_STATE) & R.PS.DAT0_LEVEL.mask);
 }
 
-/** sdhci_start_signal_voltage_switch(), for 3.3 V */
+/** sdhci_start_signal_voltage_switch(): 3.3 V, or 1.8 V where Capabilities 0 offers it (HS200 needs it) */
 export function sdhciStartSignalVoltageSwitch(mmc: MmcHost, ios: MmcIos): number {
   const host = sdhciPriv(mmc);
   if (host.version < R.SPEC_VERSION.V3_00) return 0;
   let ctrl = host.readw(R.HOST_CONTROL2);
+  if (ios.signalVoltage === '1.8') {
+    if (!R.isSet(R.CAP0.VOLTAGE_1V8, host.caps)) return -EINVAL; // !(host->flags & SDHCI_SIGNALING_180)
+    host.writew(ctrl | R.HC2.SIGNALING_1V8.mask, R.HOST_CONTROL2);
+    // 1.8V regulator output should be stable within 5 ms
+    ctrl = host.readw(R.HOST_CONTROL2);
+    if (ctrl & R.HC2.SIGNALING_1V8.mask) return 0;
+    host.pr('1.8V regulator output did not become stable');
+    return -EAGAIN;
+  }
   if (ios.signalVoltage === '3.3') {
     ctrl &= ~R.HC2.SIGNALING_1V8.mask;
     host.writew(ctrl, R.HOST_CONTROL2);
@@ -147,7 +156,7 @@ export function sdhciStartSignalVoltageSwitch(mmc: MmcHost, ios: MmcIos): number
     ctrl = host.readw(R.HOST_CONTROL2);
     if (!(ctrl & R.HC2.SIGNALING_1V8.mask)) return 0;
     host.pr('3.3V regulator output did not become stable');
-    return -11; // -EAGAIN
+    return -EAGAIN;
   }
   return -EINVAL;
 }

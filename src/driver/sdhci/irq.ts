@@ -6,6 +6,7 @@
  */
 import * as R from '../../hw/sdhci-regs.js';
 import { mmcRequestDone } from '../mmc/core.js';
+import { sdhciTuningIrq } from './tuning.js';
 import type { IrqReturn } from '../mmc/cpu.js';
 import { EILSEQ, EIO, ETIMEDOUT } from '../../lib/errno.js';
 import { MMC_DATA_READ, MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_PRESENT, type MmcCommand, type MmcRequest } from '../mmc/types.js';
@@ -190,6 +191,8 @@ export function sdhciCmdIrq(host: SdhciHost, intmask: number, box: { intmask: nu
 
 /** sdhci_data_irq() */
 export function sdhciDataIrq(host: SdhciHost, intmask: number): void {
+  // CMD19/21 generate only Buffer Read Ready: the tuning block
+  if (sdhciTuningIrq(host, intmask)) return;
   if (!host.data) {
     const dataCmd = host.dataCmd;
     // the "data complete" interrupt also signals the end of a busy state

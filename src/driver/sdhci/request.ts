@@ -5,6 +5,7 @@
  * (__sdhci_finish_mrq, sdhci_request_done → mmc_request_done).
  */
 import * as R from '../../hw/sdhci-regs.js';
+import { mmcOpTuning } from '../../hw/mmc-protocol.js';
 import { mmcRequestDone } from '../mmc/core.js';
 import { EIO, ENOMEDIUM } from '../../lib/errno.js';
 import {
@@ -197,7 +198,8 @@ export function sdhciSendCommand(host: SdhciHost, cmd: MmcCommand): boolean {
     responseType,
     crcCheck: (cmd.flags & MMC_RSP_CRC) !== 0,
     indexCheck: (cmd.flags & MMC_RSP_OPCODE) !== 0,
-    dataPresent: !!cmd.data,
+    // CMD19/21 carry a data block (the tuning block) without an mmc_data
+    dataPresent: !!cmd.data || mmcOpTuning(cmd.opcode),
   });
   let timeoutNs = 10e9;
   if (!cmd.data && cmd.busyTimeoutMs > 9000) timeoutNs = (Math.ceil(cmd.busyTimeoutMs / 1000) + 1) * 1e9;

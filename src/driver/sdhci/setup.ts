@@ -13,8 +13,10 @@ import {
   MMC_CAP_NONREMOVABLE,
   MMC_CAP_SD_HIGHSPEED,
   MMC_CAP_SDIO_IRQ,
+  MMC_CAP2_HS200,
   type MmcHostOps,
 } from '../mmc/types.js';
+import { sdhciExecuteTuning } from './tuning.js';
 import { SDHCI_BOUNCE_SIZE, SDHCI_MAX_SEGS } from './dma.js';
 import { sdhciCardBusy, sdhciSetIos, sdhciStartSignalVoltageSwitch } from './ios.js';
 import { sdhciIrq, sdhciThreadIrq, sdhciTimeoutDataTimer, sdhciTimeoutTimer } from './irq.js';
@@ -47,6 +49,7 @@ export const sdhciOps: MmcHostOps = {
   getCd: (mmc) => sdhciGetCd(mmc),
   cardBusy: sdhciCardBusy,
   startSignalVoltageSwitch: sdhciStartSignalVoltageSwitch,
+  executeTuning: sdhciExecuteTuning,
 };
 
 const SDHCI_TIMEOUTS: SdhciTimeouts = { timer: sdhciTimeoutTimer, dataTimer: sdhciTimeoutDataTimer };
@@ -85,6 +88,8 @@ export function sdhciSetupHost(host: SdhciHost): void {
   }
   mmc.caps |= MMC_CAP_4_BIT_DATA;
   if (R.isSet(R.CAP0.HIGH_SPEED, host.caps)) mmc.caps |= MMC_CAP_SD_HIGHSPEED | MMC_CAP_MMC_HIGHSPEED;
+  // SDR104 (with 1.8 V signalling) implies HS200 for eMMC; tuning is then done by sdhci_execute_tuning
+  if (R.isSet(R.CAP1.SDR104, host.caps1) && R.isSet(R.CAP0.VOLTAGE_1V8, host.caps)) mmc.caps2 |= MMC_CAP2_HS200;
   // platform description of an eMMC slot (device tree "bus-width = <8>", "non-removable")
   if (R.isSet(R.CAP0.BUS_8BIT, host.caps)) mmc.caps |= MMC_CAP_8_BIT_DATA;
   mmc.caps |= MMC_CAP_NONREMOVABLE;
@@ -117,9 +122,17 @@ export function sdhciAddHost(host: SdhciHost): void {
   host.pr(`SDHCI controller on emulated board [${host.name}] using ${host.flags & SDHCI_USE_ADMA ? (host.flags & SDHCI_USE_64_BIT_DMA ? 'ADMA 64-bit' : 'ADMA') : host.flags & SDHCI_USE_SDMA ? 'DMA' : 'PIO'}`);
 }
 
+export interface SdhciProbeOptions extends SdhciHostOptions {
+  /** host->mmc->caps the platform driver sets before sdhci_add_host (e.g. MMC_CAP_AGGRESSIVE_PM) */
+  mmcCaps?: number;
+  mmcCaps2?: number;
+}
+
 /** Probe an SDHCI controller on the board: sdhci_setup_host + __sdhci_add_host (without the scan). */
-export function sdhciProbe(o: SdhciHostOptions): SdhciHost {
+export function sdhciProbe(o: SdhciProbeOptions): SdhciHost {
   const host = new SdhciHost(o, sdhciOps, SDHCI_TIMEOUTS);
+  host.mmc.caps |= o.mmcCaps ?? 0;
+  host.mmc.caps2 |= o.mmcCaps2 ?? 0;
   sdhciSetupHost(host);
   sdhciAddHost(host);
   return host;

@@ -6,9 +6,11 @@
  */
 import type { CpuSet } from './cpu.js';
 
-/** EINPROGRESS and EAGAIN (not in the zone layer's errno table). */
+import { EAGAIN } from '../../lib/errno.js';
+
+/** EINPROGRESS (not in the errno table; EAGAIN is). */
 export const EINPROGRESS = 115;
-export const EAGAIN = 11;
+export { EAGAIN };
 
 const NSEC_PER_MSEC = 1_000_000;
 
