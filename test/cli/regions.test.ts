@@ -137,10 +137,10 @@ describe('a whole-disk image with unlabelled partitions and a raw region', () =>
     assert.match(both.stderr, /--region|--offset/);
     const zero = runCli(['inspect', '-i', disk, '--region', '0']);
     assert.equal(zero.status, 2);
-    // A character device (or a pipe) is not scanned: --region is refused in one line.
+    // A character device is no image at all: refused in one line before any region is looked for.
     const dev = runCli(['inspect', '-i', '/dev/null', '--region', '1']);
-    assert.equal(dev.status, 2);
-    assert.match(dev.stderr, /--region: '\/dev\/null' is not a file or block device/);
+    assert.equal(dev.status, 66);
+    assert.equal(dev.stderr, "mmcpstore: '/dev/null' is a character device, not an image file, block device or pipe\n");
   });
 
   it('a region whose recovery finds nothing is a warning while another region has records; nothing anywhere is exit 3', (t) => {
