@@ -118,7 +118,7 @@ describe('the versions differ where the series differs', () => {
   });
 
   it('v3 and v4 give the same outcome and the same bytes in every hazard (the series changed only kernel-doc between them)', () => {
-    for (const sc of [{}, { inflight: true }, { suspended: 'card' as const }, { fault: 'data-crc' }]) {
+    for (const sc of [{}, { inflight: true }, { suspended: 'host' as const }, { fault: 'data-crc' }]) {
       const [a, b] = (['v3', 'v4'] as const).map((v) => panicWith(v, sc));
       assert.deepEqual([a!.outcome, a!.driverResult, a!.writes.map((w) => w.ret)], [b!.outcome, b!.driverResult, b!.writes.map((w) => w.ret)], JSON.stringify(sc));
     }
