@@ -7,7 +7,7 @@
  * sleeping wait, so a tuning with IRQs off is a BUG (hazard H11).
  */
 import * as R from '../../hw/sdhci-regs.js';
-import { MMC, mmcOpTuning } from '../../hw/mmc-protocol.js';
+import { MMC, TUNING_BLK_PATTERN_4BIT, TUNING_BLK_PATTERN_8BIT, mmcOpTuning } from '../../hw/mmc-protocol.js';
 import { EAGAIN, ETIMEDOUT } from '../../lib/errno.js';
 import { mmcWaitForCmd } from '../mmc/core.js';
 import { MMC_CMD_AC, MMC_CMD_ADTC, MMC_RSP_R1, MMC_RSP_R1B, mmcCommand, type MmcHost, type MmcRequest } from '../mmc/types.js';
@@ -21,9 +21,9 @@ export const SDHCI_MAX_TUNING_LOOP = 40;
 export const SDHCI_TUNING_WAIT_MS = 50;
 /** mmc_send_abort_tuning(): CMD12's busy timeout */
 const ABORT_TUNING_BUSY_MS = 150;
-/** tuning block sizes: the 8-bit pattern of CMD21, the 4-bit one otherwise */
-const TUNING_BLOCK_8BIT = 128;
-const TUNING_BLOCK_4BIT = 64;
+/** tuning block sizes: the 8-bit pattern of CMD21, the 4-bit one otherwise (the patterns are hw/'s) */
+const TUNING_BLOCK_8BIT = TUNING_BLK_PATTERN_8BIT.length;
+const TUNING_BLOCK_4BIT = TUNING_BLK_PATTERN_4BIT.length;
 /** the step the sleeping wait re-checks its condition at (the wake-up, in virtual time) */
 const WAIT_STEP_NS = 2_000;
 
