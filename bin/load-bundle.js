@@ -14,18 +14,24 @@ const { join } = require('node:path');
 const { pathToFileURL } = require('node:url');
 const vm = require('node:vm');
 
+/** Where `npm run build` puts the bundle; scripts/bundle.mjs --outdir builds one elsewhere (npm test's). */
 const BUNDLE_DIR = join(__dirname, '..', 'dist', 'bundle');
-const BUNDLE = join(BUNDLE_DIR, 'cli.cjs');
-/** The code cache this Node can take: written by scripts/code-cache.mjs, run by the same Node. */
-const CODE_CACHE = join(BUNDLE_DIR, `cli-${process.version}-v8-${process.versions.v8}-${process.arch}.cache`);
+/** The code cache this Node can take in bundle directory `dir`: written by scripts/code-cache.mjs, run by the same Node. */
+const codeCachePath = (dir) => join(dir, `cli-${process.version}-v8-${process.versions.v8}-${process.arch}.cache`);
+const CODE_CACHE = codeCachePath(BUNDLE_DIR);
 
-/** { main, cacheRejected, createCachedData }; `useCache: false` compiles from source (to write the cache). */
-function loadBundle({ useCache = true } = {}) {
-  const source = `(function (exports, require, module, __filename, __mmcpstoreImportMeta) {${readFileSync(BUNDLE, 'utf8')}\n})`;
-  const cachedData = useCache && existsSync(CODE_CACHE) ? readFileSync(CODE_CACHE) : undefined;
-  const script = new vm.Script(source, { filename: BUNDLE, cachedData });
+/**
+ * { main, cacheRejected, createCachedData }; `useCache: false` compiles from source (to write the cache);
+ * `dir`: a bundle directory other than dist/bundle.
+ */
+function loadBundle({ useCache = true, dir = BUNDLE_DIR } = {}) {
+  const bundle = join(dir, 'cli.cjs');
+  const cacheFile = codeCachePath(dir);
+  const source = `(function (exports, require, module, __filename, __mmcpstoreImportMeta) {${readFileSync(bundle, 'utf8')}\n})`;
+  const cachedData = useCache && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const script = new vm.Script(source, { filename: bundle, cachedData });
   const cli = { exports: {} };
-  script.runInThisContext()(cli.exports, createRequire(BUNDLE), cli, BUNDLE, { url: pathToFileURL(BUNDLE).href });
+  script.runInThisContext()(cli.exports, createRequire(bundle), cli, bundle, { url: pathToFileURL(bundle).href });
   return {
     main: cli.exports.main,
     /** null: no cache for this Node was there; true: V8 refused the one there. */
@@ -34,4 +40,4 @@ function loadBundle({ useCache = true } = {}) {
   };
 }
 
-module.exports = { CODE_CACHE, loadBundle };
+module.exports = { BUNDLE_DIR, CODE_CACHE, codeCachePath, loadBundle };

@@ -3,17 +3,17 @@
 // functions of the paths every read takes are compiled too, and the cache is written. The card
 // they read is made first in another process: the write path (mkimage, panic) stays out of the
 // cache, which every start deserializes (docs/performance.md: ~13 ms for 0.9 MB). The cache is
-// written where bin/load-bundle.js looks for it under this Node (CODE_CACHE: named after its
+// written where bin/load-bundle.js looks for it under this Node (codeCachePath: named after its
 // version, V8 and architecture), so only the same Node ever reads it.
-// Usage: node scripts/code-cache.mjs WORK_DIR
+// Usage: node scripts/code-cache.mjs WORK_DIR BUNDLE_DIR
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CODE_CACHE, loadBundle } from '../bin/load-bundle.js';
+import { codeCachePath, loadBundle } from '../bin/load-bundle.js';
 
-const [work] = process.argv.slice(2);
-const bin = fileURLToPath(new URL('../bin/mmcpstore.js', import.meta.url));
+const [work, dir] = process.argv.slice(2);
+const runBundle = fileURLToPath(new URL('run-bundle.cjs', import.meta.url));
 const raw = join(work, 'raw.img');
 const card = join(work, 'card.img');
 writeFileSync(raw, new Uint8Array(256 << 10));
@@ -21,11 +21,11 @@ for (const argv of [
   ['mkimage', '--image', card, '--size', '16M', '--pstore-size', '1M'],
   ['panic', '--image', card, '--message', 'code cache'],
 ]) {
-  const r = spawnSync(process.execPath, [bin, ...argv], { stdio: 'ignore' });
+  const r = spawnSync(process.execPath, [runBundle, dir, ...argv], { stdio: 'ignore' });
   if (r.status !== 0) throw new Error(`'${argv.join(' ')}' exited ${r.status}`);
 }
 
-const cli = loadBundle({ useCache: false });
+const cli = loadBundle({ useCache: false, dir });
 const runs = [
   // a raw region with no record (exit 3): the start-up path every read shares
   ['inspect', '--image', raw, '--kmsg-size', '64'],
@@ -37,4 +37,4 @@ for (const argv of runs) {
   const status = await cli.main(argv);
   if (status !== 0 && status !== 3) throw new Error(`code-cache run '${argv.join(' ')}' exited ${status}`);
 }
-writeFileSync(CODE_CACHE, cli.createCachedData());
+writeFileSync(codeCachePath(dir), cli.createCachedData());

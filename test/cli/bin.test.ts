@@ -47,6 +47,20 @@ test('bin/mmcpstore.js recover --out reproduces the kernel\'s /sys/fs/pstore', (
   }
 });
 
+test('bin/mmcpstore.js reads a gzip image: the bundle loads node:zlib without a dynamic import()', (t) => {
+  // The bundle runs in a vm.Script, which has no loader for an import() left in its code.
+  const dir = tempDir(t);
+  const name = 'mmc-256k-kmsg64-wrap';
+  const image = unpack(name, dir);
+  const gz = path.join(ROOT, 'fixtures', `${name}.img.gz`);
+  const fromGz = bin(['recover', '--image', gz, '--kmsg-size', '64']);
+  assert.equal(fromGz.status, 0, fromGz.stderr);
+  const raw = bin(['recover', '--image', image, '--kmsg-size', '64']);
+  assert.equal(raw.status, 0, raw.stderr);
+  assert.ok(raw.stdout.length > 0);
+  assert.deepEqual(fromGz.stdout, raw.stdout);
+});
+
 test('bin/mmcpstore.js passes exit statuses through: --version 0, unknown option 2, missing image 66', () => {
   const v = bin(['--version']);
   assert.equal(v.status, 0);

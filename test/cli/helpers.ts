@@ -5,8 +5,8 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CLI_SOURCE, ROOT } from '../helpers/paths.js';
-import { cleanEnv } from '../helpers/run-cli.js';
+import { ROOT } from '../helpers/paths.js';
+import { cleanEnv, SOURCE_ARGV } from '../helpers/run-cli.js';
 
 export { ROOT } from '../helpers/paths.js';
 export { cleanEnv, runCli } from '../helpers/run-cli.js';
@@ -24,8 +24,8 @@ export function runShell(script: string, env: Record<string, string> = {}): { st
   return { status: r.status, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') };
 }
 
-/** The CLI from source as a shell command line. */
-export const CLI_FROM_SOURCE = `${JSON.stringify(process.execPath)} --import tsx ${JSON.stringify(CLI_SOURCE)}`;
+/** The CLI from source (see run-cli.ts) as a shell command line. */
+export const CLI_FROM_SOURCE = [process.execPath, ...SOURCE_ARGV].map((a) => JSON.stringify(a)).join(' ');
 
 /**
  * An image with one pmsg and one console zone of `kib` KiB each (and one

@@ -10,3 +10,7 @@ export const FIXTURES_DIR = path.join(ROOT, 'fixtures');
 export const CLI_SOURCE = path.join(ROOT, 'src/cli.ts');
 /** The installed entry point: runs the bundle that `npm run build` makes. */
 export const CLI_BIN = path.join(ROOT, 'bin/mmcpstore.js');
+/** Runs the CLI bundled from src/ into another directory (scripts/test.mjs builds one for npm test). */
+export const RUN_BUNDLE = path.join(ROOT, 'scripts/run-bundle.cjs');
+/** That directory, when the suite runs under `npm test`; unset when a test file runs alone. */
+export const TEST_BUNDLE_DIR: string | undefined = process.env['MMCPSTORE_TEST_BUNDLE'] || undefined;

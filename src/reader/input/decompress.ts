@@ -3,9 +3,12 @@
  * gzip with node:zlib (concatenated members too, as gunzip does), zstd with fzstd (pure JS, every
  * frame of the stream: Node's own zstd is missing before 22.15), xz with xz-decompress (xz-embedded
  * compiled to WebAssembly: no native module, runs on every Node the package supports). The
- * decoders load on first use. A corrupt or truncated stream ends in one DataError.
+ * packages load on first use; node:zlib is imported statically: the bundled CLI runs in a
+ * vm.Script, where an import() that stays an import() (a node: built-in) has no loader to call.
+ * A corrupt or truncated stream ends in one DataError.
  */
 import { Readable } from 'node:stream';
+import * as zlib from 'node:zlib';
 import { DataError } from '../errors.js';
 import type { Compression } from './magic.js';
 
@@ -40,7 +43,6 @@ async function* marked(chunks: Chunks): Chunks {
 }
 
 async function* gunzip(chunks: Chunks): Chunks {
-  const zlib = await import('node:zlib');
   const input = Readable.from(marked(chunks), { objectMode: false });
   const out = zlib.createGunzip();
   input.on('error', (e) => out.destroy(e));
