@@ -55,3 +55,31 @@ test('scripts/test.mjs exits non-zero when a test fails', (t) => {
   assert.equal(r.status, 1, r.stdout + r.stderr);
   assert.match(r.stdout, /# fail 1/);
 });
+
+test('scripts/test.mjs runs TypeScript: a .js import names the .ts file, and a failure points at the .ts line', (t) => {
+  // A folder outside the tree compiled at the start of the run: scripts/test-loader-hooks.mjs
+  // compiles these files as they are imported.
+  const dir = tempDir(t);
+  fs.writeFileSync(path.join(dir, 'twice.ts'), 'export const twice = (n: number): number => 2 * n;\n');
+  const file = path.join(dir, 'typed.test.ts');
+  fs.writeFileSync(
+    file,
+    [
+      "import { test } from 'node:test';",
+      "import assert from 'node:assert/strict';",
+      "import { twice } from './twice.js';",
+      'interface Case { n: number; want: number }',
+      "test('typed', () => {",
+      '  const c: Case = { n: 2, want: 5 };',
+      '  assert.equal(twice(c.n), c.want);',
+      '});',
+      '',
+    ].join('\n'),
+  );
+  const r = runTests([file]);
+  assert.equal(r.status, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, /# fail 1/);
+  assert.match(r.stdout, /actual: 4/);
+  // line 7 of the TypeScript source, not of esbuild's output
+  assert.ok(r.stdout.includes(`${file}:7:`), r.stdout);
+});
