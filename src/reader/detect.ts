@@ -14,6 +14,7 @@ import {
   detectedParamString,
   inferLayout,
   kernelProfile,
+  readKnowingZeros,
   scanSignatures,
   type DetectedLayout,
   type ReadAt,
@@ -148,11 +149,13 @@ export function detectImage(path: string, opts: { kernel?: string; checkLock?: b
   const file = opts.file ?? path;
   const { fd, size } = openImage(file, path);
   try {
-    const read = reader(fd, size, path);
+    const readFile = reader(fd, size, path);
     // A regular file: read its data extents only, where the system can say where they are.
     const st = fs.fstatSync(fd);
     const extents = st.isFile() && mayHaveHoles(st) ? dataExtents(file, size) : null;
-    const { hits, stats } = scanSignatures(read, size, extents ? { extents } : {});
+    const { hits, stats, zeros } = scanSignatures(readFile, size, extents ? { extents } : {});
+    // What the scan found all zero is not read again.
+    const read = readKnowingZeros(readFile, zeros);
     const { table, layout, userOffset } = partitionTable(read, size);
     const parts = table.partitions
       .filter((p) => p.mbr?.kind !== 'extended')

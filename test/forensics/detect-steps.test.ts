@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { zoneStartHits, type ZoneStartHits } from '../../src/zone/forensics/inference.js';
+import { gcd, zoneStartHits, type ZoneStartHits } from '../../src/zone/forensics/inference.js';
 import { inferCpuCount, inferFtraceGeometry, inferFtraceSize, inferFtraceSplit } from '../../src/zone/forensics/infer-ftrace.js';
 import { inferConsoleSize, inferPmsgSize } from '../../src/zone/forensics/infer-rings.js';
 import { inferKmsgSize, inferKmsgSpacing, inferOneKmsgZoneSize } from '../../src/zone/forensics/infer-kmsg.js';
@@ -147,4 +147,13 @@ test('inferKmsgSize: none found, zones before the first signature, and a signatu
   const off = inferKmsgSize([hit('kmsg', 12 * KiB), hit('kmsg', 20 * KiB)], spacing, 8 * KiB, 64 * KiB, readerOf(new Uint8Array(0)), problems);
   assert.equal(off.confidence, 'ambiguous');
   assert.deepEqual(problems, ['dmesg zones would start at 0x2000 but one has a signature at 0x3000']);
+});
+
+test('gcd: the dmesg zone spacing from zone distances', () => {
+  assert.equal(gcd(0, 0), 0);
+  assert.equal(gcd(0, 65536), 65536);
+  assert.equal(gcd(65536, 0), 65536);
+  assert.equal(gcd(12, 18), 6);
+  assert.equal(gcd(3 * 65536, 5 * 65536), 65536);
+  assert.equal(gcd(7 * 4096, 3 * 65536), 4096);
 });

@@ -10,6 +10,7 @@ import {
   GPT_HEADER,
   GPT_TYPE,
   guidFromBytes,
+  isNullGuidAt,
   guidToBytes,
   imageReader,
   PartitionLayoutError,
@@ -40,6 +41,19 @@ test('GUID text and bytes convert in the mixed-endian order UEFI uses', () => {
   assert.deepEqual([...bytes], [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff]);
   assert.equal(guidFromBytes(bytes), '00112233-4455-6677-8899-aabbccddeeff');
   assert.throws(() => guidToBytes('00112233-4455-6677-8899'), (e: unknown) => e instanceof GuidError && /00112233-4455-6677-8899/.test(e.message));
+});
+
+test('guidFromBytes reads at an offset; isNullGuidAt tells an unused entry by its 16 zero bytes', () => {
+  const bytes = new Uint8Array(40);
+  bytes.set(guidToBytes('0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9'), 20);
+  assert.equal(guidFromBytes(bytes, 20), '0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9');
+  assert.equal(isNullGuidAt(bytes, 0), true);
+  assert.equal(isNullGuidAt(bytes, 20), false);
+  bytes[35] = 0;
+  bytes.fill(0, 20, 35);
+  assert.equal(isNullGuidAt(bytes, 20), true);
+  bytes[35] = 1;
+  assert.equal(isNullGuidAt(bytes, 20), false, 'the last byte counts');
 });
 
 test('an encoded GPT has a protective MBR, headers at LBA 1 and the last LBA, and entry arrays next to them', () => {

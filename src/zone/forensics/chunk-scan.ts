@@ -3,10 +3,12 @@
  * (`0x43474244 ^ type`, little-endian) differ only in their first byte: they
  * share their last three ("BGC"), so one search for those three bytes finds
  * every candidate, and the byte before says which kind it is. Searching once
- * per kind read each chunk four times (docs/performance.md, "detect").
+ * per kind read each chunk four times (docs/performance.md, "detect"). The
+ * search itself, and the all-zero test of a chunk, are tail-finder.ts's.
  */
 import { zoneSignature } from '../codec.js';
 import { PstoreType, type ZoneKind } from '../types.js';
+import { NO_MATCH_ZERO, plainTailFinder, simdTailFinder, type TailFinder } from './tail-finder.js';
 
 /** The pstore type each zone kind's signature is made from. */
 export const KIND_TYPE: Record<ZoneKind, PstoreType> = {
@@ -30,18 +32,57 @@ for (const [, sig] of SIGS) if (!sig.subarray(1).equals(SHARED_TAIL)) throw new 
 /** First byte of a signature → its kind. */
 const KIND_BY_FIRST_BYTE = new Map<number, ZoneKind>(SIGS.map(([k, sig]) => [sig[0]!, k]));
 
+export type SignatureVisitor = (kind: ZoneKind, i: number) => boolean;
+
+/**
+ * Visits the signatures whose tail `finder` finds in its buf[0, len), starting before `end`;
+ * returns true when buf[0, len) is all zero (then nothing was visited).
+ */
+function visitSignatures(finder: TailFinder, len: number, end: number, visit: SignatureVisitor): boolean {
+  const buf = finder.buf;
+  let t = finder.find(0, len);
+  if (t === NO_MATCH_ZERO) return true;
+  while (t >= 0 && t - 1 < end) {
+    // A tail at 0 has its first byte in the previous chunk, which found it (chunks overlap by 3).
+    const kind = t > 0 ? KIND_BY_FIRST_BYTE.get(buf[t - 1]!) : undefined;
+    if (kind !== undefined && !visit(kind, t - 1)) return false;
+    // Two signatures cannot overlap ("BGC" has no border), so the next tail starts after this one.
+    t = finder.find(t + SHARED_TAIL.length, len);
+  }
+  return false;
+}
+
 /**
  * Calls `visit(kind, i)` for every zone signature starting at an index
  * `i < end` of `data`, in increasing order of `i` (a signature may run past
  * `end`, up to the end of `data`). Returns early when `visit` returns false.
  */
-export function forEachSignature(data: Uint8Array, end: number, visit: (kind: ZoneKind, i: number) => boolean): void {
+export function forEachSignature(data: Uint8Array, end: number, visit: SignatureVisitor): void {
   const buf = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let t = buf.indexOf(SHARED_TAIL, 1);
-  while (t >= 0 && t - 1 < end) {
-    const kind = KIND_BY_FIRST_BYTE.get(buf[t - 1]!);
-    if (kind !== undefined && !visit(kind, t - 1)) return;
-    // Two signatures cannot overlap ("BGC" has no border), so the next tail starts after this one.
-    t = buf.indexOf(SHARED_TAIL, t + SHARED_TAIL.length);
+  visitSignatures(plainTailFinder(SHARED_TAIL, buf), buf.length, end, visit);
+}
+
+/**
+ * A scan's chunk buffer and its search: read a chunk into `buf`, then `scan` it. One pass
+ * finds the signatures and tells an all-zero chunk (tail-finder.ts).
+ */
+export class ChunkScanner {
+  private readonly finder: TailFinder;
+
+  constructor(capacity: number, opts: { simd?: boolean } = {}) {
+    this.finder = ((opts.simd ?? true) ? simdTailFinder(SHARED_TAIL, capacity) : null) ?? plainTailFinder(SHARED_TAIL, Buffer.alloc(capacity));
+  }
+
+  /** Where a chunk is read to. */
+  get buf(): Buffer {
+    return this.finder.buf;
+  }
+
+  /**
+   * forEachSignature() over buf[0, len); returns true when buf[0, len) is all zero (nothing is
+   * visited then). A visitor returning false ends the scan of the chunk.
+   */
+  scan(len: number, end: number, visit: SignatureVisitor): boolean {
+    return visitSignatures(this.finder, len, end, visit);
   }
 }

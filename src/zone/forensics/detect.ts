@@ -36,7 +36,7 @@ import { inferCpuCount, inferFtraceGeometry, inferFtraceSize, inferFtraceSplit }
 import { inferKmsgSize, inferKmsgSpacing } from './infer-kmsg.js';
 import { inferConsoleSize, inferPmsgSize } from './infer-rings.js';
 import { ZONE_ALIGN, worst, zoneStartHits, type Confidence, type Inference, type ZoneStartHits } from './inference.js';
-import { scanSignatures, type ReadAt, type ScanStats, type SignatureHit } from './signatures.js';
+import { readKnowingZeros, scanSignatures, type ReadAt, type ScanStats, type SignatureHit } from './signatures.js';
 
 export type { Confidence } from './inference.js';
 
@@ -197,8 +197,8 @@ function described(regionSize: number, bytes: LayoutBytes, findings: ParamFindin
 /** Scan and infer in one go, over a region read through `read`. */
 export function detectLayout(read: ReadAt, size: number, profile: KernelProfile = DEFAULT_KERNEL): DetectedLayout & { stats: ScanStats } {
   const scanned = Math.min(size, profile.capTotalSize ? SZ_128M : size);
-  const { hits, stats } = scanSignatures(read, scanned);
-  return { ...inferLayout(hits, size, read, profile), stats };
+  const { hits, stats, zeros } = scanSignatures(read, scanned);
+  return { ...inferLayout(hits, size, readKnowingZeros(read, zeros), profile), stats };
 }
 
 /** `pstore_blk.kmsg_size=64 pstore_blk.pmsg_size=0 ...` for a detected layout. */

@@ -16,7 +16,7 @@ import {
   zoneSignature,
 } from '../codec.js';
 import { SZ_128M } from '../kernel-profile.js';
-import { KIND_TYPE, forEachSignature } from './chunk-scan.js';
+import { ChunkScanner, KIND_TYPE } from './chunk-scan.js';
 import { MiB, SECTOR_SIZE } from '../../lib/units.js';
 import type { ZoneKind } from '../types.js';
 
@@ -45,6 +45,28 @@ export interface SignatureHit {
   tvSec?: number;
   /** ftrace: the CPU its records carry. */
   cpu?: number;
+}
+
+/** Which chunks of a scan were all zero: chunk i is [i * chunk, min((i + 1) * chunk, size)). */
+export interface ZeroChunks {
+  chunk: number;
+  size: number;
+  /** 1 for a chunk known to be all zero (read, or a hole). */
+  zero: Uint8Array;
+}
+
+/**
+ * `read`, except that a range inside a chunk the scan found all zero is answered with zeros
+ * without reading it again (the layout checks read a zone header at every zone start, most of
+ * them never written).
+ */
+export function readKnowingZeros(read: ReadAt, z: ZeroChunks): ReadAt {
+  return (buf, pos) => {
+    const i = Math.floor(pos / z.chunk);
+    if (pos < 0 || !z.zero[i] || pos + buf.length > Math.min((i + 1) * z.chunk, z.size)) return read(buf, pos);
+    buf.fill(0);
+    return buf.length;
+  };
 }
 
 export interface ScanStats {
@@ -89,10 +111,6 @@ export function readHit(read: ReadAt, kind: ZoneKind, off: number, limit: number
   return hit;
 }
 
-function isZero(buf: Uint8Array, zero: Uint8Array): boolean {
-  return Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength).equals(zero.length === buf.length ? zero : zero.subarray(0, buf.length));
-}
-
 /**
  * Every zone signature in [0, size): pmsg/console/kmsg on 512-byte
  * boundaries, ftrace anywhere. Reads SCAN_CHUNK bytes at a time (plus 3 of
@@ -104,13 +122,14 @@ function isZero(buf: Uint8Array, zero: Uint8Array): boolean {
 export function scanSignatures(
   read: ReadAt,
   size: number,
-  opts: { chunk?: number; maxHits?: number; extents?: readonly (readonly [number, number])[] } = {},
-): { hits: SignatureHit[]; stats: ScanStats } {
+  opts: { chunk?: number; maxHits?: number; extents?: readonly (readonly [number, number])[]; simd?: boolean } = {},
+): { hits: SignatureHit[]; stats: ScanStats; zeros: ZeroChunks } {
   const chunk = opts.chunk ?? SCAN_CHUNK;
   const maxHits = opts.maxHits ?? MAX_HITS;
-  const zero = new Uint8Array(chunk + 3);
-  const buf = Buffer.alloc(chunk + 3);
+  const scanner = new ChunkScanner(chunk + 3, { simd: opts.simd ?? true });
+  const buf = scanner.buf;
   const stats: ScanStats = { bytes: size, zeroChunks: 0, chunks: 0, truncated: false };
+  const zeros: ZeroChunks = { chunk, size, zero: new Uint8Array(Math.ceil(size / chunk)) };
   const hits: SignatureHit[] = [];
   const limit = Math.min(size, SZ_128M);
   const extents = opts.extents;
@@ -123,6 +142,7 @@ export function scanSignatures(
       // A chunk is skipped only when its read, overlap included, ends before the data (or the file).
       const skip = data >= size ? Math.ceil((size - pos) / chunk) : Math.floor((data - pos - 3) / chunk);
       if (skip > 0) {
+        zeros.zero.fill(1, pos / chunk, pos / chunk + skip);
         stats.chunks += skip;
         stats.zeroChunks += skip;
         pos += (skip - 1) * chunk;
@@ -134,17 +154,20 @@ export function scanSignatures(
     const got = read(view, pos);
     if (got <= 0) break;
     stats.chunks++;
-    const data = view.subarray(0, got);
-    if (isZero(data, zero)) {
-      stats.zeroChunks++;
-      continue;
-    }
+    // A header inside the chunk is taken from it, not read again.
+    const chunkPos = pos;
+    const fromChunk: ReadAt = (b, p) => {
+      const at = p - chunkPos;
+      if (at < 0 || at + b.length > got) return read(b, p);
+      b.set(buf.subarray(at, at + b.length));
+      return b.length;
+    };
     // Past MAX_HITS the chunks are still counted (the report's scan statistics) but not searched.
-    if (stats.truncated) continue;
-    forEachSignature(data, chunk, (kind, i) => {
+    const zero = scanner.scan(got, chunk, (kind, i) => {
+      if (stats.truncated) return false;
       const off = pos + i;
       if (kind !== 'ftrace' && kind !== 'kmsg' && off % SIG_ALIGN !== 0) return true;
-      const h = readHit(read, kind, off, limit);
+      const h = readHit(fromChunk, kind, off, limit);
       if (!h) return true;
       if (hits.length >= maxHits) {
         stats.truncated = true;
@@ -153,7 +176,11 @@ export function scanSignatures(
       hits.push(h);
       return true;
     });
+    if (zero) {
+      zeros.zero[pos / chunk] = 1;
+      stats.zeroChunks++;
+    }
   }
   hits.sort((a, b) => a.off - b.off);
-  return { hits, stats };
+  return { hits, stats, zeros };
 }

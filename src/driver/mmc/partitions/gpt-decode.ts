@@ -24,7 +24,7 @@ import {
   GPT_HEADER_SIGNATURE,
   GPT_KMALLOC_MAX_SIZE,
   GPT_PRIMARY_PARTITION_TABLE_LBA,
-  NULL_GUID,
+  isNullGuidAt,
   decodeGptEntry,
   decodeGptHeader,
   gptHeaderCrc,
@@ -207,8 +207,9 @@ export function* gptReads(diskSectors: number, options: GptDecodeOptions = {}): 
   const partitions: GptPartition[] = [];
   const specs: Required<GptPartitionSpec>[] = [];
   for (let i = 0; i < h.numPartitionEntries; i++) {
+    // An unused entry (null type GUID) is skipped before it is decoded: most of the 128 are.
+    if (isNullGuidAt(chosen.entries, i * GPT_ENTRY.size + GPT_ENTRY.typeGuid)) continue;
     const e = decodeGptEntry(chosen.entries, i);
-    if (e.typeGuid === NULL_GUID) continue;
     const number = i + 1;
     specs.push({ number, typeGuid: e.typeGuid, uniqueGuid: e.uniqueGuid, name: e.name, firstLba: e.firstLba, lastLba: e.lastLba, attributes: e.attributes });
     if (i >= DISK_MAX_PARTS - 1) {

@@ -85,11 +85,19 @@ export function guidToBytes(text: string): Uint8Array {
   return out;
 }
 
+/** Two lower-case hex digits per byte value (a table: a card's partition scan renders 1000 GUIDs). */
+const HEX_BYTE: readonly string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 /** 16 on-disk bytes → lower-case GUID text (Linux `efi_guid_to_str`, `%pUl`). */
 export function guidFromBytes(bytes: Uint8Array, at = 0): string {
-  const b = bytes.subarray(at, at + 16);
-  const h = (...idx: number[]) => idx.map((i) => b[i].toString(16).padStart(2, '0')).join('');
-  return `${h(3, 2, 1, 0)}-${h(5, 4)}-${h(7, 6)}-${h(8, 9)}-${h(10, 11, 12, 13, 14, 15)}`;
+  const h = (i: number): string => HEX_BYTE[bytes[at + i]!]!;
+  return `${h(3) + h(2) + h(1) + h(0)}-${h(5) + h(4)}-${h(7) + h(6)}-${h(8) + h(9)}-${h(10) + h(11) + h(12) + h(13) + h(14) + h(15)}`;
+}
+
+/** Whether the 16 bytes at `at` are the null GUID (an unused partition entry). */
+export function isNullGuidAt(bytes: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 16; i++) if (bytes[at + i] !== 0) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
