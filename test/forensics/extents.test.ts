@@ -58,9 +58,10 @@ test('mayHaveHoles: false for a fully written file (no perl spawned for it), tru
 test('scanSignatures with extents reads only the data and finds the same signatures (fixed seed)', () => {
   const fixtures = listFixtures().map(loadFixture);
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: fixtures.length - 1 }), fc.integer({ min: 0, max: 40 }), fc.integer({ min: 1, max: 8 }), (which, atMiB, chunkKiB) => {
+    fc.property(fc.integer({ min: 0, max: fixtures.length - 1 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 1, max: 8 }), (which, atMiB, chunkKiB) => {
       const fx = fixtures[which]!;
-      const size = 48 * MIB;
+      // room for the largest region fixture (1 MiB) at the furthest offset, and holes on both sides
+      const size = 24 * MIB;
       const image = new Uint8Array(size);
       const at = atMiB * MIB + 512 * (atMiB % 7);
       image.set(fx.image, at);
