@@ -39,6 +39,30 @@ const lazyBuiltins = {
   },
 };
 /**
+ * Packages only some reads call, initialised on first use of an export like the built-ins above:
+ * pako (the write path's reference deflate, and forensics' partial inflate) builds its tables
+ * when it loads, and fzstd (zstd records only) its own; the bundled copy is the same either way.
+ */
+const LAZY_PACKAGES = /^(pako|fzstd)$/;
+const LAZY_PACKAGE = 'mmcpstore-lazy-package';
+const lazyPackages = {
+  name: 'lazy-packages',
+  setup(b) {
+    b.onResolve({ filter: LAZY_PACKAGES }, async (a) => {
+      if (a.pluginData?.real) return undefined;
+      if (a.namespace !== LAZY_PACKAGE) return { path: a.path, namespace: LAZY_PACKAGE };
+      // The module an import of the package resolves to (its ES build), as before, not its require() build.
+      const real = await b.resolve(a.path, { kind: 'import-statement', resolveDir: a.resolveDir, pluginData: { real: true } });
+      return { path: real.path };
+    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_PACKAGE }, async (a) => {
+      const names = Object.keys(await import(a.path)).filter((k) => k !== 'default');
+      const contents = `let m;const load=()=>m??=require(${JSON.stringify(a.path)});for(const k of ${JSON.stringify(names)})Object.defineProperty(exports,k,{enumerable:true,get:()=>load()[k]});`;
+      return { contents, loader: 'js', resolveDir: new URL('.', root).pathname };
+    });
+  },
+};
+/**
  * One namespace object per built-in: esbuild gives each `import * as fs from 'node:fs'` its own
  * copy of the module's properties (a getter each: ~100 for node:fs, in ~20 modules), a few ms
  * and ~0.6 MB of garbage on every start. Through this module every importer shares one copy.
@@ -73,7 +97,7 @@ const BUNDLE_TAIL = '})';
 
 const common = {
   bundle: true,
-  plugins: [lazyBuiltins, sharedBuiltins, chalkWithoutProbe],
+  plugins: [lazyBuiltins, sharedBuiltins, lazyPackages, chalkWithoutProbe],
   platform: 'node',
   target: 'node20',
   define: { __MMCPSTORE_VERSION__: JSON.stringify(pkg.version) },
