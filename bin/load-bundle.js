@@ -1,6 +1,6 @@
 // Loads the bundled CLI (dist/bundle/cli.cjs, built by scripts/bundle.mjs) with V8's code
-// cache for it: the file is run in a function as Node wraps a CommonJS module, plus the
-// `import.meta` the bundle was built to take.
+// cache for it: the file is one function expression, called with what Node passes a CommonJS
+// module plus the `import.meta` the bundle was built to take.
 // V8 takes a code cache only from the V8 build and flags that made it, and finds out only after
 // the whole file (~0.8 MB) is read. So the cache file is named after the Node that made it
 // (version, V8, architecture): any other Node (one upgraded after the install, a tarball packed
@@ -27,7 +27,8 @@ const CODE_CACHE = codeCachePath(BUNDLE_DIR);
 function loadBundle({ useCache = true, dir = BUNDLE_DIR } = {}) {
   const bundle = join(dir, 'cli.cjs');
   const cacheFile = codeCachePath(dir);
-  const source = `(function (exports, require, module, __filename, __mmcpstoreImportMeta) {${readFileSync(bundle, 'utf8')}\n})`;
+  // The file is one function expression (scripts/bundle.mjs): compiled as read, not copied to wrap it.
+  const source = readFileSync(bundle, 'utf8');
   const cachedData = useCache && existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
   const script = new vm.Script(source, { filename: bundle, cachedData });
   const cli = { exports: {} };

@@ -1,5 +1,7 @@
 /** `--driver`: a version of mmcpstore (v3, v4, v5, proposed) or one of its older names (posted, fixed). */
-import { MMCPSTORE_VERSIONS, MMCPSTORE_VERSION_ALIASES, VERSION_TRAITS, mmcpstoreVersion, type MmcpstoreVersion } from '../driver/board/index.js';
+// versions.ts, not the board's index: the option table is built on every start, and the index
+// brings up the whole emulated board (a few ms of module initialisation) that reads never use.
+import { MMCPSTORE_VERSIONS, MMCPSTORE_VERSION_ALIASES, VERSION_TRAITS, mmcpstoreVersion, type MmcpstoreVersion } from '../driver/mmcpstore/versions.js';
 import { UsageError } from '../reader/errors.js';
 
 export function parseDriver(text: string): MmcpstoreVersion {

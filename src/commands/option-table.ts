@@ -12,7 +12,7 @@ import { COMPRESS_CHOICES } from '../reader/params.js';
 import { ARCHES } from '../zone/codec.js';
 import { BLK_DEFAULTS } from '../zone/blk-defaults.js';
 import { MiB } from '../lib/units.js';
-import { DEFAULT_MMCPSTORE_VERSION } from '../driver/board/index.js';
+import { DEFAULT_MMCPSTORE_VERSION } from '../driver/mmcpstore/versions.js'; // not the board's index (driver-option.ts)
 import { driverDescription, parseDriver } from './driver-option.js';
 import { appendTo, choice, nonEmpty, parseByteSize, parseCacheSize, parseCount, parseKernel, parseKib, parseMaxReason, parseType, parseWaitSeconds } from './option-parsers.js';
 

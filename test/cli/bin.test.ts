@@ -101,6 +101,30 @@ test('bin/mmcpstore.js runs several images on the worker pool from the bundle', 
   assert.deepEqual(lines.map((l) => `${l.image} ${l.name}`).sort(), expected.sort());
 });
 
+// Start-up loads only what a read uses (scripts/bundle.mjs): node:child_process (with net and
+// dgram), node:worker_threads and node:tty load on first use, which a read of one image never
+// makes; the output is what it was.
+test('a read of one image loads no child_process, net, worker_threads or tty, and prints its records', (t) => {
+  const dir = tempDir(t);
+  const name = 'virtio-1m-kmsg64-deflate';
+  const image = unpack(name, dir);
+  const list = path.join(dir, 'modules.txt');
+  const hook = path.join(dir, 'hook.cjs');
+  fs.writeFileSync(hook, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')));\n`);
+  // Output to files, as a pipe would itself load node:net for process.stdout.
+  const [out, err] = ['out', 'err'].map((f) => path.join(dir, f));
+  const fds = [out, err].map((f) => fs.openSync(f, 'w'));
+  const r = spawnSync(process.execPath, ['--require', hook, path.join(ROOT, 'bin/mmcpstore.js'), 'recover', '--image', image, '--kmsg-size', '64'], { env: cleanEnv({ NO_COLOR: '1' }), stdio: ['ignore', fds[0]!, fds[1]!] });
+  for (const fd of fds) fs.closeSync(fd);
+  assert.equal(r.status, 0, fs.readFileSync(err, 'utf8'));
+  const stdout = fs.readFileSync(out, 'latin1');
+  assert.equal(stdout, bin(['recover', '--image', image, '--kmsg-size', '64']).stdout.toString('latin1'));
+  assert.ok(stdout.includes(fs.readFileSync(path.join(kernelReadDir(name), 'dmesg-pstore_blk-0'), 'latin1')), "the kernel's record was printed");
+  const loaded = fs.readFileSync(list, 'utf8').split('\n');
+  assert.ok(loaded.includes('NativeModule vm'), 'the list is of this process (the loader uses node:vm)');
+  for (const m of ['child_process', 'net', 'dgram', 'worker_threads', 'tty']) assert.ok(!loaded.includes(`NativeModule ${m}`), `node:${m} was not loaded`);
+});
+
 interface Run {
   status: number | null;
   stdout: string;
