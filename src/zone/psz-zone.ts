@@ -79,6 +79,26 @@ export class PstoreZone {
     return got === want ? 0 : got < 0 ? got : -EIO;
   }
 
+  /**
+   * The zone's bytes [from, from + dst.length) copied into `dst`, RAM left as it is: what RAM
+   * holds, and the rest fetched (a partial zone). 0, or the fetch's -errno (-EIO for a short
+   * read), as load() answers.
+   */
+  copyOut(dst: Uint8Array, from: number): number {
+    const ram = this.buffer;
+    const have = Math.max(0, Math.min(dst.length, ram.length - from));
+    if (have > 0) dst.set(ram.subarray(from, from + have));
+    const want = dst.length - have;
+    if (want === 0) return 0;
+    if (!this.rest) {
+      // Past a whole zone's RAM there is nothing: zeros, as load() leaves.
+      dst.fill(0, have);
+      return 0;
+    }
+    const got = this.rest(dst.subarray(have), from + have);
+    return got === want ? 0 : got < 0 ? got : -EIO;
+  }
+
   /** The whole zone in RAM (loads what a partial recovery left on disk). */
   full(): Uint8Array {
     const whole = this.upTo(this.desc.size);
