@@ -180,8 +180,8 @@ export class PstoreCore {
     return this.zone.info.name;
   }
 
-  private newRecord(type: PstoreType): PstoreRecord {
-    return { type, id: 0, time: this.now(), count: 0, reason: 0, part: 0, compressed: false, buf: new Uint8Array(0) };
+  private newRecord(type: PstoreType, time: Timespec = this.now()): PstoreRecord {
+    return { type, id: 0, time, count: 0, reason: 0, part: 0, compressed: false, buf: new Uint8Array(0) };
   }
 
   /**
@@ -300,7 +300,8 @@ export class PstoreCore {
     const inflater = new RawInflater();
     try {
       for (;;) {
-        const record = this.newRecord(PstoreType.DMESG);
+        // No time yet: a record that brings none is dated by the clock below, when it is listed.
+        const record = this.newRecord(PstoreType.DMESG, { sec: 0n, nsec: 0n });
         const size = this.zone.read(record, scratch);
         if (size < 0 && !this.zone.recovered) throw new RecoveryFailedError(size, this.zone.log.filter((l) => l.level === 'err').map((l) => l.text));
         if (size <= 0) break;
@@ -312,6 +313,7 @@ export class PstoreCore {
           const res = decompressRecord(record.buf, this.zone.bufsize, this.zone.profile.compression, this.decompress, inflater);
           if (res.ok) {
             record.buf = res.data;
+            record.borrowed = inflater.holds(res.data);
             record.compressed = false;
             decoded = { algorithm: res.algorithm, algorithmSource: res.source };
           } else {
@@ -321,7 +323,7 @@ export class PstoreCore {
           }
         }
         // Unless the caller writes each file out before the next, every file owns its bytes.
-        if (!options.reuseBuffers && (scratch.holds(record.buf) || inflater.holds(record.buf))) record.buf = record.buf.slice();
+        if (!options.reuseBuffers && record.borrowed) record.buf = record.buf.slice();
         const typeName = PSTORE_TYPE_NAMES[record.type];
         const name = `${typeName}-${this.backendName}-${record.id}${record.compressed ? '.enc.z' : ''}`;
         // pstore_mkfile() refuses a second file with the same type and id.

@@ -12,9 +12,4 @@ export class ScratchBuffer {
     if (this.bytes.length < len) this.bytes = new Uint8Array(Math.max(len, this.bytes.length * 2));
     return this.bytes.subarray(0, len);
   }
-
-  /** True when `view` lies in this buffer (and is overwritten by the next take()). */
-  holds(view: Uint8Array): boolean {
-    return view.byteLength > 0 && view.buffer === this.bytes.buffer;
-  }
 }

@@ -72,6 +72,7 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord, scrat
     if (got) return kmsgReadFailed(ctx, zone, record, got);
     if (head) out.set(head);
     record.buf = out;
+    record.borrowed = true;
     return out.length;
   }
   const loaded = zone.load(payloadOffset + payloadLen);
@@ -98,9 +99,16 @@ function kmsgReadFailed(ctx: PszContext, zone: PstoreZone, record: PstoreRecord,
   return errno;
 }
 
-function recordRead(zone: PstoreZone, record: PstoreRecord): number {
+/** psz_record_read(): a ring zone's old contents; with a scratch (a streaming reader) a view of them. */
+function recordRead(zone: PstoreZone, record: PstoreRecord, scratch?: ScratchBuffer): number {
   if (!zone.oldbuf) return -ENOMSG;
-  record.buf = zone.oldbuf.slice(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(zone.oldbuf).datalen);
+  const end = PSZ_BUFFER.size + decodePszBuffer(zone.oldbuf).datalen;
+  if (scratch) {
+    record.buf = zone.oldbuf.subarray(PSZ_BUFFER.size, end);
+    record.borrowed = true;
+  } else {
+    record.buf = zone.oldbuf.slice(PSZ_BUFFER.size, end);
+  }
   return record.buf.length;
 }
 
@@ -117,8 +125,9 @@ function ftraceRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): nu
 
 /**
  * psz_pstore_read(): the next record, or a size <= 0 when there is none
- * (or recovery failed: then the negative errno). With `scratch`, a deferred
- * dmesg record's buf may be a view into it (valid until its next use).
+ * (or recovery failed: then the negative errno). With `scratch`, the
+ * record's buf may be a view (record.borrowed) into it or into the zone's
+ * oldbuf, valid until the next read.
  */
 export function pstoreRead(ctx: PszContext, record: PstoreRecord, scratch?: ScratchBuffer): number {
   const ret = recovery(ctx);
@@ -137,7 +146,7 @@ export function pstoreRead(ctx: PszContext, record: PstoreRecord, scratch?: Scra
         r = ftraceRead(ctx, zone, record);
         break;
       default:
-        r = recordRead(zone, record);
+        r = recordRead(zone, record, scratch);
     }
     if (r === -ENOMSG) continue;
     return r;

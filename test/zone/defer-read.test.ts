@@ -121,3 +121,13 @@ test('a dmesg record whose data cannot be read ends the listing there, with the 
     assert.ok(core.zone.log.some((l) => l.level === 'err' && l.text === 'pstore_zone: read dmesg with id 1 failed'), `reuseBuffers ${reuseBuffers}: ${core.zone.log.map((l) => l.text).join(' | ')}`);
   }
 });
+
+test('reused buffers: a ring record is a view of the zone\'s old contents; readFiles() copies it', () => {
+  const name = 'engine-512k-pmsg-console-wrap';
+  const isRing = (f: { typeName: string }): boolean => f.typeName === 'pmsg' || f.typeName === 'console';
+  // Judged as each file is produced: is its data the whole of its buffer, or a view into a larger one?
+  const streamed = [...mapNow(deferredCore(name).iterFiles({ reuseBuffers: true }), (f) => ({ f, whole: f.data.byteLength === f.data.buffer.byteLength }))].filter((x) => isRing(x.f));
+  assert.equal(streamed.length, 2);
+  for (const { f, whole } of streamed) assert.equal(whole, false, `${f.typeName}: a view into the oldbuf (header and all), no copy`);
+  for (const f of deferredCore(name).readFiles().filter(isRing)) assert.equal(f.data.byteLength, f.data.buffer.byteLength, `${f.typeName}: readFiles() gives an exact copy`);
+});
