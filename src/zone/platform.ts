@@ -147,6 +147,8 @@ export interface PstoreFile {
 }
 
 const encoder = new TextEncoder();
+/** A new record's buf: empty (a zero-length array cannot be written to, so one serves all). */
+const NO_BYTES = new Uint8Array(0);
 
 function systemNow(): Timespec {
   const ms = BigInt(Date.now());
@@ -181,7 +183,7 @@ export class PstoreCore {
   }
 
   private newRecord(type: PstoreType, time: Timespec = this.now()): PstoreRecord {
-    return { type, id: 0, time, count: 0, reason: 0, part: 0, compressed: false, buf: new Uint8Array(0) };
+    return { type, id: 0, time, count: 0, reason: 0, part: 0, compressed: false, buf: NO_BYTES };
   }
 
   /**
