@@ -11,7 +11,11 @@ import { Chalk, type ChalkInstance } from 'chalk';
 import type { ColorMode } from './options.js';
 import { BrokenPipeError, IoError, errnoCode, strerror } from '../reader/errors.js';
 
-/** The parts of a stream we use; process.stdout and a PassThrough both fit. */
+/**
+ * The parts of a stream we use; process.stdout and a PassThrough both fit. A stream may keep a
+ * chunk past its write callback (a PassThrough holds it until its reader reads): see
+ * OutStream.writeBorrowed() for chunks whose memory is reused.
+ */
 export interface WritableLike {
   write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): boolean;
   on(event: 'error', listener: (err: Error) => void): unknown;
@@ -53,10 +57,16 @@ export class OutStream {
   closed = false;
   private failure: Error | undefined;
 
+  /**
+   * `releasesChunks`: the stream is done with a chunk when its write callback runs (written to
+   * the OS, as process.stdout and process.stderr are, or copied): writeBorrowed() then needs
+   * no copy of its own.
+   */
   constructor(
     readonly stream: WritableLike,
     readonly name: 'stdout' | 'stderr',
     level: ColorLevel = 0,
+    private readonly options: { releasesChunks?: boolean } = {},
   ) {
     this.color = new Chalk({ level });
     // Without a listener an EPIPE 'error' event would crash the process.
@@ -106,6 +116,15 @@ export class OutStream {
       }
     });
   }
+
+  /**
+   * write() of a chunk whose memory the caller reuses once this resolves (a record read into a
+   * reused buffer): handed on as it is to a stream that releases chunks by its callback, copied
+   * first for any other, which might still hold it when the caller overwrites it.
+   */
+  writeBorrowed(chunk: Uint8Array): Promise<void> {
+    return this.write(this.options.releasesChunks ? chunk : chunk.slice());
+  }
 }
 
 /** What a command gets to talk to the world. */
@@ -119,8 +138,9 @@ export interface Io {
 
 export function processIo(): Io {
   return {
-    stdout: new OutStream(process.stdout, 'stdout'),
-    stderr: new OutStream(process.stderr, 'stderr'),
+    // Files, terminals and pipes: a write's callback comes once the bytes are with the OS.
+    stdout: new OutStream(process.stdout, 'stdout', 0, { releasesChunks: true }),
+    stderr: new OutStream(process.stderr, 'stderr', 0, { releasesChunks: true }),
     env: process.env,
     // On first use only: creating process.stdin loads Node's stream machinery (~2 ms of start-up).
     get stdin() {

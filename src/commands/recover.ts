@@ -247,6 +247,8 @@ async function recoverOne(o: CliOptions, opts: ImageOptions, io: Io, t: Target):
   let shown = 0;
   let writer: RecordDirWriter | null = null;
   const report = await streamRecords(opts, {
+    // Each record is written out (or converted) before the next is read.
+    reuseBuffers: true,
     recovered: async (r) => {
       for (const w of r.warnings) await reporter.warn(w);
       const det = r.params.detection;
@@ -255,7 +257,7 @@ async function recoverOne(o: CliOptions, opts: ImageOptions, io: Io, t: Target):
     },
     record: async (f, info) => {
       held.push(f.name);
-      for (const w of recordWarnings(info)) await reporter.warn(w);
+      if (info.notes.length) for (const w of recordWarnings(info)) await reporter.warn(w);
       if (!want(f)) return;
       shown++;
       if (t.out !== undefined) {
@@ -271,7 +273,7 @@ async function recoverOne(o: CliOptions, opts: ImageOptions, io: Io, t: Target):
         return;
       }
       if (!o.quiet) await io.stderr.write(io.stderr.color.bold(banner(recordInfo({ ...f, data }), image)) + '\n');
-      await io.stdout.write(data);
+      await io.stdout.writeBorrowed(data);
     },
   });
   if (shown === 0) throw nothingSelected(o, opts.image, held, report);

@@ -55,6 +55,12 @@ export interface RecordStreamHandlers {
   recovered?(report: ImageReport): void | Promise<void>;
   /** Each record, in pstorefs order; the next one is read only after this resolves. */
   record(file: PstoreFile, info: RecordInfo): void | Promise<void>;
+  /**
+   * True when `record` is done with `file.data` once it resolves: the data may then be a view
+   * into buffers the next record reuses, and a large image is read with almost no allocation
+   * per record. Unset: every record's data is its own.
+   */
+  reuseBuffers?: boolean;
 }
 
 /**
@@ -67,27 +73,32 @@ export async function streamRecords(opts: ImageOptions, handlers: RecordStreamHa
   const s = openSession(opts);
   try {
     const records: RecordInfo[] = [];
-    const it = s.core.iterFiles(opts.symbols ? { symbols: opts.symbols } : {});
-    let next: IteratorResult<PstoreFile>;
+    const it = s.core.iterFiles({ ...(opts.symbols ? { symbols: opts.symbols } : {}), reuseBuffers: !!handlers.reuseBuffers });
     try {
-      next = it.next();
-    } catch (e) {
-      if (!(e instanceof RecoveryFailedError)) throw e;
-      const report = sessionReport(s, records, { ok: false, message: e.message });
-      throw new RecoveryAbortedError(opts.image, e.message, report.log);
+      let next: IteratorResult<PstoreFile>;
+      try {
+        next = it.next();
+      } catch (e) {
+        if (!(e instanceof RecoveryFailedError)) throw e;
+        const report = sessionReport(s, records, { ok: false, message: e.message });
+        throw new RecoveryAbortedError(opts.image, e.message, report.log);
+      }
+      const report = sessionReport(s, records, { ok: true });
+      await handlers.recovered?.(report);
+      while (!next.done) {
+        const file = next.value;
+        const info = recordInfo(file);
+        records.push(info);
+        if (info.notes.length) report.warnings.push(...recordWarnings(info));
+        await handlers.record(file, info);
+        next = it.next();
+      }
+      report.log = s.zone.log.map((line) => line.text);
+      return report;
+    } finally {
+      // A handler that threw leaves the iterator suspended: let it free its buffers.
+      it.return(undefined);
     }
-    const report = sessionReport(s, records, { ok: true });
-    await handlers.recovered?.(report);
-    while (!next.done) {
-      const file = next.value;
-      const info = recordInfo(file);
-      records.push(info);
-      report.warnings.push(...recordWarnings(info));
-      await handlers.record(file, info);
-      next = it.next();
-    }
-    report.log = s.zone.log.map((line) => line.text);
-    return report;
   } finally {
     s.region.close();
   }

@@ -109,9 +109,14 @@ export function pstoreCompressWith(
 /** node:zlib's smallest output chunk (Z_MIN_CHUNK). */
 const INFLATE_CHUNK_MIN = 64;
 /** Largest single output chunk; bigger records are concatenated from such chunks. */
-const INFLATE_CHUNK_MAX = 8 << 20;
+export const INFLATE_CHUNK_MAX = 8 << 20;
 
 export type InflateResult = { ok: true; data: Uint8Array } | { ok: false; error: string };
+
+/** Why a record whose output passes `limit` stays compressed. */
+export function overLimitError(limit: number): string {
+  return `inflates past the ${limit}-byte limit (Z_BUF_ERROR)`;
+}
 
 /**
  * decompress_record(): inflate until end of stream within `limit` bytes of
@@ -130,7 +135,7 @@ export function pstoreDecompress(payload: Uint8Array, limit: number): InflateRes
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err instanceof RangeError || err.code === 'ERR_BUFFER_TOO_LARGE') {
-      return { ok: false, error: `inflates past the ${limit}-byte limit (Z_BUF_ERROR)` };
+      return { ok: false, error: overLimitError(limit) };
     }
     return { ok: false, error: err.message || String(err) };
   }

@@ -9,6 +9,8 @@ import type { CompressAlgorithm } from './compressors/algorithms.js';
 import { type AlgorithmSource, decompressRecord } from './compressors/decompress-record.js';
 import { encodeFtraceRecord, ftraceTs } from './codec.js';
 import { ENOSPC, errnoName } from '../lib/errno.js';
+import { RawInflater } from './inflater.js';
+import { ScratchBuffer } from './scratch.js';
 import { renderFtraceLog, type SymbolLookup } from './ftrace.js';
 import type { ZoneDesc } from './layout.js';
 import { KmsgDumpReason, PSTORE_TYPE_NAMES, PstoreType, kmsgDumpReasonStr } from './types.js';
@@ -102,6 +104,16 @@ export interface PstoreCoreOptions {
   encoder?: DeflateEncoder;
 }
 
+export interface IterFilesOptions {
+  /** Renders ftrace records' addresses as symbols. */
+  symbols?: SymbolLookup;
+  /**
+   * The caller is done with each file's `data` before it asks for the next: `data` may then
+   * be a view into buffers the next file reuses.
+   */
+  reuseBuffers?: boolean;
+}
+
 /** A file as pstorefs shows it after the backend's records are read. */
 export interface PstoreFile {
   /** `dmesg-pstore_blk-0`, `pmsg-pstore_blk-0`, ... plus `.enc.z` if still compressed. */
@@ -135,6 +147,8 @@ export interface PstoreFile {
 }
 
 const encoder = new TextEncoder();
+/** A new record's buf: empty (a zero-length array cannot be written to, so one serves all). */
+const NO_BYTES = new Uint8Array(0);
 
 function systemNow(): Timespec {
   const ms = BigInt(Date.now());
@@ -168,8 +182,8 @@ export class PstoreCore {
     return this.zone.info.name;
   }
 
-  private newRecord(type: PstoreType): PstoreRecord {
-    return { type, id: 0, time: this.now(), count: 0, reason: 0, part: 0, compressed: false, buf: new Uint8Array(0) };
+  private newRecord(type: PstoreType, time: Timespec = this.now()): PstoreRecord {
+    return { type, id: 0, time, count: 0, reason: 0, part: 0, compressed: false, buf: NO_BYTES };
   }
 
   /**
@@ -276,57 +290,71 @@ export class PstoreCore {
   /**
    * The same files one at a time: a caller that writes each out before
    * asking for the next holds one record in memory, not the whole region.
+   * With `reuseBuffers`, a file's `data` may be a view into buffers the next
+   * file reuses (valid until the generator is resumed): a large recovery then
+   * allocates almost nothing per record.
    */
-  *iterFiles(options: { symbols?: SymbolLookup } = {}): Generator<PstoreFile> {
+  *iterFiles(options: IterFilesOptions = {}): Generator<PstoreFile> {
     this.zone.open();
     const seen = new Set<string>();
-    for (;;) {
-      const record = this.newRecord(PstoreType.DMESG);
-      const size = this.zone.read(record);
-      if (size < 0 && !this.zone.recovered) throw new RecoveryFailedError(size, this.zone.log.filter((l) => l.level === 'err').map((l) => l.text));
-      if (size <= 0) break;
-      const notes: string[] = [];
-      let storedSize: number | undefined;
-      let decoded: Pick<PstoreFile, 'algorithm' | 'algorithmSource' | 'trials'> = {};
-      if (record.compressed) {
-        storedSize = record.buf.length;
-        const res = decompressRecord(record.buf, this.zone.bufsize, this.zone.profile.compression, this.decompress);
-        if (res.ok) {
-          record.buf = res.data;
-          record.compressed = false;
-          decoded = { algorithm: res.algorithm, algorithmSource: res.source };
-        } else {
-          notes.push(res.algorithm === 'deflate' ? `zlib_inflate() failed: ${res.error}` : `crypto_comp_decompress() failed: ${res.error}`);
-          decoded = { algorithm: res.algorithm, algorithmSource: this.decompress ? 'given' : 'default' };
-          if (res.trials.length) decoded.trials = res.trials;
+    // The record read and the inflate output, each one buffer for all records.
+    const scratch = new ScratchBuffer();
+    const inflater = new RawInflater();
+    try {
+      for (;;) {
+        // No time yet: a record that brings none is dated by the clock below, when it is listed.
+        const record = this.newRecord(PstoreType.DMESG, { sec: 0n, nsec: 0n });
+        const size = this.zone.read(record, scratch);
+        if (size < 0 && !this.zone.recovered) throw new RecoveryFailedError(size, this.zone.log.filter((l) => l.level === 'err').map((l) => l.text));
+        if (size <= 0) break;
+        const notes: string[] = [];
+        let storedSize: number | undefined;
+        let decoded: Pick<PstoreFile, 'algorithm' | 'algorithmSource' | 'trials'> = {};
+        if (record.compressed) {
+          storedSize = record.buf.length;
+          const res = decompressRecord(record.buf, this.zone.bufsize, this.zone.profile.compression, this.decompress, inflater);
+          if (res.ok) {
+            record.buf = res.data;
+            record.borrowed = inflater.holds(res.data);
+            record.compressed = false;
+            decoded = { algorithm: res.algorithm, algorithmSource: res.source };
+          } else {
+            notes.push(res.algorithm === 'deflate' ? `zlib_inflate() failed: ${res.error}` : `crypto_comp_decompress() failed: ${res.error}`);
+            decoded = { algorithm: res.algorithm, algorithmSource: this.decompress ? 'given' : 'default' };
+            if (res.trials.length) decoded.trials = res.trials;
+          }
         }
+        // Unless the caller writes each file out before the next, every file owns its bytes.
+        if (!options.reuseBuffers && record.borrowed) record.buf = record.buf.slice();
+        const typeName = PSTORE_TYPE_NAMES[record.type];
+        const name = `${typeName}-${this.backendName}-${record.id}${record.compressed ? '.enc.z' : ''}`;
+        // pstore_mkfile() refuses a second file with the same type and id.
+        const key = `${record.type}/${record.id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const file: PstoreFile = {
+          name,
+          type: record.type,
+          typeName,
+          id: record.id,
+          time: record.time.sec !== 0n ? record.time : this.now(),
+          data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols, this.zone.abi)) : record.buf,
+          size: record.buf.length,
+          compressed: record.compressed,
+          zones: this.zonesOf(record),
+          notes,
+        };
+        if (record.type === PstoreType.DMESG) {
+          file.reason = record.reason;
+          file.reasonName = kmsgDumpReasonStr(record.reason);
+          file.count = record.count;
+          if (storedSize !== undefined) file.storedSize = storedSize;
+          Object.assign(file, decoded);
+        }
+        yield file;
       }
-      const typeName = PSTORE_TYPE_NAMES[record.type];
-      const name = `${typeName}-${this.backendName}-${record.id}${record.compressed ? '.enc.z' : ''}`;
-      // pstore_mkfile() refuses a second file with the same type and id.
-      const key = `${record.type}/${record.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const file: PstoreFile = {
-        name,
-        type: record.type,
-        typeName,
-        id: record.id,
-        time: record.time.sec !== 0n ? record.time : this.now(),
-        data: record.type === PstoreType.FTRACE ? encoder.encode(renderFtraceLog(record.buf, options.symbols, this.zone.abi)) : record.buf,
-        size: record.buf.length,
-        compressed: record.compressed,
-        zones: this.zonesOf(record),
-        notes,
-      };
-      if (record.type === PstoreType.DMESG) {
-        file.reason = record.reason;
-        file.reasonName = kmsgDumpReasonStr(record.reason);
-        file.count = record.count;
-        if (storedSize !== undefined) file.storedSize = storedSize;
-        Object.assign(file, decoded);
-      }
-      yield file;
+    } finally {
+      inflater.close();
     }
   }
 

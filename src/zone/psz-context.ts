@@ -51,6 +51,11 @@ export interface PstoreRecord {
   buf: Uint8Array;
   /** CPU that produced an ftrace record (smp_processor_id()). */
   cpu?: number;
+  /**
+   * Set by a read given a scratch buffer: `buf` is a view of memory the zone layer reuses or
+   * keeps (the scratch, a ring zone's oldbuf), valid until the next read.
+   */
+  borrowed?: boolean;
 }
 
 export interface ZoneContextOptions {

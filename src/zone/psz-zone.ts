@@ -16,9 +16,10 @@ export class PstoreZone {
   /**
    * Set when recovery loaded only the used part of the zone (header +
    * datalen): the rest is fetched before anything could write the whole
-   * zone back, so nothing differs from the kernel's full read.
+   * zone back, so nothing differs from the kernel's full read. A device
+   * read (bytes at a device offset), shared by all the zones of a region.
    */
-  private rest: ((dst: Uint8Array, from: number) => number) | undefined;
+  private devRead: ((dst: Uint8Array, pos: number) => number) | undefined;
   oldbuf: Uint8Array | null = null;
   shouldRecover = false;
   dirty = false;
@@ -36,26 +37,32 @@ export class PstoreZone {
 
   set buffer(b: Uint8Array) {
     this.ram = b;
-    this.rest = undefined;
+    this.devRead = undefined;
   }
 
   /**
-   * Holds the first `part.length` bytes of the zone; `fetch` reads the zone's bytes from
-   * `from` on into `dst` on demand and answers like a device read (bytes, or -errno).
+   * Holds the first `part.length` bytes of the zone (a view may share its buffer with other
+   * zones' headers); the rest is read on demand with `devRead`, a device read at device
+   * offsets answering bytes or -errno.
    */
-  setPartial(part: Uint8Array, fetch: (dst: Uint8Array, from: number) => number): void {
+  setPartial(part: Uint8Array, devRead: (dst: Uint8Array, pos: number) => number): void {
     this.ram = part;
-    this.rest = fetch;
+    this.devRead = devRead;
+  }
+
+  /** The zone's bytes from `from` on into `dst`, from the device (partial zones only). */
+  private rest(dst: Uint8Array, from: number): number {
+    return this.devRead!(dst, this.desc.off + from);
   }
 
   /** True while only part of the zone is in RAM (the rest is fetched on demand). */
   get partial(): boolean {
-    return this.rest !== undefined;
+    return this.devRead !== undefined;
   }
 
   /** Keep only the first `keep` bytes in RAM when the rest can be fetched again. */
   trim(keep: number): void {
-    if (this.ram && this.rest && this.ram.length > keep) this.ram = this.ram.slice(0, keep);
+    if (this.ram && this.devRead && this.ram.length > keep) this.ram = this.ram.slice(0, keep);
   }
 
   /** At least the first `len` bytes of the zone in RAM, fetching what was trimmed or never loaded. */
@@ -74,15 +81,35 @@ export class PstoreZone {
     const bigger = new Uint8Array(len);
     bigger.set(ram);
     const want = len - ram.length;
-    const got = this.rest ? this.rest(bigger.subarray(ram.length), ram.length) : want;
+    const got = this.devRead ? this.rest(bigger.subarray(ram.length), ram.length) : want;
     this.ram = bigger;
+    return got === want ? 0 : got < 0 ? got : -EIO;
+  }
+
+  /**
+   * The zone's bytes [from, from + dst.length) copied into `dst`, RAM left as it is: what RAM
+   * holds, and the rest fetched (a partial zone). 0, or the fetch's -errno (-EIO for a short
+   * read), as load() answers.
+   */
+  copyOut(dst: Uint8Array, from: number): number {
+    const ram = this.buffer;
+    const have = Math.max(0, Math.min(dst.length, ram.length - from));
+    if (have > 0) dst.set(ram.subarray(from, from + have));
+    const want = dst.length - have;
+    if (want === 0) return 0;
+    if (!this.devRead) {
+      // Past a whole zone's RAM there is nothing: zeros, as load() leaves.
+      dst.fill(0, have);
+      return 0;
+    }
+    const got = this.rest(dst.subarray(have), from + have);
     return got === want ? 0 : got < 0 ? got : -EIO;
   }
 
   /** The whole zone in RAM (loads what a partial recovery left on disk). */
   full(): Uint8Array {
     const whole = this.upTo(this.desc.size);
-    this.rest = undefined;
+    this.devRead = undefined;
     return whole;
   }
 

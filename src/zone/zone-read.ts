@@ -10,6 +10,7 @@ import type { PszContext, PstoreRecord } from './psz-context.js';
 import type { PstoreZone } from './psz-zone.js';
 import { kmsgDumpReasonStr } from './types.js';
 import { recovery } from './zone-recover.js';
+import type { ScratchBuffer } from './scratch.js';
 
 /** psz_pstore_open(): restart the iterator. */
 export function pstoreOpen(ctx: PszContext): void {
@@ -38,7 +39,7 @@ function readNextZone(ctx: PszContext): PstoreZone | null {
 }
 
 /** psz_kmsg_read(): uncompressed records get the "<Reason>: Total N times" line. */
-function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): number {
+function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord, scratch?: ScratchBuffer): number {
   let size = zone.datalen;
   const headerSize = ctx.abi.kmsgHeader.size;
   const payloadOffset = kmsgPayloadOffset(ctx.abi);
@@ -60,19 +61,26 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): numb
     return -ENOMEM;
   }
   const payloadLen = Math.min(size, zone.bufferSize - headerSize);
-  const loaded = zone.load(payloadOffset + payloadLen);
-  if (loaded) {
-    // Only with deferKmsgData: the kernel would have failed this at recovery.
-    ctx.pr('err', `read ${zone.name} with id ${record.id} failed`);
-    return loaded;
+  // "%d": the u32 counter prints signed.
+  const head = record.compressed ? null : new TextEncoder().encode(`${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`);
+  if (scratch && zone.partial) {
+    // The image readers: the record's bytes go straight into the reused buffer (the caller
+    // copies what must outlive the next record), and the zone keeps only its headers.
+    const hlen = head?.length ?? 0;
+    const out = scratch.take(hlen + payloadLen);
+    const got = zone.copyOut(out.subarray(hlen), payloadOffset);
+    if (got) return kmsgReadFailed(ctx, zone, record, got);
+    if (head) out.set(head);
+    record.buf = out;
+    record.borrowed = true;
+    return out.length;
   }
+  const loaded = zone.load(payloadOffset + payloadLen);
+  if (loaded) return kmsgReadFailed(ctx, zone, record, loaded);
   // trim() below drops a partial zone's hold on these bytes: the record can keep them uncopied.
   const owned = zone.partial;
   const payload = zone.buffer.subarray(payloadOffset, payloadOffset + payloadLen);
-  if (!record.compressed) {
-    // "%d": the u32 counter prints signed.
-    const line = `${kmsgDumpReasonStr(record.reason)}: Total ${record.count | 0} times\n`;
-    const head = new TextEncoder().encode(line);
+  if (head) {
     const out = new Uint8Array(head.length + payload.length);
     out.set(head);
     out.set(payload, head.length);
@@ -85,9 +93,22 @@ function kmsgRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): numb
   return record.buf.length;
 }
 
-function recordRead(zone: PstoreZone, record: PstoreRecord): number {
+/** A deferred zone's data could not be read: only with deferKmsgData (the kernel would have failed this at recovery). */
+function kmsgReadFailed(ctx: PszContext, zone: PstoreZone, record: PstoreRecord, errno: number): number {
+  ctx.pr('err', `read ${zone.name} with id ${record.id} failed`);
+  return errno;
+}
+
+/** psz_record_read(): a ring zone's old contents; with a scratch (a streaming reader) a view of them. */
+function recordRead(zone: PstoreZone, record: PstoreRecord, scratch?: ScratchBuffer): number {
   if (!zone.oldbuf) return -ENOMSG;
-  record.buf = zone.oldbuf.slice(PSZ_BUFFER.size, PSZ_BUFFER.size + decodePszBuffer(zone.oldbuf).datalen);
+  const end = PSZ_BUFFER.size + decodePszBuffer(zone.oldbuf).datalen;
+  if (scratch) {
+    record.buf = zone.oldbuf.subarray(PSZ_BUFFER.size, end);
+    record.borrowed = true;
+  } else {
+    record.buf = zone.oldbuf.slice(PSZ_BUFFER.size, end);
+  }
   return record.buf.length;
 }
 
@@ -104,9 +125,11 @@ function ftraceRead(ctx: PszContext, zone: PstoreZone, record: PstoreRecord): nu
 
 /**
  * psz_pstore_read(): the next record, or a size <= 0 when there is none
- * (or recovery failed: then the negative errno).
+ * (or recovery failed: then the negative errno). With `scratch`, the
+ * record's buf may be a view (record.borrowed) into it or into the zone's
+ * oldbuf, valid until the next read.
  */
-export function pstoreRead(ctx: PszContext, record: PstoreRecord): number {
+export function pstoreRead(ctx: PszContext, record: PstoreRecord, scratch?: ScratchBuffer): number {
   const ret = recovery(ctx);
   if (ret) return ret;
   for (;;) {
@@ -117,13 +140,13 @@ export function pstoreRead(ctx: PszContext, record: PstoreRecord): number {
     switch (zone.desc.kind) {
       case 'kmsg':
         record.id = ctx.kmsgReadCnt - 1;
-        r = kmsgRead(ctx, zone, record);
+        r = kmsgRead(ctx, zone, record, scratch);
         break;
       case 'ftrace':
         r = ftraceRead(ctx, zone, record);
         break;
       default:
-        r = recordRead(zone, record);
+        r = recordRead(zone, record, scratch);
     }
     if (r === -ENOMSG) continue;
     return r;

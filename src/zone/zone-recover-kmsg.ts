@@ -11,6 +11,9 @@ import { KmsgDumpReason } from './types.js';
 import { noteKmsgHeader } from './zone-arch.js';
 import { FlushMode, zoneWrite } from './zone-write.js';
 
+/** How many kept kmsg headers share one buffer when deferring. */
+const HEADERS_PER_SLAB = 256;
+
 /** psz_move_zone(): a pre-recovery dump moves to the position found on disk. */
 function moveZone(ctx: PszContext, old: PstoreZone, target: PstoreZone): number {
   const data = old.full().subarray(PSZ_BUFFER.size);
@@ -29,6 +32,11 @@ export function kmsgRecoverMeta(ctx: PszContext): number {
   // The default (or given) layout's size; the 40-byte one also covers i386's 28.
   const len = PSZ_BUFFER.size + ctx.abi.kmsgHeader.size;
   const buf = new Uint8Array(len);
+  // Deferring: the headers kept for the data phase, packed into slabs (not one small buffer
+  // per zone), and one device read for all zones.
+  let slab = new Uint8Array(0);
+  let used = 0;
+  const devRead = (dst: Uint8Array, pos: number): number => ctx.info.read(dst, pos);
   let bestSec = 0n;
   for (let i = 0; i < ctx.kpszs.length; i++) {
     const zone = ctx.kpszs[i]!;
@@ -80,7 +88,16 @@ export function kmsgRecoverMeta(ctx: PszContext): number {
     }
     if (!ctx.onPanic) zone.shouldRecover = true;
     // The headers just read are all the data phase would load when deferring.
-    if (zone.shouldRecover && ctx.deferKmsgData) zone.setPartial(buf.slice(), (dst, from) => ctx.info.read(dst, d.off + from));
+    if (zone.shouldRecover && ctx.deferKmsgData) {
+      if (used + len > slab.length) {
+        slab = new Uint8Array(len * HEADERS_PER_SLAB);
+        used = 0;
+      }
+      const part = slab.subarray(used, used + len);
+      used += len;
+      part.set(buf);
+      zone.setPartial(part, devRead);
+    }
     const m = `found nice zone: ${zone.name}: id ${i}, off ${d.off}, size ${zone.bufferSize}, datalen ${hdr.datalen}`;
     ctx.pr('debug', m);
     ctx.verdict(zone, 'ok', m, hdr);

@@ -16,6 +16,7 @@ import { PszContext, type PstoreRecord } from './psz-context.js';
 import { pstoreErase } from './zone-erase.js';
 import { pstoreOpen, pstoreRead } from './zone-read.js';
 import { recovery } from './zone-recover.js';
+import type { ScratchBuffer } from './scratch.js';
 import { dirtyZones, flushAllDirtyZones, pstoreWrite } from './zone-write.js';
 
 export { ZoneRegisterError, type PstoreRecord, type ZoneContextOptions, type ZoneLogLine, type ZoneStatus, type ZoneVerdict } from './psz-context.js';
@@ -61,10 +62,11 @@ export class ZoneContext extends PszContext {
 
   /**
    * psz_pstore_read(): the next record, or a size <= 0 when there is none
-   * (or recovery failed: then the negative errno).
+   * (or recovery failed: then the negative errno). With `scratch`, a dmesg
+   * record read on demand (deferKmsgData) may be a view into it.
    */
-  read(record: PstoreRecord): number {
-    return pstoreRead(this, record);
+  read(record: PstoreRecord, scratch?: ScratchBuffer): number {
+    return pstoreRead(this, record, scratch);
   }
 
   /** psz_pstore_erase(): what unlinking a pstorefs file does. */

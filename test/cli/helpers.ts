@@ -59,3 +59,26 @@ export async function bigRingImage(dir: string, kib: number): Promise<{ image: s
   fs.writeFileSync(image, bytes);
   return { image, expected: Buffer.concat([pmsg, cons]), args: ['--kmsg-size', '4', '--pmsg-size', String(kib), '--console-size', String(kib)] };
 }
+
+/**
+ * A region of `kib` KiB of 16 KiB dmesg zones, every one holding a compressed oops record
+ * whose newest line differs: many records through one reader, each of them inflated.
+ */
+export async function manyDumpsImage(dir: string, kib: number): Promise<{ image: string; args: string[]; blk: { kmsgSize: number; pmsgSize: number; consoleSize: number; maxReason: number } }> {
+  const { LinesDumpIter, MemoryRegion, PstoreCore, genericBlkDevice, registerPstoreDevice, BLK_DEFAULTS, KmsgDumpReason } = await import('../../src/zone/index.js');
+  const bytes = new Uint8Array(kib * 1024);
+  const blk = { kmsgSize: 16, pmsgSize: 0, consoleSize: 0, maxReason: 2 };
+  const { zone } = registerPstoreDevice(genericBlkDevice(new MemoryRegion(bytes)), { ...BLK_DEFAULTS, ...blk });
+  let sec = 1_767_225_600n;
+  const core = new PstoreCore(zone, { now: () => ({ sec, nsec: 0n }) });
+  core.readFiles();
+  const lines = Array.from({ length: 300 }, (_, i) => `<6>[${String(i).padStart(5)}.000000] boot line ${i} ${'y'.repeat(i % 50)}\n`);
+  for (let i = 0; i < zone.kmsgMaxCnt; i++) {
+    sec += 1n;
+    core.dump(KmsgDumpReason.OOPS, new LinesDumpIter([...lines, `<1>[ 9999.${String(i).padStart(6, '0')}] oops number ${i}\n`]));
+  }
+  zone.flushAllDirtyZones();
+  const image = path.join(dir, 'dumps.img');
+  fs.writeFileSync(image, bytes);
+  return { image, blk, args: ['--kmsg-size', '16', '--pmsg-size', '0', '--console-size', '0', '--max-reason', '2'] };
+}

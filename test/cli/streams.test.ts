@@ -5,9 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { OutStream, type WritableLike } from '../../src/commands/io.js';
 import { recoverImage, streamRecords } from '../../src/index.js';
-import { CLI_FROM_SOURCE, bigRingImage, runCli, runShell, tempDir, unpack } from './helpers.js';
+import { CLI_FROM_SOURCE, bigRingImage, manyDumpsImage, runCli, runShell, tempDir, unpack } from './helpers.js';
 
 test('an 8 MiB recover to stdout arrives whole through a pipe', async (t) => {
   const dir = tempDir(t);
@@ -71,4 +73,62 @@ test('--type kmsg means dmesg, --record picks records by name, and an empty sele
   const layout = runCli(['recover', '-i', image, '--layout', 'systemd']);
   assert.equal(layout.status, 2);
   assert.equal(layout.stderr, 'mmcpstore: --layout applies to --out DIR\n');
+});
+
+test('streamRecords with reuseBuffers: the same records, read into shared buffers, each whole while its handler runs', async (t) => {
+  const dir = tempDir(t);
+  const { image, blk } = await manyDumpsImage(dir, 512);
+  const owned = recoverImage({ image, blk });
+  assert.ok(owned.files.length >= 20, `${owned.files.length} records`);
+  const copies: Buffer[] = [];
+  const buffers = new Set<ArrayBufferLike>();
+  await streamRecords({ image, blk }, {
+    reuseBuffers: true,
+    record: async (f) => {
+      await new Promise((res) => setImmediate(res));
+      copies.push(Buffer.from(f.data));
+      buffers.add(f.data.buffer);
+    },
+  });
+  assert.deepEqual(copies, owned.files.map((f) => Buffer.from(f.data)), 'byte for byte what recoverImage gives');
+  assert.ok(buffers.size < copies.length / 4, `${copies.length} records in ${buffers.size} buffers`);
+  const kept: Uint8Array[] = [];
+  await streamRecords({ image, blk }, { record: (f) => void kept.push(f.data) });
+  assert.deepEqual(kept.map((d) => Buffer.from(d)), copies, 'without reuseBuffers every record keeps its own bytes');
+});
+
+test('recover of hundreds of inflated records into a pipe read slowly arrives byte for byte', async (t) => {
+  const dir = tempDir(t);
+  const { image, args, blk } = await manyDumpsImage(dir, 4096);
+  const expected = Buffer.concat(recoverImage({ image, blk }).files.map((f) => f.data));
+  assert.ok(expected.length > 4 * 65536, 'several pipe buffers of output');
+  const out = path.join(dir, 'out');
+  // The reader starts late: the writer meets a full pipe again and again.
+  const r = runShell(`${CLI_FROM_SOURCE} recover -i ${JSON.stringify(image)} ${args.join(' ')} -q | (sleep 0.3; cat > ${JSON.stringify(out)}); echo "status=\${PIPESTATUS[0]}"`);
+  assert.equal(r.stdout.trim(), 'status=0', r.stderr);
+  assert.ok(fs.readFileSync(out).equals(expected), 'the bytes of every record, in order');
+});
+
+/** A stream that keeps each chunk it is given, as a PassThrough keeps it for its reader. */
+class Keeper implements WritableLike {
+  chunks: (string | Uint8Array)[] = [];
+  write(chunk: string | Uint8Array, cb?: (err?: Error | null) => void): boolean {
+    this.chunks.push(chunk);
+    queueMicrotask(() => cb?.(null));
+    return true;
+  }
+  on(): this {
+    return this;
+  }
+}
+
+test('OutStream.writeBorrowed copies for a stream that may keep chunks, hands on as is to one that releases them', async () => {
+  const chunk = new Uint8Array([1, 2, 3]);
+  const keeper = new Keeper();
+  await new OutStream(keeper, 'stdout').writeBorrowed(chunk);
+  chunk[0] = 9; // the caller reuses its buffer
+  assert.deepEqual([...(keeper.chunks[0] as Uint8Array)], [1, 2, 3], 'the kept chunk is a copy');
+  const releasing = new Keeper();
+  await new OutStream(releasing, 'stdout', 0, { releasesChunks: true }).writeBorrowed(chunk);
+  assert.equal(releasing.chunks[0], chunk, 'no copy where the callback means the bytes are out');
 });

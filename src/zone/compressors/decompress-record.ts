@@ -8,6 +8,7 @@
  * pstore_dump() puts first. Each within that algorithm's zbufsize_* limit.
  */
 import { inflateLimit, pstoreDecompress } from '../compress.js';
+import type { RawInflater } from '../inflater.js';
 import type { CompressionEra } from '../kernel-profile.js';
 import { type CompressAlgorithm, cryptoZbufsize } from './algorithms.js';
 import { type BlockResult, lz4DecompressSafe } from './lz4-block.js';
@@ -36,11 +37,14 @@ export function decompressLimit(algorithm: CompressAlgorithm, bufsize: number, e
   return algorithm === 'deflate' ? inflateLimit(bufsize, era) : cryptoZbufsize(algorithm, bufsize);
 }
 
-/** One algorithm's decode, as crypto_comp_decompress() would do it. */
-export function decompressWith(algorithm: CompressAlgorithm, payload: Uint8Array, limit: number): BlockResult {
+/**
+ * One algorithm's decode, as crypto_comp_decompress() would do it. With `inflater`, deflate
+ * output is a view into its buffer, valid until its next use.
+ */
+export function decompressWith(algorithm: CompressAlgorithm, payload: Uint8Array, limit: number, inflater?: RawInflater): BlockResult {
   switch (algorithm) {
     case 'deflate': {
-      const r = pstoreDecompress(payload, limit);
+      const r = inflater ? inflater.inflate(payload, limit) : pstoreDecompress(payload, limit);
       return r.ok ? r : { ok: false, error: r.error };
     }
     case 'lz4':
@@ -63,9 +67,10 @@ function failure(algorithm: CompressAlgorithm, error: string): string {
 /** The order of the trial: the magic-carrying format first, then the strict end marker of LZO. */
 const TRIAL_ORDER = ['zstd', 'lzo', 'lz4'] as const;
 
-export function decompressRecord(payload: Uint8Array, bufsize: number, era: CompressionEra, given?: CompressAlgorithm): RecordDecodeResult {
+/** With `inflater`, a deflate record's data is a view into its buffer, valid until its next use. */
+export function decompressRecord(payload: Uint8Array, bufsize: number, era: CompressionEra, given?: CompressAlgorithm, inflater?: RawInflater): RecordDecodeResult {
   const algorithm = given ?? 'deflate';
-  const first = decompressWith(algorithm, payload, decompressLimit(algorithm, bufsize, era));
+  const first = decompressWith(algorithm, payload, decompressLimit(algorithm, bufsize, era), inflater);
   if (first.ok) return { ok: true, data: first.data, algorithm, source: given ? 'given' : 'default' };
   const result: RecordDecodeResult = { ok: false, error: failure(algorithm, first.error), algorithm, trials: [] };
   if (given) return result;
