@@ -51,8 +51,8 @@ export abstract class SdhciCommandEngine extends SdhciRegisterFile {
     this.cmdEpoch++;
     this.clockEpoch++;
     this.resetData();
-    this.regs = new Map();
-    for (const r of R.REGISTERS) if (!this.hwinit.has(r) && r.reset) this.regs.set(r, r.reset);
+    this.regs.fill(0);
+    for (const r of R.REGISTERS) this.setPlain(r, this.hwinit.get(r) ?? r.reset ?? 0);
     this.norSts = this.errSts = 0;
     this.cmdInhibit = false;
     this.clockStable = false;

@@ -104,11 +104,11 @@ export class CpuSet implements LockDomain {
     if (ns > 0) this.clock.advance(ns);
   }
 
-  event(kind: CpuEventKind, extra: { lock?: string; detail?: string; cpu?: number } = {}): void {
+  event(kind: CpuEventKind, extra?: { lock?: string; detail?: string; cpu?: number }): void {
     if (!this.recordEvents) return;
-    const e: CpuEvent = { t: this.clock.now, cpu: extra.cpu ?? this.cur, kind };
-    if (extra.lock !== undefined) e.lock = extra.lock;
-    if (extra.detail !== undefined) e.detail = extra.detail;
+    const e: CpuEvent = { t: this.clock.now, cpu: extra?.cpu ?? this.cur, kind };
+    if (extra?.lock !== undefined) e.lock = extra.lock;
+    if (extra?.detail !== undefined) e.detail = extra.detail;
     this.trace.push(e);
   }
 
