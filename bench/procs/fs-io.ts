@@ -12,7 +12,7 @@ const request = Number(requestArg);
 const data = requestData(request);
 const fd = fs.openSync(file!, 'r+');
 for (let off = 0; off < total; off += request) fs.writeSync(fd, data, 0, request, off);
-// One buffer for every read: the cheapest way fs can do it (the block layer returns a fresh one).
+// One buffer for every read, the cheapest way fs can do it (procs/card-io.ts reads into one too).
 const back = Buffer.allocUnsafe(request);
 for (let off = 0; off < total; off += request) fs.readSync(fd, back, 0, request, off);
 fs.closeSync(fd);

@@ -91,6 +91,12 @@ export interface FileBackingOptions extends LockOptions {
   mode: 'ro' | 'rw';
   /** false: the caller holds `<image>.lock` already (or writes a private temporary file) */
   lock?: boolean;
+  /**
+   * false: flush() does not fsync (a scratch file whose durability nobody needs, such as a
+   * benchmark's, which compares with plain positional writes). Default true: flush() — the
+   * card's cache flush and the board's close — waits for the file to reach the disk.
+   */
+  durable?: boolean;
 }
 
 export class FileBacking implements BlockBacking {
@@ -99,6 +105,7 @@ export class FileBacking implements BlockBacking {
   private fd: number | undefined;
   private release: (() => void) | undefined;
   private firstHostError: HostIoError | undefined;
+  private durable = true;
 
   private constructor(
     readonly path: string,
@@ -113,6 +120,12 @@ export class FileBacking implements BlockBacking {
   }
 
   static open(path: string, o: FileBackingOptions): FileBacking {
+    const b = FileBacking.openFd(path, o);
+    b.durable = o.durable ?? true;
+    return b;
+  }
+
+  private static openFd(path: string, o: FileBackingOptions): FileBacking {
     if (o.mode === 'ro') return new FileBacking(path, fs.openSync(path, 'r'), true, undefined);
     if (isBlockDevice(path)) return new FileBacking(path, openBlockDeviceExclusive(path), false, undefined);
     const release = o.lock === false ? undefined : acquireImageLock(path, o);
@@ -207,7 +220,7 @@ export class FileBacking implements BlockBacking {
 
   flush(): void {
     const fd = this.fd;
-    if (!this.readOnly && fd !== undefined) this.hostIo('fsync', () => fs.fsyncSync(fd));
+    if (!this.readOnly && this.durable && fd !== undefined) this.hostIo('fsync', () => fs.fsyncSync(fd));
   }
 
   /** Closes the file and releases the lock, the lock even when close(2) fails. */

@@ -182,6 +182,7 @@ export class FaultInjector {
   }
 
   private find(kinds: readonly FaultKind[], t: CommandTicket | undefined, extra: (a: Armed) => boolean = () => true): Armed | undefined {
+    if (this.armed.length === 0) return undefined; // asked per command and per block: nothing armed is the common case
     return this.armed.find(
       (a) => kinds.includes(a.spec.kind) && (a.spec.probability !== undefined || !a.fired) && this.matches(a, t) && extra(a),
     );
@@ -189,6 +190,7 @@ export class FaultInjector {
 
   /** Wire fault for the command just noted: 'timeout' (never delivered) or 'crc' (delivered, response corrupt). */
   commandFault(): 'timeout' | 'crc' | undefined {
+    if (this.armed.length === 0) return undefined;
     const t = this.current;
     for (const kind of ['cmd-timeout', 'cmd-crc'] as const) {
       const a = this.find([kind], t);

@@ -89,6 +89,8 @@ export interface TracerOptions {
 
 export class Tracer {
   private enabled: Set<TraceEvent>;
+  /** nothing enabled: emit returns at once (the hot paths call it per command and block) */
+  private quiet: boolean;
   private sink: TraceSink;
   now: () => number;
   readonly records: TraceRecord[] = [];
@@ -96,6 +98,7 @@ export class Tracer {
 
   constructor(o: TracerOptions = {}) {
     this.enabled = eventsMatching(o.enable ?? []);
+    this.quiet = this.enabled.size === 0;
     this.sink = o.sink ?? ((line) => process.stderr.write(line + '\n'));
     this.now = o.now ?? (() => 0);
     this.keep = o.record ?? false;
@@ -103,6 +106,7 @@ export class Tracer {
 
   enable(globs: string | readonly string[]): void {
     for (const e of eventsMatching(globs)) this.enabled.add(e);
+    this.quiet = this.enabled.size === 0;
   }
 
   isEnabled(e: TraceEvent): boolean {
@@ -111,11 +115,11 @@ export class Tracer {
 
   /** Nothing enabled: callers may skip building arguments and take bulk paths that emit nothing. */
   get silent(): boolean {
-    return this.enabled.size === 0;
+    return this.quiet;
   }
 
   emit<E extends TraceEvent>(event: E, ...args: TraceArgs<E>): void {
-    if (!this.enabled.has(event)) return;
+    if (this.quiet || !this.enabled.has(event)) return;
     const fmt = TRACE[event] as (...a: TraceArgs<E>) => string;
     const t = this.now();
     const line = `${formatTime(t)} ${event} ${fmt(...args)}`;

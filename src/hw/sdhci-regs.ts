@@ -52,7 +52,7 @@ export type { Field } from './fields.js';
 /** ADMA2 descriptors (§2.7) are memory structures, not registers: ./adma2.ts, re-exported for `R.*` users. */
 export * from './adma2.js';
 import { hex } from '../lib/hex.js';
-import { field, bit, get, compose, isSet } from './fields.js';
+import { field, bit, get, set as setField, compose, isSet } from './fields.js';
 import { MMC_RSP_136, MMC_RSP_BUSY, MMC_RSP_CRC, MMC_RSP_FLAGS, MMC_RSP_OPCODE, MMC_RSP_PRESENT, type MmcResponse } from './mmc-protocol.js';
 
 // ------------------------------------------------------------------------------------------------
@@ -154,7 +154,7 @@ export const BS = {
 } as const;
 export const sdmaBoundaryBytes = (code: number): number => 4096 << code;
 /** Linux's value: 512-byte blocks, 512 KiB boundary (0x7200). */
-export const blockSizeValue = (size: number, boundaryCode = 7): number => compose(BS, { SIZE: size, SDMA_BOUNDARY: boundaryCode });
+export const blockSizeValue = (size: number, boundaryCode = 7): number => setField(BS.SDMA_BOUNDARY, setField(BS.SIZE, 0, size), boundaryCode); // per request: no values object
 
 /** Transfer Mode (0x0C, §1.2). */
 export const TM = {
@@ -204,14 +204,13 @@ export interface CommandWord {
   type: number;
 }
 export function encodeCommand(c: Partial<CommandWord> & { index: number }): number {
-  return compose(CMD, {
-    INDEX: c.index,
-    RESPONSE_TYPE: c.responseType ?? 0,
-    CRC_CHECK: c.crcCheck ? 1 : 0,
-    INDEX_CHECK: c.indexCheck ? 1 : 0,
-    DATA_PRESENT: c.dataPresent ? 1 : 0,
-    TYPE: c.type ?? COMMAND_TYPE.NORMAL,
-  });
+  // field by field with set() (range checks kept): no values object per command, as compose() takes
+  let v = setField(CMD.INDEX, 0, c.index);
+  v = setField(CMD.RESPONSE_TYPE, v, c.responseType ?? 0);
+  v = setField(CMD.CRC_CHECK, v, c.crcCheck ? 1 : 0);
+  v = setField(CMD.INDEX_CHECK, v, c.indexCheck ? 1 : 0);
+  v = setField(CMD.DATA_PRESENT, v, c.dataPresent ? 1 : 0);
+  return setField(CMD.TYPE, v, c.type ?? COMMAND_TYPE.NORMAL);
 }
 /** Command word for an MMC command, as Linux builds it: e.g. mmcCommandWord(17, 'r1', true) = 0x113A. */
 export const mmcCommandWord = (index: number, resp: MmcResponse, data = false): number =>

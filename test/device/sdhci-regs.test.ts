@@ -66,3 +66,13 @@ test('ADMA2 descriptors encode and decode both widths', () => {
   assert.equal(R.adma2Attr(R.ADMA2_ACT.TRAN), R.ADMA2_TRAN_VALID);
   assert.equal(R.adma2Attr(R.ADMA2_ACT.NOP, { end: true }), R.ADMA2_NOP_END_VALID);
 });
+
+test('encodeCommand and blockSizeValue build the same words field by field, and refuse values that do not fit', () => {
+  const word = R.encodeCommand({ index: 18, responseType: R.RESPONSE_TYPE.R48, crcCheck: true, indexCheck: true, dataPresent: true, type: R.COMMAND_TYPE.ABORT });
+  assert.equal(word, R.compose(R.CMD, { INDEX: 18, RESPONSE_TYPE: R.RESPONSE_TYPE.R48, CRC_CHECK: 1, INDEX_CHECK: 1, DATA_PRESENT: 1, TYPE: R.COMMAND_TYPE.ABORT }));
+  assert.deepEqual(R.decodeCommand(word), { index: 18, responseType: R.RESPONSE_TYPE.R48, crcCheck: true, indexCheck: true, dataPresent: true, type: R.COMMAND_TYPE.ABORT });
+  assert.equal(R.blockSizeValue(512, 7), R.compose(R.BS, { SIZE: 512, SDMA_BOUNDARY: 7 }));
+  assert.equal(R.blockSizeValue(512), 0x7200);
+  assert.throws(() => R.encodeCommand({ index: 64 }), RangeError);
+  assert.throws(() => R.blockSizeValue(4096), RangeError);
+});

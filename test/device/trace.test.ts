@@ -36,3 +36,17 @@ test('fault injections are traced when fault_* is enabled', () => {
   assert.equal(cmd(board, 13, 1 << 16, 'r1').error, R.EIS.CMD_TIMEOUT.mask);
   assert.ok(lines.some((l) => /fault_inject cmd-timeout/.test(l)), lines.join('\n'));
 });
+
+test('a tracer enabled after it was built is no longer silent and formats the responses it traces', () => {
+  const lines: string[] = [];
+  const tracer = new Tracer({ sink: (l) => lines.push(l) });
+  const { board } = makeBoard({ trace: tracer });
+  powerUp(board);
+  initCard(board);
+  assert.equal(tracer.silent, true);
+  assert.equal(lines.length, 0, 'a silent tracer writes nothing');
+  tracer.enable('sdcard_response');
+  assert.equal(tracer.silent, false);
+  cmd(board, 13, 1 << 16, 'r1');
+  assert.ok(lines.some((l) => /sdcard_response r1 0x00000900/.test(l)), lines.join('\n'));
+});

@@ -177,13 +177,14 @@ export abstract class EmmcCardCore {
     this.clock.cancel(this.busyTask);
     this.busyTask = undefined;
     // a bulk run settled late: a busy that already ended needs no end task (it would change nothing)
-    if (!this.busyForever && this.busyUntil >= this.clock.now) this.busyTask = this.clock.schedule(this.busyUntil, () => this.busyEnded(), 'sdcard busy end');
+    if (!this.busyForever && this.busyUntil >= this.clock.now) this.busyTask = this.clock.schedule(this.busyUntil, this.busyEnded, 'sdcard busy end');
   }
 
-  private busyEnded(): void {
+  /** (one function for every busy span: a PIO write schedules one per block) */
+  private readonly busyEnded = (): void => {
     this.busyTask = undefined;
     if (this._state === 'prg') this.setState('tran');
-  }
+  };
 
   private clearBusy(): void {
     this.clock.cancel(this.busyTask);

@@ -86,15 +86,11 @@ export class EmmcCard extends EmmcCardDataPhase implements CardContext {
     }
     if (resp.kind !== 'none') {
       this.statusBits = (this.statusBits & ~R1_CLEAR_ON_READ) >>> 0;
-      this.tracer.emit(
-        'sdcard_response',
-        resp.kind,
-        resp.kind === 'r2'
-          ? Buffer.from(resp.reg).toString('hex')
-          : resp.kind === 'r3'
-            ? hex(resp.ocr)
-            : hex(resp.status, 8),
-      );
+      // formatted only when traced: this runs for every command
+      if (!this.tracer.silent) {
+        const text = resp.kind === 'r2' ? Buffer.from(resp.reg).toString('hex') : resp.kind === 'r3' ? hex(resp.ocr) : hex(resp.status, 8);
+        this.tracer.emit('sdcard_response', resp.kind, text);
+      }
     }
     return resp;
   }

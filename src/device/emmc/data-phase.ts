@@ -82,7 +82,7 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
       this.ioError(e, 'read', d);
       return undefined;
     }
-    this.tracer.emit('sdcard_read_block', partitionNameOf(d.part), d.offset, d.blockLen);
+    if (!this.tracer.silent) this.tracer.emit('sdcard_read_block', partitionNameOf(d.part), d.offset, d.blockLen); // per block: no name looked up untraced
     d.offset += d.blockLen;
     this.stats.blocksRead++;
     return blk;
@@ -114,7 +114,7 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
       this.ioError(e, 'write', d);
       return false;
     }
-    this.tracer.emit('sdcard_write_block', partitionNameOf(d.part), d.offset, d.blockLen);
+    if (!this.tracer.silent) this.tracer.emit('sdcard_write_block', partitionNameOf(d.part), d.offset, d.blockLen);
     d.offset += d.blockLen;
     this.stats.blocksWritten++;
     return true;
@@ -275,12 +275,17 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
     if (d.remaining !== undefined) d.remaining -= count;
     const last = d.remaining === 0;
     // busy of the run's last block, from when it arrived (earlier blocks' busy has ended by then)
-    this.busyFor(this.latency.programNs(last), `program block ${d.blocks}`, last, d.ticket, lastAt);
+    this.busyFor(this.latency.programNs(last), this.programWhy(d), last, d.ticket, lastAt);
     if (last) {
       this.endData();
       this.setState('prg');
     }
     return count;
+  }
+
+  /** The busy span's reason as traced (no string per block untraced: PIO programs every block alone). */
+  private programWhy(d: DataPhase): string {
+    return this.tracer.silent ? 'program block' : `program block ${d.blocks}`;
   }
 
   /** Bytes from the host for the running write; false if the card did not take them. */
@@ -321,7 +326,7 @@ export abstract class EmmcCardDataPhase extends EmmcCardCore {
         }
         d.blocks++;
         if (d.remaining !== undefined) d.remaining--;
-        this.busyFor(this.latency.programNs(last), `program block ${d.blocks}`, last, d.ticket);
+        this.busyFor(this.latency.programNs(last), this.programWhy(d), last, d.ticket);
         if (d.remaining === 0) {
           this.endData();
           this.setState('prg');

@@ -51,8 +51,8 @@ export abstract class SdhciCommandEngine extends SdhciRegisterFile {
     this.cmdEpoch++;
     this.clockEpoch++;
     this.resetData();
-    this.regs = new Map();
-    for (const r of R.REGISTERS) if (!this.hwinit.has(r) && r.reset) this.regs.set(r, r.reset);
+    this.regs.fill(0);
+    for (const r of R.REGISTERS) this.setPlain(r, this.hwinit.get(r) ?? r.reset ?? 0);
     this.norSts = this.errSts = 0;
     this.cmdInhibit = false;
     this.clockStable = false;
@@ -158,7 +158,7 @@ export abstract class SdhciCommandEngine extends SdhciRegisterFile {
       // 48-bit responses update RESPONSE0 only; RESPONSE3 keeps an Auto CMD12/23 response
       const w = responseType === R.RESPONSE_TYPE.NONE ? 0 : responseWord(resp);
       this.setPlain(R.RESPONSE0, w);
-      this.tracer.emit('sdhci_response', this.lastCmd, [w]);
+      if (!this.tracer.silent) this.tracer.emit('sdhci_response', this.lastCmd, [w]); // (no array per command untraced)
       return;
     }
     let words = [0, 0, 0, 0];

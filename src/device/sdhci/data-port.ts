@@ -27,7 +27,9 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
         i++;
         continue;
       }
-      dst.set(xfer!.buf!.subarray(xfer!.pos, xfer!.pos + words * 4), i * 4);
+      const buf = xfer!.buf!;
+      // a whole block at once (the usual readsl) needs no view of it
+      dst.set(xfer!.pos === 0 && words * 4 === buf.length ? buf : buf.subarray(xfer!.pos, xfer!.pos + words * 4), i * 4);
       xfer!.pos += words * 4;
       i += words;
       if (xfer!.pos >= xfer!.buf!.length) {
@@ -49,7 +51,7 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
         i++;
         continue;
       }
-      xfer!.buf!.set(src.subarray(i * 4, (i + words) * 4), xfer!.pos);
+      xfer!.buf!.set(i === 0 && words * 4 === src.length ? src : src.subarray(i * 4, (i + words) * 4), xfer!.pos);
       xfer!.pos += words * 4;
       i += words;
       if (xfer!.pos >= xfer!.buf!.length) this.writeBufferFull(xfer!);

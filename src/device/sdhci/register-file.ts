@@ -82,8 +82,12 @@ export abstract class SdhciRegisterFile {
   protected readonly latency: LatencyModel;
   protected readonly hwinit: ReadonlyMap<RegDef, number>;
 
-  /** plain register storage (everything not computed) */
-  protected regs = new Map<RegDef, number>();
+  /**
+   * Plain register storage (everything not computed), by register offset: registers do not
+   * overlap, and an array slot is cheaper than a map lookup on every MMIO access. The hardware-
+   * initialised read-only registers (hwinit) live here too, set at reset and never written.
+   */
+  protected readonly regs = new Uint32Array(R.MMIO_SIZE);
   protected norSts = 0;
   protected errSts = 0;
   protected cmdInhibit = false;
@@ -226,11 +230,11 @@ export abstract class SdhciRegisterFile {
   }
 
   protected plain(r: RegDef): number {
-    return this.regs.get(r) ?? 0;
+    return this.regs[r.offset]!;
   }
 
   protected setPlain(r: RegDef, v: number): void {
-    this.regs.set(r, v >>> 0);
+    this.regs[r.offset] = v;
   }
 
   protected readReg(r: RegDef): number {
@@ -257,7 +261,7 @@ export abstract class SdhciRegisterFile {
       case R.FORCE_EVENT_ERROR:
         return 0;
       default:
-        return this.hwinit.get(r) ?? this.plain(r);
+        return this.plain(r); // hwinit registers hold their value there (resetAll)
     }
   }
 
@@ -420,12 +424,21 @@ export abstract class SdhciRegisterFile {
     return R.sdClockHz(baseHz, R.clockDivider(this.plain(R.CLOCK_CONTROL)));
   }
 
+  /**
+   * The bus as the registers configure it. The same (frozen) object while nothing changes: it is
+   * asked for several times per block, and callers only read it.
+   */
   busConfig(): BusConfig {
     const hc1 = this.plain(R.HOST_CONTROL1);
     const width = isSet(R.HC1.EXT_DATA_WIDTH_8BIT, hc1) ? 8 : isSet(R.HC1.DATA_WIDTH_4BIT, hc1) ? 4 : 1;
     const uhs = get(R.HC2.UHS_MODE, this.plain(R.HOST_CONTROL2));
-    return { clockHz: this.sdClockHz() || this.latency.p.defaultBus.clockHz, width, ddr: uhs === R.UHS_MODE.DDR50 || uhs === R.UHS_MODE.HS400 };
+    const clockHz = this.sdClockHz() || this.latency.p.defaultBus.clockHz;
+    const ddr = uhs === R.UHS_MODE.DDR50 || uhs === R.UHS_MODE.HS400;
+    const c = this.lastBus;
+    if (c && c.clockHz === clockHz && c.width === width && c.ddr === ddr) return c;
+    return (this.lastBus = Object.freeze({ clockHz, width, ddr }));
   }
+  private lastBus: Readonly<BusConfig> | undefined;
 
   protected dataTimeoutNs(): number {
     const cap = this.readReg(R.CAPABILITIES0);

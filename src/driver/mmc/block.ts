@@ -148,6 +148,19 @@ export class MmcBlockDevice {
     return out;
   }
 
+  /**
+   * Read `out.length` bytes (whole sectors) from `lba` into the caller's buffer, as a read(2)
+   * into user pages does: a caller reading request after request can reuse one buffer instead of
+   * taking a fresh one each time (fresh memory is what costs: the kernel faults its pages in
+   * during the copy). Ownership: `out` is written only during this call (the request's DMA
+   * mapping ends before it returns); the block layer keeps no reference to it. If the read
+   * fails, `out` holds whatever the failed request left in it.
+   */
+  readSectorsInto(lba: number, out: Uint8Array): void {
+    if (out.length % SECTOR_SIZE) throw new MmcBlockError(this.name, -EINVAL, `read into ${out.length} bytes is not whole sectors`);
+    this.rw(lba, out, false);
+  }
+
   writeSectors(lba: number, data: Uint8Array): void {
     if (data.length % SECTOR_SIZE) throw new MmcBlockError(this.name, -EINVAL, `write of ${data.length} bytes is not whole sectors`);
     this.rw(lba, data, true);
@@ -302,6 +315,11 @@ export class MmcBlockPartition {
   readSectors(lba: number, count: number): Uint8Array {
     this.check(lba, count);
     return this.disk.readSectors(this.node.startSector + lba, count);
+  }
+  /** MmcBlockDevice.readSectorsInto relative to the partition (same ownership rule). */
+  readSectorsInto(lba: number, out: Uint8Array): void {
+    this.check(lba, out.length / SECTOR_SIZE);
+    this.disk.readSectorsInto(this.node.startSector + lba, out);
   }
   writeSectors(lba: number, data: Uint8Array): void {
     this.check(lba, data.length / SECTOR_SIZE);

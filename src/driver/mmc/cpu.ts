@@ -76,7 +76,8 @@ export class Cpu {
   constructor(o: CpuOptions) {
     this.clock = o.clock;
     this.irq = o.irq;
-    this.cpus = o.cpus ?? new CpuSet({ nrCpus: 1, clock: o.clock });
+    // a set of its own is read by nobody: it keeps no event trace (CpuSetOptions.recordEvents)
+    this.cpus = o.cpus ?? new CpuSet({ nrCpus: 1, clock: o.clock, recordEvents: false });
     if (this.cpus.clock !== o.clock) throw new Error('Cpu: the CPU set must run on the board clock (one virtual time)');
     this.waitLimitNs = o.waitLimitNs ?? DEFAULT_WAIT_LIMIT_NS;
   }

@@ -61,8 +61,10 @@ export interface MmcRequest {
   capCmdDuringTfr?: boolean;
 }
 
-export function mmcCommand(opcode: number, arg: number, flags: number, o: Partial<MmcCommand> = {}): MmcCommand {
-  return { opcode, arg: arg >>> 0, resp: [0, 0, 0, 0], flags, retries: 0, error: 0, busyTimeoutMs: 0, ...o };
+export function mmcCommand(opcode: number, arg: number, flags: number, o?: Partial<MmcCommand>): MmcCommand {
+  // every field present from the start (data and mrq are linked later): one object shape for all commands
+  const cmd: MmcCommand = { opcode, arg: arg >>> 0, resp: [0, 0, 0, 0], flags, retries: 0, error: 0, busyTimeoutMs: 0, data: undefined, mrq: undefined };
+  return o ? Object.assign(cmd, o) : cmd;
 }
 
 export function mmcData(buf: Uint8Array, blocks: number, flags: number, blksz = SECTOR_SIZE): MmcData {

@@ -24,6 +24,12 @@ export interface CpuSetOptions {
   stopNmi?: boolean;
   /** Where smp_send_stop() prints (level, text). */
   printk?: (level: number, text: string) => void;
+  /**
+   * Keep every IRQ, lock and stop event in `trace` (default on). Off for a set nobody reads
+   * (the driver's own one-CPU set when no System is given): the data path takes and drops
+   * locks and IRQs some hundred times per request, and a trace kept forever grows with it.
+   */
+  recordEvents?: boolean;
 }
 
 export interface StopResult {
@@ -54,6 +60,7 @@ export class CpuSet implements LockDomain {
   private readonly printkFn: ((level: number, text: string) => void) | undefined;
   private readonly locks = new Set<LockBase>();
   private crashStopped = false;
+  private readonly recordEvents: boolean;
 
   constructor(options: CpuSetOptions) {
     const n = options.nrCpus ?? 4;
@@ -71,6 +78,7 @@ export class CpuSet implements LockDomain {
     this.clock = options.clock;
     this.printkFn = options.printk;
     this.stopNmi = options.stopNmi ?? true;
+    this.recordEvents = options.recordEvents ?? true;
   }
 
   get nrCpus(): number {
@@ -96,10 +104,11 @@ export class CpuSet implements LockDomain {
     if (ns > 0) this.clock.advance(ns);
   }
 
-  event(kind: CpuEventKind, extra: { lock?: string; detail?: string; cpu?: number } = {}): void {
-    const e: CpuEvent = { t: this.clock.now, cpu: extra.cpu ?? this.cur, kind };
-    if (extra.lock !== undefined) e.lock = extra.lock;
-    if (extra.detail !== undefined) e.detail = extra.detail;
+  event(kind: CpuEventKind, extra?: { lock?: string; detail?: string; cpu?: number }): void {
+    if (!this.recordEvents) return;
+    const e: CpuEvent = { t: this.clock.now, cpu: extra?.cpu ?? this.cur, kind };
+    if (extra?.lock !== undefined) e.lock = extra.lock;
+    if (extra?.detail !== undefined) e.detail = extra.detail;
     this.trace.push(e);
   }
 
