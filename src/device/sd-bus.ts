@@ -37,7 +37,7 @@ export class SdBus {
   ) {}
 
   doCommand(index: number, arg: number, dataCommand: boolean): BusCommandResult {
-    this.tracer.emit('sdbus_command', index, arg);
+    if (!this.tracer.silent) this.tracer.emit('sdbus_command', index, arg); // (no argument array per command untraced)
     const ticket = this.faults?.noteCommand(index, dataCommand);
     const fault = this.faults?.commandFault();
     if (fault === 'timeout') {

@@ -33,7 +33,7 @@ export class EmmcCard extends EmmcCardDataPhase implements CardContext {
     const entry = EMMC_COMMANDS[index];
     const before = this._state;
     if (!entry) return this.illegal(index);
-    this.tracer.emit('sdcard_command', entry.name, index, arg, before);
+    if (!this.tracer.silent) this.tracer.emit('sdcard_command', entry.name, index, arg, before); // (no argument array untraced)
     // a CMD23 count survives only until the next command (which must be CMD18/CMD25)
     if (index !== MMC.READ_MULTIPLE_BLOCK && index !== MMC.WRITE_MULTIPLE_BLOCK && index !== MMC.SET_BLOCK_COUNT) this.blockCount = undefined;
     // an erase sequence is reset by any other command (ERASE_RESET), except status polling

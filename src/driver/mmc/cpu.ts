@@ -65,7 +65,9 @@ export class Cpu {
   readonly cpus: CpuSet;
   private actions: IrqAction[] = [];
   private timers: KernelTimer[] = [];
-  private threadsToWake = new Set<IrqAction>();
+  /** IRQ threads to run, each once (an array swapped with a spare: no list built per interrupt) */
+  private threadsToWake: IrqAction[] = [];
+  private threadsRunning: IrqAction[] = [];
   private work: (() => void)[] = [];
   private depth = 0;
   private unhandled = 0;
@@ -135,7 +137,9 @@ export class Cpu {
 
   private anyTimerDue(): boolean {
     const now = this.clock.now;
-    for (const t of this.timers) if (t.expires <= now) return true;
+    // indexed loops here and in service(): they run several times per request (no iterator objects)
+    const timers = this.timers;
+    for (let i = 0; i < timers.length; i++) if (timers[i]!.expires <= now) return true;
     return false;
   }
 
@@ -158,10 +162,12 @@ export class Cpu {
           // hard IRQ context (irq_enter): interrupts stay off while the handlers run
           const flags = this.cpus.irqEnter();
           try {
-            for (const a of this.actions) {
+            const actions = this.actions;
+            for (let i = 0; i < actions.length; i++) {
+              const a = actions[i]!;
               const r = a.handler();
               if (r !== 'none') handled = true;
-              if (r === 'wake-thread' && a.thread) this.threadsToWake.add(a);
+              if (r === 'wake-thread' && a.thread && !this.threadsToWake.includes(a)) this.threadsToWake.push(a);
             }
           } finally {
             this.cpus.irqExit(flags);
@@ -175,16 +181,20 @@ export class Cpu {
         }
         // (most rounds have no timer due: no list is built for them)
         const due = this.anyTimerDue() ? this.timers.filter((t) => t.expires <= this.clock.now) : NO_TIMERS;
-        for (const t of due) {
+        for (let i = 0; i < due.length; i++) {
+          const t = due[i]!;
           this.delTimer(t);
           this.stats.timersFired++;
           t.fn();
           did = true;
         }
-        if (this.threadsToWake.size > 0) {
-          const list = [...this.threadsToWake];
-          this.threadsToWake.clear();
-          for (const a of list) a.thread!();
+        if (this.threadsToWake.length > 0) {
+          // the threads woken so far run now; a thread woken meanwhile runs next round
+          const list = this.threadsToWake;
+          this.threadsToWake = this.threadsRunning.length === 0 ? this.threadsRunning : [];
+          this.threadsRunning = list;
+          for (let i = 0; i < list.length; i++) list[i]!.thread!();
+          list.length = 0;
           did = true;
         }
         if (this.work.length > 0) {
@@ -211,12 +221,19 @@ export class Cpu {
       this.service();
       if (cond()) return;
       const nextDev = this.clock.nextDue();
-      const nextTimer = this.timers.reduce((m, t) => Math.min(m, t.expires), Infinity);
-      const next = Math.min(nextDev ?? Infinity, nextTimer);
+      const next = Math.min(nextDev ?? Infinity, this.nextTimerExpiry());
       if (next === Infinity) throw new HangError(`${what}: nothing pending that could wake the waiter`);
       if (next > end) throw new HangError(`${what}: not done after ${limitNs / 1e9} s of virtual time`);
       this.clock.runUntil(Math.max(next, this.clock.now));
     }
+  }
+
+  /** The earliest pending timer's expiry (Infinity: none). */
+  private nextTimerExpiry(): number {
+    let m = Infinity;
+    const timers = this.timers;
+    for (let i = 0; i < timers.length; i++) if (timers[i]!.expires < m) m = timers[i]!.expires;
+    return m;
   }
 
   /** msleep()/usleep_range(): sleep for `ns` (services IRQs, timers and work meanwhile). */

@@ -82,7 +82,8 @@ export function dmaMapBounce(mem: SimMemory, buf: Uint8Array, toDevice: boolean,
  * first `bytes` are copied back into the kernel buffer (mapped ones already are there).
  */
 export function dmaUnmap(mem: SimMemory, segs: readonly DmaSegment[], buf: Uint8Array, fromDevice: boolean, bytes: number): void {
-  for (const s of segs) {
+  for (let i = 0; i < segs.length; i++) {
+    const s = segs[i]!;
     if (s.mapped > 0) mem.unmapPages(s.addr, s.mapped);
     if (!fromDevice) continue;
     const end = Math.min(s.len, bytes - s.off);
@@ -99,7 +100,7 @@ export function dmaUnmap(mem: SimMemory, segs: readonly DmaSegment[], buf: Uint8
 export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly DmaSegment[], is64: boolean): number {
   const sz = is64 ? R.ADMA2_DESC64_SIZE : R.ADMA2_DESC32_SIZE;
   let count = 1;
-  for (const s of segs) count += Math.max(1, Math.ceil(s.len / 65536));
+  for (let i = 0; i < segs.length; i++) count += Math.max(1, Math.ceil(segs[i]!.len / 65536));
   // the table's CPU-side buffer is allocated once, as Linux allocates its coherent table at probe;
   // it still holds the last table, so the same segments need no encoding again (still stored)
   if (table.bytes.length < count * sz) table.bytes = new Uint8Array(count * sz);
@@ -107,7 +108,8 @@ export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly
   if (sameSegments(segs, is64)) at = table.used - sz;
   else {
     table.segs.length = 0;
-    for (const s of segs) {
+    for (let i = 0; i < segs.length; i++) {
+      const s = segs[i]!;
       table.segs.push(s.addr, s.len);
       for (let done = 0; done < s.len; done += 65536) {
         const len = Math.min(65536, s.len - done);
