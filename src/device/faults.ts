@@ -216,6 +216,7 @@ export class FaultInjector {
   /** Wire fault for the next data block of the running data command (call once per block). */
   dataBlockFault(): 'crc' | 'timeout' | 'stuck' | undefined {
     this.dataBlock++;
+    if (this.armed.length === 0) return undefined; // (before the kind list and filter are built: per block)
     const t = this.dataTicket;
     const a = this.find(['data-crc', 'data-timeout', 'stuck'], t, (x) => (x.spec.blocks ?? 1) === this.dataBlock);
     if (!a || !this.fire(a, `CMD${t?.index}#${t?.nth} block ${this.dataBlock}`)) return undefined;
@@ -224,6 +225,7 @@ export class FaultInjector {
 
   /** Card: may this block reach the backing? false = power is lost now. */
   allowBlockWrite(): boolean {
+    if (this.armed.length === 0) return true; // (per block: no kind list built)
     const t = this.dataTicket;
     const a = this.find(['power-loss'], t);
     if (!a) return true;
@@ -236,6 +238,7 @@ export class FaultInjector {
 
   /** Card: extra busy for the busy span of command `t` (default: the last command on the bus). */
   extraBusy(t: CommandTicket | undefined = this.current): number | 'forever' {
+    if (this.armed.length === 0) return 0; // (per written block: no kind list built)
     const a = this.find(['busy'], t);
     if (!a || !this.fire(a, `CMD${t?.index}#${t?.nth} +${a.spec.busy}`)) return 0;
     return a.spec.busy ?? 0;

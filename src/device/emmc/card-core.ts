@@ -173,7 +173,8 @@ export abstract class EmmcCardCore {
     if (final && this.faults) extra = this.faults.extraBusy(ticket);
     if (extra === 'forever') this.busyForever = true;
     this.busyUntil = Math.max(this.busyUntil, from) + ns + (typeof extra === 'number' ? extra : 0);
-    this.tracer.emit('sdcard_busy', this.busyForever ? Infinity : this.busyUntil - this.clock.now, why);
+    // (no argument array untraced: a PIO write takes this path once per block)
+    if (!this.tracer.silent) this.tracer.emit('sdcard_busy', this.busyForever ? Infinity : this.busyUntil - this.clock.now, why);
     this.clock.cancel(this.busyTask);
     this.busyTask = undefined;
     // a bulk run settled late: a busy that already ended needs no end task (it would change nothing)

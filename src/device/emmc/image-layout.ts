@@ -17,8 +17,13 @@ import { GP_SIZE_UNIT, SIZE_MULT_UNIT } from './registers.js';
 /** PARTITION_ACCESS values (§3.9). */
 export const PARTITION_ACCESS = { user: 0, boot0: 1, boot1: 2, rpmb: 3, gp1: 4, gp2: 5, gp3: 6, gp4: 7 } as const;
 export type PartitionName = keyof typeof PARTITION_ACCESS;
-export const partitionNameOf = (access: number): PartitionName =>
-  (Object.keys(PARTITION_ACCESS) as PartitionName[]).find((k) => PARTITION_ACCESS[k] === access) ?? 'user';
+/** PARTITION_ACCESS inverted once (a name is asked for per written block: no search, no closure). */
+const PARTITION_NAMES: readonly PartitionName[] = (() => {
+  const names: PartitionName[] = [];
+  for (const k of Object.keys(PARTITION_ACCESS) as PartitionName[]) names[PARTITION_ACCESS[k]] = k;
+  return names;
+})();
+export const partitionNameOf = (access: number): PartitionName => PARTITION_NAMES[access] ?? 'user';
 
 export interface EmmcLayout {
   readonly kind: 'user-area' | 'qemu';
