@@ -41,10 +41,12 @@ export interface Mmio {
   /**
    * String accessors (Linux readsl/writesl, ioread32_rep/iowrite32_rep): `count` 32-bit accesses
    * to one register, the words little-endian in `buf` (4 × count bytes). Exactly `count` readl /
-   * writel calls in effect: same register side effects, interrupts and trace.
+   * writel calls in effect: same register side effects, interrupts and trace. `at`: where in
+   * `buf` the words start (the kernel passes a pointer into its buffer; an offset needs no view
+   * of it per block).
    */
-  readsl(offset: number, buf: Uint8Array, count: number): void;
-  writesl(offset: number, buf: Uint8Array, count: number): void;
+  readsl(offset: number, buf: Uint8Array, count: number, at?: number): void;
+  writesl(offset: number, buf: Uint8Array, count: number, at?: number): void;
 }
 
 /**
@@ -185,9 +187,9 @@ export function createBoard(o: BoardOptions): Board {
     writeb: (off, v) => write(off, 1, v),
     writew: (off, v) => write(off, 2, v),
     writel: (off, v) => write(off, 4, v),
-    readsl: (off, buf, count) => (reaches(off, false) ? controller.readRep(off, buf, count) : buf.fill(0xff, 0, 4 * count)),
-    writesl: (off, buf, count) => {
-      if (reaches(off, true)) controller.writeRep(off, buf, count);
+    readsl: (off, buf, count, at = 0) => (reaches(off, false) ? controller.readRep(off, buf, count, at) : buf.fill(0xff, at, at + 4 * count)),
+    writesl: (off, buf, count, at = 0) => {
+      if (reaches(off, true)) controller.writeRep(off, buf, count, at);
     },
   };
   const irqView: IrqView = {

@@ -184,6 +184,37 @@ test('readsl/writesl with tracing on emit exactly the accesses of the word-by-wo
   assert.deepEqual(lines[0], lines[1]);
 });
 
+test('readsl/writesl at an offset into one buffer (no view per block) move the same words, traced or not, and touch nothing outside', () => {
+  const { bulk, perBlock } = pair();
+  const data = filled(6 * BLOCK, 9);
+  const pad = 12; // words start past the buffer's first bytes, as a pointer into a kernel buffer would
+  for (const r of [bulk, perBlock]) {
+    const src = new Uint8Array(pad + data.length + pad).fill(0xee);
+    src.set(data, pad);
+    cmd(r.board, 23, 6, 'r1');
+    dataCmd(r.board, 25, 700 * BLOCK, 6, tmValue({ read: false, multi: true }));
+    for (let k = 0; k < 6; k++) {
+      waitInt(r.board, R.NIS.BUFFER_WRITE_READY.mask);
+      clearInt(r.board, R.NIS.BUFFER_WRITE_READY.mask);
+      r.board.mmio.writesl(R.BUFFER_DATA_PORT.offset, src, BLOCK / 4, pad + k * BLOCK);
+    }
+    waitTransfer(r.board);
+    assert.deepEqual(r.backing.read(700 * BLOCK, 6 * BLOCK), data);
+    const dst = new Uint8Array(pad + data.length + pad).fill(0x5a);
+    cmd(r.board, 23, 6, 'r1');
+    dataCmd(r.board, 18, 700 * BLOCK, 6, tmValue({ read: true, multi: true }));
+    for (let k = 0; k < 6; k++) {
+      waitInt(r.board, R.NIS.BUFFER_READ_READY.mask);
+      clearInt(r.board, R.NIS.BUFFER_READ_READY.mask);
+      r.board.mmio.readsl(R.BUFFER_DATA_PORT.offset, dst, BLOCK / 4, pad + k * BLOCK);
+    }
+    waitTransfer(r.board);
+    assert.deepEqual(dst.subarray(pad, pad + data.length), data);
+    assert.ok(dst.subarray(0, pad).every((b) => b === 0x5a) && dst.subarray(pad + data.length).every((b) => b === 0x5a), 'bytes outside the words untouched');
+  }
+  assert.equal(bulk.board.clock.now, perBlock.board.clock.now);
+});
+
 test('a DATA reset in the middle of a PIO read or write leaves what the per-block path leaves', () => {
   const { bulk, perBlock } = pair();
   const data = filled(32 * BLOCK, 13);

@@ -13,23 +13,23 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
   // ---------------------------------------------------------------------------------------------
 
   /**
-   * `count` 32-bit reads of `offset` into `dst` (readsl). The Buffer Data Port with nothing traced
+   * `count` 32-bit reads of `offset` into `dst` from byte `at` (readsl). The Buffer Data Port with nothing traced
    * copies whole words of the block buffer at once and ends the block exactly where the single
    * reads would (Buffer Read Enable off, block done); everything else is read word by word.
    */
-  readRep(offset: number, dst: Uint8Array, count: number): void {
+  readRep(offset: number, dst: Uint8Array, count: number, at = 0): void {
     let i = 0;
     while (i < count) {
       const xfer = this.xfer;
       const words = this.portRun(offset, true) ? Math.min(count - i, (xfer!.buf!.length - xfer!.pos) >>> 2) : 0;
       if (words === 0) {
-        putWord(dst, i * 4, this.read(offset, 4));
+        putWord(dst, at + i * 4, this.read(offset, 4));
         i++;
         continue;
       }
       const buf = xfer!.buf!;
       // a whole block at once (the usual readsl) needs no view of it
-      dst.set(xfer!.pos === 0 && words * 4 === buf.length ? buf : buf.subarray(xfer!.pos, xfer!.pos + words * 4), i * 4);
+      dst.set(xfer!.pos === 0 && words * 4 === buf.length ? buf : buf.subarray(xfer!.pos, xfer!.pos + words * 4), at + i * 4);
       xfer!.pos += words * 4;
       i += words;
       if (xfer!.pos >= xfer!.buf!.length) {
@@ -40,18 +40,19 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
     }
   }
 
-  /** `count` 32-bit writes of `src` to `offset` (writesl), as readRep for the Buffer Data Port. */
-  writeRep(offset: number, src: Uint8Array, count: number): void {
+  /** `count` 32-bit writes of `src` from `at` to `offset` (writesl), as readRep for the Buffer Data Port. */
+  writeRep(offset: number, src: Uint8Array, count: number, at = 0): void {
     let i = 0;
     while (i < count) {
       const xfer = this.xfer;
       const words = this.portRun(offset, false) ? Math.min(count - i, (xfer!.buf!.length - xfer!.pos) >>> 2) : 0;
       if (words === 0) {
-        this.write(offset, 4, getWord(src, i * 4));
+        this.write(offset, 4, getWord(src, at + i * 4));
         i++;
         continue;
       }
-      xfer!.buf!.set(i === 0 && words * 4 === src.length ? src : src.subarray(i * 4, (i + words) * 4), xfer!.pos);
+      const from = at + i * 4;
+      xfer!.buf!.set(from === 0 && words * 4 === src.length ? src : src.subarray(from, from + words * 4), xfer!.pos);
       xfer!.pos += words * 4;
       i += words;
       if (xfer!.pos >= xfer!.buf!.length) this.writeBufferFull(xfer!);

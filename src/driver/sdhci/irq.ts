@@ -127,13 +127,13 @@ export function sdhciTransferPio(host: SdhciHost): void {
     const words = data.blksz >>> 2;
     const tail = start + words * 4;
     if (read) {
-      if (words > 0) host.mmio.readsl(port, buf.subarray(start, tail), words);
+      if (words > 0) host.mmio.readsl(port, buf, words, start); // (no view of the block)
       if (tail < end) {
         const w = host.readl(R.BUFFER_DATA_PORT);
         for (let i = 0; i < 4; i++) if (tail + i < buf.length) buf[tail + i] = (w >>> (8 * i)) & 0xff;
       }
     } else {
-      if (words > 0) host.mmio.writesl(port, buf.subarray(start, tail), words);
+      if (words > 0) host.mmio.writesl(port, buf, words, start);
       if (tail < end) {
         let w = 0;
         for (let i = 0; i < 4; i++) w |= (buf[tail + i] ?? 0) << (8 * i);
@@ -146,35 +146,36 @@ export function sdhciTransferPio(host: SdhciHost): void {
   }
 }
 
-/** sdhci_cmd_irq() — may add data error bits to the caller's intmask */
-export function sdhciCmdIrq(host: SdhciHost, intmask: number, box: { intmask: number }): void {
+/**
+ * sdhci_cmd_irq(): returns the data error bits to add to the caller's intmask (Linux ORs them
+ * through a pointer; a return value needs no object per interrupt), 0 for none.
+ */
+export function sdhciCmdIrq(host: SdhciHost, intmask: number): number {
   if (intmask & R.INT.AUTO_CMD_ERR && host.dataCmd) {
     const mrq = host.dataCmd.mrq!;
     const acs = host.readw(R.AUTO_CMD_ERROR_STATUS);
     const dataErrBit = acs & R.ACES.TIMEOUT.mask ? R.INT.DATA_TIMEOUT : R.INT.DATA_CRC;
     // treat auto-CMD12 error the same as data error
     if (!mrq.sbc && host.flags & SDHCI_AUTO_CMD12) {
-      box.intmask |= dataErrBit;
-      return;
+      return dataErrBit;
     }
   }
   if (!host.cmd) {
-    if (host.pendingReset) return;
+    if (host.pendingReset) return 0;
     host.stats.noCmdInterrupts++;
     host.pr(`Got command interrupt 0x${intmask.toString(16).padStart(8, '0')} even though no command operation was in progress.`);
     host.dumpRegs();
-    return;
+    return 0;
   }
   if (intmask & (R.INT.TIMEOUT | R.INT.CRC | R.INT.END_BIT | R.INT.INDEX)) {
     host.cmd.error = intmask & R.INT.TIMEOUT ? -ETIMEDOUT : -EILSEQ;
     // treat data command CRC error the same as data CRC error
     if (host.cmd.data && (intmask & (R.INT.CRC | R.INT.TIMEOUT)) === R.INT.CRC) {
       host.cmd = null;
-      box.intmask |= R.INT.DATA_CRC;
-      return;
+      return R.INT.DATA_CRC;
     }
     sdhciFinishMrqNoWork(host, host.cmd.mrq!);
-    return;
+    return 0;
   }
   if (intmask & R.INT.AUTO_CMD_ERR) {
     const mrq = host.cmd.mrq!;
@@ -183,10 +184,11 @@ export function sdhciCmdIrq(host: SdhciHost, intmask: number, box: { intmask: nu
     if (sdhciAutoCmd23(host, mrq)) {
       mrq.sbc!.error = err;
       sdhciFinishMrqNoWork(host, mrq);
-      return;
+      return 0;
     }
   }
   if (intmask & R.INT.RESPONSE) sdhciFinishCommand(host);
+  return 0;
 }
 
 /** sdhci_data_irq() */
@@ -266,9 +268,7 @@ export function sdhciIrq(host: SdhciHost): IrqReturn {
         }
         const mask = intmask & (SDHCI_INT_CMD_MASK | SDHCI_INT_DATA_MASK | R.INT.BUS_POWER);
         host.writel(mask, R.NORMAL_INT_STATUS);
-        const box = { intmask };
-        if (intmask & SDHCI_INT_CMD_MASK) sdhciCmdIrq(host, intmask & SDHCI_INT_CMD_MASK, box);
-        intmask = box.intmask >>> 0;
+        if (intmask & SDHCI_INT_CMD_MASK) intmask = (intmask | sdhciCmdIrq(host, intmask & SDHCI_INT_CMD_MASK)) >>> 0;
         if (intmask & SDHCI_INT_DATA_MASK) sdhciDataIrq(host, intmask & SDHCI_INT_DATA_MASK);
         if (intmask & R.INT.BUS_POWER) host.pr('Card is consuming too much power!');
         intmask &= ~(R.INT.CARD_INSERT | R.INT.CARD_REMOVE | SDHCI_INT_CMD_MASK | SDHCI_INT_DATA_MASK | R.INT.ERROR | R.INT.BUS_POWER | R.INT.CARD_INT | (1 << 12));
