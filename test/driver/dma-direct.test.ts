@@ -62,7 +62,7 @@ for (const transfer of ['adma2', 'sdma'] as const) {
   });
 }
 
-test('the ADMA2 table is stored whole for every request, also when its segments repeat', () => {
+test('the ADMA2 table is in memory whole for every request, also when its segments repeat (a stray write over it is undone)', () => {
   const mem = new SimMemory();
   const buf = new Uint8Array(3 * 4096 + 512);
   const sg: ReturnType<typeof dmaMapPages> = [];
@@ -86,4 +86,31 @@ test('the ADMA2 table is stored whole for every request, also when its segments 
   const short = dmaMapPages(mem, buf.subarray(0, 4096), DMA_LAYOUT.pages32, true, true, sg);
   assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, short, false), 2);
   assert.deepEqual(mem.read(DMA_LAYOUT.admaTable, 16), expect(short, false));
+});
+
+test('writeAdmaTable stores nothing when the same table is still there untouched, and stores it again anywhere else', () => {
+  const buf = randomBytes(2 * 4096, 5);
+  const mem = new SimMemory();
+  let stores = 0;
+  const write = mem.write.bind(mem);
+  mem.write = (addr: number, data: Uint8Array): void => {
+    if (addr === DMA_LAYOUT.admaTable) stores++;
+    write(addr, data);
+  };
+  const segs = dmaMapPages(mem, buf, DMA_LAYOUT.pages32, true, true, []);
+  assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, segs, false), 3);
+  assert.equal(stores, 1);
+  const stored = mem.read(DMA_LAYOUT.admaTable, 24);
+  assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, segs, false), 3);
+  assert.equal(stores, 1, 'unchanged table, untouched page: no second store');
+  assert.deepEqual(mem.read(DMA_LAYOUT.admaTable, 24), stored);
+  // another memory (another board) with the same segments gets the table
+  const other = new SimMemory();
+  assert.equal(writeAdmaTable(other, DMA_LAYOUT.admaTable, segs, false), 3);
+  assert.deepEqual(other.read(DMA_LAYOUT.admaTable, 24), stored);
+  // a byte of the table changed since: stored again
+  mem.write(DMA_LAYOUT.admaTable + 4, new Uint8Array([0xee]));
+  assert.equal(writeAdmaTable(mem, DMA_LAYOUT.admaTable, segs, false), 3);
+  assert.deepEqual(mem.read(DMA_LAYOUT.admaTable, 24), stored);
+  dmaUnmap(mem, segs, buf, false, buf.length);
 });

@@ -105,8 +105,12 @@ export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly
   // it still holds the last table, so the same segments need no encoding again (still stored)
   if (table.bytes.length < count * sz) table.bytes = new Uint8Array(count * sz);
   let at = 0;
-  if (sameSegments(segs, is64)) at = table.used - sz;
-  else {
+  if (sameSegments(segs, is64)) {
+    at = table.used - sz;
+    // the same table already in that memory, untouched since it was stored there (the page's
+    // generation moves with every change): storing it again would change nothing
+    if (table.mem === mem && table.addr === tableAddr && table.gen >= 0 && tableGeneration(mem, tableAddr, table.used) === table.gen) return at / sz + 1;
+  } else {
     table.segs.length = 0;
     for (let i = 0; i < segs.length; i++) {
       const s = segs[i]!;
@@ -122,11 +126,21 @@ export function writeAdmaTable(mem: SimMemory, tableAddr: number, segs: readonly
     table.used = at + sz;
   }
   mem.write(tableAddr, table.bytes.subarray(0, at + sz));
+  table.mem = mem;
+  table.addr = tableAddr;
+  table.gen = tableGeneration(mem, tableAddr, table.used);
   return at / sz + 1;
 }
 
+/** The table's page generation (SimMemory.pageGeneration); -1 if it spans pages or a page is mapped (never skipped). */
+function tableGeneration(mem: SimMemory, addr: number, len: number): number {
+  const page = Math.floor(addr / PAGE);
+  if (Math.floor((addr + len - 1) / PAGE) !== page) return -1;
+  return mem.pageGeneration(page);
+}
+
 /** The last table built: its bytes and the (address, length) of the segments it was built from. */
-const table = { bytes: new Uint8Array(0), segs: [] as number[], is64: false, used: 0 };
+const table = { bytes: new Uint8Array(0), segs: [] as number[], is64: false, used: 0, mem: undefined as SimMemory | undefined, addr: -1, gen: -1 };
 
 function sameSegments(segs: readonly DmaSegment[], is64: boolean): boolean {
   if (table.used === 0 || table.is64 !== is64 || table.segs.length !== segs.length * 2) return false;
