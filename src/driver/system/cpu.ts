@@ -104,6 +104,11 @@ export class CpuSet implements LockDomain {
     if (ns > 0) this.clock.advance(ns);
   }
 
+  /** Events are recorded (callers on hot paths skip building an event's details when not). */
+  get recording(): boolean {
+    return this.recordEvents;
+  }
+
   event(kind: CpuEventKind, extra?: { lock?: string; detail?: string; cpu?: number }): void {
     if (!this.recordEvents) return;
     const e: CpuEvent = { t: this.clock.now, cpu: extra?.cpu ?? this.cur, kind };

@@ -59,6 +59,8 @@ export interface LockDomain {
   readonly cpus: readonly Cpu[];
   readonly current: number;
   event(kind: CpuEventKind, extra?: { lock?: string; detail?: string; cpu?: number }): void;
+  /** whether events are recorded (false: a lock skips building its event's details) */
+  readonly recording: boolean;
   /** Registers the lock, so the set can report what stopped CPUs hold. */
   track(lock: LockBase): void;
   preemptDisable(): void;
@@ -103,7 +105,7 @@ export abstract class LockBase {
   protected acquire(): void {
     this.owner = this.cpus.current;
     this.acquisitions++;
-    this.cpus.event('lock', { lock: this.name });
+    if (this.cpus.recording) this.cpus.event('lock', { lock: this.name }); // (no details object per lock untraced)
   }
 
   protected blocked(kindIfAtomic?: DeadlockKind): never {
@@ -129,7 +131,7 @@ export abstract class LockBase {
       );
     }
     this.owner = null;
-    this.cpus.event('unlock', { lock: this.name });
+    if (this.cpus.recording) this.cpus.event('unlock', { lock: this.name });
   }
 }
 
