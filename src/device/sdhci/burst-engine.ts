@@ -81,7 +81,7 @@ export abstract class SdhciBurstEngine extends SdhciTransferEngine {
     const epoch = b.epoch;
     const next = blockDoneAt(b, done);
     if (b.read) {
-      this.clock.schedule(next, () => this.readBlockArrives(xfer, epoch), 'sdhci read block');
+      this.clock.schedule(next, this.continuations(xfer, epoch).readArrives, 'sdhci read block');
     } else if (blocksFetchedBy(b, now) > done) {
       // the next block was fetched and is on the bus
       const data = this.dmaLoad(xfer);

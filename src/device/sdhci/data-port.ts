@@ -93,6 +93,11 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
     if (xfer.pos >= xfer.buf.length) this.writeBufferFull(xfer);
   }
 
+  /** (a closure of its own: in writeBufferFull its context would be allocated on every call) */
+  private sendLater(xfer: Transfer, epoch: number, data: Uint8Array): () => void {
+    return () => this.sendBlock(xfer, epoch, data);
+  }
+
   /** The host filled the PIO block buffer: it goes out on the bus. */
   protected writeBufferFull(xfer: Transfer): void {
     this.bufWriteEnable = false;
@@ -101,7 +106,8 @@ export abstract class SdhciDataPort extends SdhciBurstEngine {
     const epoch = this.dataEpoch;
     const bus = this.busConfig();
     const t = this.latency.blockTransferNs(xfer.blockSize, bus) + this.latency.writeCrcStatusNs(bus);
-    this.clock.after(t, () => this.sendBlock(xfer, epoch, data), 'sdhci write block');
+    // the block buffer is the transfer's own (always, for PIO): its continuation, no closure per block
+    this.clock.after(t, data === xfer.pioBlock ? this.continuations(xfer, epoch).pioSend : this.sendLater(xfer, epoch, data), 'sdhci write block');
   }
 }
 

@@ -10,7 +10,7 @@ import * as R from '../../hw/sdhci-regs.js';
 import { get, isSet, type Field } from '../../hw/sdhci-regs.js';
 import { responseWord, SdhciCommandEngine } from './command-engine.js';
 import { Adma2Engine, SdmaEngine, type AdmaError, type AdmaPlanCache } from './dma.js';
-import type { DmaMode, Transfer } from './transfer.js';
+import type { DmaMode, Transfer, TransferContinuations } from './transfer.js';
 
 export abstract class SdhciTransferEngine extends SdhciCommandEngine {
   /** the last ADMA2 table walk, reused while the table's pages are unchanged (dma.ts AdmaPlan) */
@@ -54,6 +54,7 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
       endSeen: false,
       stuck: false,
       blocksDone: 0,
+      cont: undefined,
     };
     if (dma === 'sdma') {
       xfer.sdma = new SdmaEngine(this.memory, this.tracer, this.plain(R.SDMA_ADDRESS), R.sdmaBoundaryBytes(get(R.BS.SDMA_BOUNDARY, this.plain(R.BLOCK_SIZE))));
@@ -71,7 +72,7 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
     const epoch = this.dataEpoch;
     if (xfer.read) {
       const first = this.latency.p.readAccessNs + this.latency.blockTransferNs(bs, this.busConfig());
-      this.clock.after(first, () => this.readBlockArrives(xfer, epoch), 'sdhci read block');
+      this.clock.after(first, this.continuations(xfer, epoch).readArrives, 'sdhci read block');
     } else if (dma === 'pio') {
       this.bufWriteEnable = true;
       xfer.buf = xfer.pioBlock = new Uint8Array(bs);
@@ -221,7 +222,7 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
     if (xfer.blocksLeft === 0 || (xfer.blocksLeft === undefined && xfer.endSeen)) {
       if (xfer.read) return this.finishTransfer(xfer, epoch);
       // writes: Transfer Complete only after the last block's busy
-      return this.whenNotBusy(epoch, () => this.finishTransfer(xfer, epoch));
+      return this.whenNotBusy(epoch, this.finishLater(xfer, epoch));
     }
     if (xfer.sdmaPaused) {
       this.raiseNormal(R.NIS.DMA); // boundary: wait for the host to rewrite the SDMA address
@@ -230,25 +231,50 @@ export abstract class SdhciTransferEngine extends SdhciCommandEngine {
     this.nextBlock(xfer, epoch);
   }
 
+  /** (a closure of its own: in afterBlock its context would be allocated for every block) */
+  private finishLater(xfer: Transfer, epoch: number): () => void {
+    return () => this.finishTransfer(xfer, epoch);
+  }
+
   protected nextBlock(xfer: Transfer, epoch: number): void {
     const bus = this.busConfig();
     if (xfer.read) {
-      this.clock.after(this.latency.blockTransferNs(xfer.blockSize, bus), () => this.readBlockArrives(xfer, epoch), 'sdhci read block');
+      this.clock.after(this.latency.blockTransferNs(xfer.blockSize, bus), this.continuations(xfer, epoch).readArrives, 'sdhci read block');
       return;
     }
     // writes: the next block goes out once the card has finished programming this one
-    this.whenNotBusy(epoch, () => {
-      if (!this.live(xfer, epoch)) return;
-      if (xfer.dma === 'pio') {
-        // every byte is written before the block goes out; the card took the last one in sendBlock
-        xfer.buf = xfer.pioBlock ??= new Uint8Array(xfer.blockSize);
-        xfer.pos = 0;
-        this.bufWriteEnable = true;
-        this.raiseNormal(R.NIS.BUFFER_WRITE_READY);
-      } else {
-        this.dmaFetchAndSend(xfer, epoch);
-      }
-    });
+    this.whenNotBusy(epoch, this.continuations(xfer, epoch).writeReady);
+  }
+
+  /** The card's busy after a written block ended: the next block (PIO: the buffer opens again). */
+  protected writeReady(xfer: Transfer, epoch: number): void {
+    if (!this.live(xfer, epoch)) return;
+    if (xfer.dma === 'pio') {
+      // every byte is written before the block goes out; the card took the last one in sendBlock
+      xfer.buf = xfer.pioBlock ??= new Uint8Array(xfer.blockSize);
+      xfer.pos = 0;
+      this.bufWriteEnable = true;
+      this.raiseNormal(R.NIS.BUFFER_WRITE_READY);
+    } else {
+      this.dmaFetchAndSend(xfer, epoch);
+    }
+  }
+
+  /** The transfer's continuations for `epoch`, made on first use (TransferContinuations). */
+  protected continuations(xfer: Transfer, epoch: number): TransferContinuations {
+    const c = xfer.cont;
+    if (c && c.epoch === epoch) return c;
+    return (xfer.cont = this.makeContinuations(xfer, epoch));
+  }
+
+  /** (apart from continuations(): a function whose closures capture its arguments allocates their context on every call) */
+  private makeContinuations(xfer: Transfer, epoch: number): TransferContinuations {
+    return {
+      epoch,
+      readArrives: () => this.readBlockArrives(xfer, epoch),
+      writeReady: () => this.writeReady(xfer, epoch),
+      pioSend: () => this.sendBlock(xfer, epoch, xfer.pioBlock!),
+    };
   }
 
   protected resumeSdma(): void {

@@ -26,4 +26,20 @@ export interface Transfer {
   endSeen: boolean;
   stuck: boolean;
   blocksDone: number;
+  /** this transfer's per-block continuations, made once for its epoch (./transfer-engine.ts) */
+  cont: TransferContinuations | undefined;
+}
+
+/**
+ * What the clock runs for a transfer's next block. They depend only on the transfer and its
+ * epoch, so they are made once per transfer instead of one closure per block.
+ */
+export interface TransferContinuations {
+  readonly epoch: number;
+  /** a read block has crossed the bus (readBlockArrives) */
+  readonly readArrives: () => void;
+  /** the card's busy after a written block has ended: the next block may go */
+  readonly writeReady: () => void;
+  /** the PIO block buffer's block has crossed the bus (sendBlock of pioBlock) */
+  readonly pioSend: () => void;
 }
