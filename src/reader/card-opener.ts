@@ -4,24 +4,29 @@
  * read is about to open. The readers are synchronous: this runs before them, and they are handed
  * the opener in `ImageOptions.openCard`. The library entry passes the real opener instead.
  */
-import { cardProbeFor, type CardProbe } from './card-probe.js';
+import { keepCardProbe, type KeptCardProbe } from './card-probe.js';
 import { resolveParams } from './params.js';
 import type { CardSourceOpener, ImageOptions } from './types.js';
+
+/** The card probe of `opts` (null: a plain region, or an error the reader reports in the user's words). */
+function probeFor(opts: ImageOptions): KeptCardProbe | null {
+  try {
+    return keepCardProbe(opts, resolveParams(opts));
+  } catch {
+    return null; // the reader reports the same error, worded for the user
+  }
+}
 
 /** The card opener `opts` needs: loaded when it reads a card image, undefined otherwise (a few sectors read). */
 export async function cardOpenerFor(opts: ImageOptions): Promise<CardSourceOpener | undefined> {
   if (opts.openCard) return opts.openCard;
-  let probe: CardProbe | null;
-  try {
-    probe = cardProbeFor(opts, resolveParams(opts));
-  } catch {
-    return undefined; // the reader reports the same error, worded for the user
-  }
-  return probe ? (await import('./card-source.js')).openPstoreSource : undefined;
+  return probeFor(opts) ? (await import('./card-source.js')).openPstoreSource : undefined;
 }
 
-/** `opts` with the card opener it needs. */
+/** `opts` with the card opener it needs, and the probe that chose it (the session reuses it). */
 export async function withCardOpener(opts: ImageOptions): Promise<ImageOptions> {
-  const openCard = await cardOpenerFor(opts);
-  return openCard ? { ...opts, openCard } : opts;
+  if (opts.openCard) return opts;
+  const cardProbe = probeFor(opts);
+  if (!cardProbe) return opts;
+  return { ...opts, openCard: (await import('./card-source.js')).openPstoreSource, cardProbe };
 }

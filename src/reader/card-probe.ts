@@ -84,6 +84,36 @@ export interface CardRequest {
   blkdev?: string;
   offset?: number;
   size?: number;
+  /** a probe this read already made (cardProbeOnce): reused while the request is the same */
+  cardProbe?: KeptCardProbe;
+}
+
+/** A probe and the request it answered. */
+export interface KeptCardProbe {
+  probe: CardProbe;
+  key: string;
+}
+
+/** Everything cardProbeFor's answer depends on, apart from the file's bytes. */
+function requestKey(opts: CardRequest, params: { offset?: number; size?: number }): string {
+  return JSON.stringify([opts.image, opts.file, opts.blkdev, opts.offset, opts.size, params.offset, params.size]);
+}
+
+/** The card probe to keep with the options of a read (null when it goes on as a plain region). */
+export function keepCardProbe(opts: CardRequest, params: { offset?: number; size?: number }): KeptCardProbe | null {
+  const probe = cardProbeFor(opts, params);
+  return probe ? { probe, key: requestKey(opts, params) } : null;
+}
+
+/**
+ * cardProbeFor, reusing the probe kept with `opts` when it answered this same request: a read of
+ * a card asks several times (which opener, does a region apply, the session) and each would
+ * read and check the partition table again.
+ */
+export function cardProbeOnce(opts: CardRequest, params: { offset?: number; size?: number }): CardProbe | null {
+  const kept = opts.cardProbe;
+  if (kept && kept.key === requestKey(opts, params)) return kept.probe;
+  return cardProbeFor(opts, params);
 }
 
 /** True when the options ask for a plain region (an explicit --offset/--size, or mmcpstore.sector_* without --blkdev). */

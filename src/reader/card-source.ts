@@ -85,7 +85,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
       blkdev,
       describe: `${r.path} (${r.devt.major}:${r.devt.minor}) of ${opts.image} via mmcpstore, blkdev ${blkdev}`,
       // the driver is given the partition's path: its own name parser takes only /dev/mmcblkNpM forms
-      attach: (p, arch) => attachDriver(session, source, r.path, p, sectorOffset, sectorCount, arch),
+      attach: (p, arch) => attachDriver(session, source, r.path, p, sectorOffset, sectorCount, arch, tracer !== undefined),
       close,
     };
     return source;
@@ -95,7 +95,7 @@ export function openPstoreSource(opts: ImageOptions, params: RegionWindow, probe
   }
 }
 
-function attachDriver(session: BoardSession, source: PstoreSource, blkdev: string, p: ResolvedParams, sectorOffset: number, sectorCount: number, arch: Arch | undefined): Registration {
+function attachDriver(session: BoardSession, source: PstoreSource, blkdev: string, p: ResolvedParams, sectorOffset: number, sectorCount: number, arch: Arch | undefined, traced: boolean): Registration {
   let state;
   try {
     state = attachPstore(session, {
@@ -107,6 +107,9 @@ function attachDriver(session: BoardSession, source: PstoreSource, blkdev: strin
       kernel: p.kernel,
       driver: 'proposed',
       mount: false,
+      // pstore's console replays the kernel log into the console zone's new buffer, and the
+      // flush of it fails on the read-only image: seen only on a traced bus, so done only then
+      ...(traced ? {} : { console: false }),
       sectorOffset,
       sectorCount,
     });

@@ -7,7 +7,7 @@
  * picks one, numbered as detect numbers them.
  */
 import * as fs from 'node:fs';
-import { cardProbeFor } from './card-probe.js';
+import { cardProbeOnce } from './card-probe.js';
 import { detectImage, type DetectReport, type DetectedRegion } from './detect.js';
 import { NoDataError, UsageError } from './errors.js';
 import { resolveParams, wantsAutoDetect } from './params.js';
@@ -67,7 +67,7 @@ function regionGiven(opts: ImageOptions): boolean {
   if (!seekable(opts.file ?? opts.image)) return true;
   const params = resolveParams(opts);
   if (params.offset !== undefined || params.size !== undefined) return true;
-  return cardProbeFor(opts, params) !== null;
+  return cardProbeOnce(opts, params) !== null;
 }
 
 /**

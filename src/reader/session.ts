@@ -12,7 +12,7 @@ import { ZoneLayoutError } from '../zone/layout.js';
 import { PstoreCore } from '../zone/platform.js';
 import { ZoneRegisterError, type ZoneContext } from '../zone/zone.js';
 import { now } from './clock.js';
-import { cardProbeFor } from './card-probe.js';
+import { cardProbeOnce } from './card-probe.js';
 import { DataError } from './errors.js';
 import { checkImageLock } from './lock.js';
 import { applyDetection, resolveParams, wantsAutoDetect } from './params.js';
@@ -40,7 +40,7 @@ export function openSession(opts: ImageOptions): Session {
   // A temporary copy has no writer; the lock is the named image's.
   if ((opts.checkLock ?? true) && opts.file === undefined) checkImageLock(opts.image);
   // A whole card image (--blkdev, or a partition labelled pstore): through the emulated driver.
-  const probe = cardProbeFor(opts, params);
+  const probe = cardProbeOnce(opts, params);
   const card = probe ? cardOpener(opts)(opts, params, probe) : null;
   const { region: fileRegion, fileSize } = card ?? openRegion(opts.file ?? opts.image, params.offset, params.size, opts.image);
   const region: BlockRegion = guarded(fileRegion, opts.image);

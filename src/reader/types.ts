@@ -11,7 +11,7 @@ import type { BlkParams } from '../zone/params.js';
 import type { FileRegion } from '../zone/file-region.js';
 import type { Registration } from '../zone/blk.js';
 import type { PstoreCore } from '../zone/platform.js';
-import type { CardProbe } from './card-probe.js';
+import type { CardProbe, KeptCardProbe } from './card-probe.js';
 
 export interface ImageOptions {
   /** Image file or block device, as the user named it: what reports and messages show. */
@@ -61,6 +61,11 @@ export interface ImageOptions {
    * entry passes the real one; the CLI passes it only when the probe finds a card (card-opener.ts).
    */
   openCard?: CardSourceOpener;
+  /**
+   * The probe that chose `openCard` (card-opener.ts), with the request it answered: reused while
+   * the options ask the same (card-probe.ts cardProbeOnce); unset: each step probes.
+   */
+  cardProbe?: KeptCardProbe;
 }
 
 /** What `--params auto` found, and what was used. */

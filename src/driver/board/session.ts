@@ -107,6 +107,11 @@ export class BoardSession {
     this.presentNs = this.virtualNs();
   }
 
+  /** Fixes the present at the current virtual instant unless a wall-clock read already did. */
+  markPresentIfUnset(): void {
+    if (this.presentNs === null) this.markPresent();
+  }
+
   /** ktime_get_real(): the command's wall clock at the present instant, plus virtual time since. */
   wallNow(): Timespec {
     const ns = this.virtualNs();
@@ -237,7 +242,9 @@ export function attachPstore(session: BoardSession, o: AttachOptions): PstoreSta
     state.mounted = core.readFiles();
     session.keepRecordTimesAfter(ctx.registration.zone.kmsgNewestSec);
   }
-  state.attachment = sys.attachPstore(core);
+  // pstore's console replay is the first to read the wall clock: without it the present is still now
+  if (o.console === false) session.markPresentIfUnset();
+  state.attachment = sys.attachPstore(core, o.console === undefined ? {} : { console: o.console });
   session.pstore = state;
   return state;
 }

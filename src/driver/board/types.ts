@@ -76,6 +76,12 @@ export interface AttachOptions {
   sectorCount?: number;
   /** mount pstorefs (run recovery) after registering; false = H12 "panic before pstorefs was read" */
   mount?: boolean;
+  /**
+   * register pstore's console (pstore_register_console; default: when the layout has a console
+   * zone). A read-only session that only reads can leave it out when nothing watches the bus: its
+   * replay lands in the zone's new buffer, whose flush the read-only image refuses unseen.
+   */
+  console?: boolean;
 }
 
 /**
