@@ -41,4 +41,4 @@ function loadBundle({ useCache = true, dir = BUNDLE_DIR } = {}) {
   };
 }
 
-module.exports = { BUNDLE_DIR, CODE_CACHE, codeCachePath, loadBundle };
+module.exports = { CODE_CACHE, codeCachePath, loadBundle };

@@ -19,6 +19,11 @@ const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8'));
 
 rmSync(outdir, { recursive: true, force: true });
 
+/** A CommonJS module whose exports are `path`'s, each a getter that requires `path` on first read. */
+async function lazyModule(path) {
+  const names = Object.keys(await import(path)).filter((k) => k !== 'default');
+  return `let m;const load=()=>m??=require(${JSON.stringify(path)});for(const k of ${JSON.stringify(names)})Object.defineProperty(exports,k,{enumerable:true,get:()=>load()[k]});`;
+}
 /**
  * Built-ins that only some commands call: the bundle requires each on first use of one of its
  * exports, not at load (node:child_process alone brings in net, dgram and the streams: ~10 ms of
@@ -31,11 +36,7 @@ const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
     b.onResolve({ filter: LAZY_BUILTINS }, (a) => (a.namespace === LAZY ? { path: a.path, external: true } : { path: a.path, namespace: LAZY }));
-    b.onLoad({ filter: /.*/, namespace: LAZY }, async (a) => {
-      const names = Object.keys(await import(a.path)).filter((k) => k !== 'default');
-      const contents = `let m;const load=()=>m??=require(${JSON.stringify(a.path)});for(const k of ${JSON.stringify(names)})Object.defineProperty(exports,k,{enumerable:true,get:()=>load()[k]});`;
-      return { contents, loader: 'js' };
-    });
+    b.onLoad({ filter: /.*/, namespace: LAZY }, async (a) => ({ contents: await lazyModule(a.path), loader: 'js' }));
   },
 };
 /**
@@ -55,11 +56,7 @@ const lazyPackages = {
       const real = await b.resolve(a.path, { kind: 'import-statement', resolveDir: a.resolveDir, pluginData: { real: true } });
       return { path: real.path };
     });
-    b.onLoad({ filter: /.*/, namespace: LAZY_PACKAGE }, async (a) => {
-      const names = Object.keys(await import(a.path)).filter((k) => k !== 'default');
-      const contents = `let m;const load=()=>m??=require(${JSON.stringify(a.path)});for(const k of ${JSON.stringify(names)})Object.defineProperty(exports,k,{enumerable:true,get:()=>load()[k]});`;
-      return { contents, loader: 'js', resolveDir: new URL('.', root).pathname };
-    });
+    b.onLoad({ filter: /.*/, namespace: LAZY_PACKAGE }, async (a) => ({ contents: await lazyModule(a.path), loader: 'js', resolveDir: new URL('.', root).pathname }));
   },
 };
 /**

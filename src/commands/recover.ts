@@ -257,7 +257,7 @@ async function recoverOne(o: CliOptions, opts: ImageOptions, io: Io, t: Target):
     },
     record: async (f, info) => {
       held.push(f.name);
-      if (info.notes.length) for (const w of recordWarnings(info)) await reporter.warn(w);
+      for (const w of recordWarnings(info)) await reporter.warn(w);
       if (!want(f)) return;
       shown++;
       if (t.out !== undefined) {

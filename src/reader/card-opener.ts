@@ -6,7 +6,7 @@
  */
 import { keepCardProbe, type KeptCardProbe } from './card-probe.js';
 import { resolveParams } from './params.js';
-import type { CardSourceOpener, ImageOptions } from './types.js';
+import type { ImageOptions } from './types.js';
 
 /** The card probe of `opts` (null: a plain region, or an error the reader reports in the user's words). */
 function probeFor(opts: ImageOptions): KeptCardProbe | null {
@@ -17,13 +17,10 @@ function probeFor(opts: ImageOptions): KeptCardProbe | null {
   }
 }
 
-/** The card opener `opts` needs: loaded when it reads a card image, undefined otherwise (a few sectors read). */
-export async function cardOpenerFor(opts: ImageOptions): Promise<CardSourceOpener | undefined> {
-  if (opts.openCard) return opts.openCard;
-  return probeFor(opts) ? (await import('./card-source.js')).openPstoreSource : undefined;
-}
-
-/** `opts` with the card opener it needs, and the probe that chose it (the session reuses it). */
+/**
+ * `opts` with the card opener it needs, loaded only when it reads a card image (a few sectors
+ * read to tell), and the probe that chose it (the session reuses it).
+ */
 export async function withCardOpener(opts: ImageOptions): Promise<ImageOptions> {
   if (opts.openCard) return opts;
   const cardProbe = probeFor(opts);

@@ -89,7 +89,7 @@ export async function streamRecords(opts: ImageOptions, handlers: RecordStreamHa
         const file = next.value;
         const info = recordInfo(file);
         records.push(info);
-        if (info.notes.length) report.warnings.push(...recordWarnings(info));
+        report.warnings.push(...recordWarnings(info));
         await handlers.record(file, info);
         next = it.next();
       }

@@ -8,7 +8,7 @@
  */
 import { zoneSignature } from '../codec.js';
 import { PstoreType, type ZoneKind } from '../types.js';
-import { NO_MATCH_ZERO, plainTailFinder, simdTailFinder, type TailFinder } from './tail-finder.js';
+import { NO_MATCH_ZERO, plainTailFinder, tailFinder, type TailFinder } from './tail-finder.js';
 
 /** The pstore type each zone kind's signature is made from. */
 export const KIND_TYPE: Record<ZoneKind, PstoreType> = {
@@ -70,7 +70,7 @@ export class ChunkScanner {
   private readonly finder: TailFinder;
 
   constructor(capacity: number, opts: { simd?: boolean } = {}) {
-    this.finder = ((opts.simd ?? true) ? simdTailFinder(SHARED_TAIL, capacity) : null) ?? plainTailFinder(SHARED_TAIL, Buffer.alloc(capacity));
+    this.finder = opts.simd === false ? plainTailFinder(SHARED_TAIL, Buffer.alloc(capacity)) : tailFinder(SHARED_TAIL, capacity);
   }
 
   /** Where a chunk is read to. */

@@ -162,7 +162,8 @@ export function scanSignatures(
       b.set(buf.subarray(at, at + b.length));
       return b.length;
     };
-    // Past MAX_HITS the chunks are still counted (the report's scan statistics) but not searched.
+    // Past MAX_HITS the chunks are still counted and tested for zeros (the report's scan
+    // statistics), and the search stops at their first candidate.
     const zero = scanner.scan(got, chunk, (kind, i) => {
       if (stats.truncated) return false;
       const off = pos + i;
